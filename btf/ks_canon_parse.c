@@ -1,0 +1,307 @@
+#include "ks_canon_parse.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+
+#define KS_PARSE_MAX_DEPTH 64
+
+static int ident_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '$' || c == '.' ||
+	       c == '\\';
+}
+
+/* Index of the bracket that opens the one closing at @close, or -1. */
+static long match_open(const char *s, long close, char open_c, char close_c)
+{
+	int depth = 0;
+	long i;
+
+	for (i = close; i >= 0; i--) {
+		if (s[i] == close_c)
+			depth++;
+		else if (s[i] == open_c && --depth == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Peels a declarator from the outside in: trailing [N] and parameter
+ * lists go, a parenthesised group is entered, pointers and qualifiers
+ * are dropped; what is left ends in the name. */
+char *ks_decl_name(const char *decl)
+{
+	static const char *const quals[] = { "const", "volatile", "restrict" };
+	const char *s = decl;
+	long start = 0, end = (long)strlen(s) - 1, i;
+
+	for (;;) {
+		while (end >= start && s[end] == ' ')
+			end--;
+		if (end < start)
+			break;
+		if (s[end] == ']') {
+			long o = match_open(s, end, '[', ']');
+
+			if (o < start)
+				break;
+			end = o - 1;
+			continue;
+		}
+		if (s[end] == ')') {
+			long o = match_open(s, end, '(', ')'), p = o - 1;
+			int more = 1;
+
+			if (o < start)
+				break;
+			while (p >= start && s[p] == ' ')
+				p--;
+			if (p >= start && (s[p] == ')' || s[p] == ']' || ident_char(s[p]))) {
+				end = o - 1;	/* a parameter list */
+				continue;
+			}
+			start = o + 1;		/* a group holds the declarator */
+			end--;
+			while (more) {
+				size_t q;
+
+				more = 0;
+				while (start <= end && (s[start] == '*' || s[start] == ' '))
+					start++;
+				for (q = 0; q < 3; q++) {
+					size_t ql = strlen(quals[q]);
+
+					if (!strncmp(s + start, quals[q], ql) &&
+					    !ident_char(s[start + (long)ql])) {
+						start += (long)ql;
+						more = 1;
+					}
+				}
+			}
+			continue;
+		}
+		break;
+	}
+	for (i = end; i >= start && ident_char(s[i]); i--)
+		;
+	return ks_xstrndup(s + i + 1, end >= i + 1 ? (size_t)(end - i) : 0);
+}
+
+struct frame {
+	size_t first_member;	/* members before this container */
+	char *open;		/* "struct {" / "const union {" */
+	unsigned long long off_bits, size_bits;
+};
+
+static int parse_comment(const char *c, unsigned long long *off_bits,
+			 unsigned long long *size_bits, int *is_bits)
+{
+	unsigned long long a, b;
+	char tail;
+
+	if (sscanf(c, "bit %llu %llu %c", &a, &b, &tail) == 2) {
+		*off_bits = a;
+		*size_bits = b;
+		*is_bits = 1;
+		return 0;
+	}
+	if (sscanf(c, "%llu %llu %c", &a, &b, &tail) == 2) {
+		*off_bits = a * 8;
+		*size_bits = b * 8;
+		*is_bits = 0;
+		return 0;
+	}
+	return -1;
+}
+
+static void add_member(struct ks_def *d, size_t *cap, char *name, char *decl,
+		       unsigned long long off, unsigned long long size,
+		       unsigned int bits)
+{
+	struct ks_member *m;
+
+	if (d->n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		d->members = ks_xrealloc(d->members, *cap * sizeof(*m));
+	}
+	m = &d->members[d->n++];
+	m->name = name;
+	m->decl = decl;
+	m->offset_bits = off;
+	m->size_bits = size;
+	m->bitfield_size = bits;
+}
+
+static void truncate_members(struct ks_def *d, size_t n)
+{
+	while (d->n > n) {
+		d->n--;
+		free(d->members[d->n].name);
+		free(d->members[d->n].decl);
+	}
+}
+
+int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
+{
+	struct ks_def *d = ks_xcalloc(1, sizeof(*d));
+	struct frame stack[KS_PARSE_MAX_DEPTH];
+	const char *p = text, *end = text + len;
+	size_t cap = 0, lineno = 0, depth = 0, i;
+	int err = 0, done = 0;
+
+	while (p < end && !err) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *line = ks_xstrndup(p, n), *content, *cm;
+		unsigned long long off = 0, size = 0;
+		int is_bits = 0, has_comment = 0;
+		size_t tabs = 0;
+
+		p += n + (nl ? 1 : 0);
+		lineno++;
+		if (done) {
+			err = -1;
+			free(line);
+			break;
+		}
+		while (line[tabs] == '\t')
+			tabs++;
+		content = line + tabs;
+		cm = strstr(content, "\t/* ");
+		if (cm) {
+			size_t cl = strlen(cm);
+
+			if (cl < 7 || strcmp(cm + cl - 3, " */")) {
+				err = -1;
+				free(line);
+				break;
+			}
+			cm[cl - 3] = '\0';
+			*cm = '\0';
+			cm += 4;
+			has_comment = 1;
+		}
+
+		if (lineno == 1) {
+			char *sp = strchr(content, ' ');
+			size_t cn = strlen(content);
+
+			if (tabs || has_comment || !sp || cn < 3 ||
+			    strcmp(content + cn - 2, " {") ||
+			    (strncmp(content, "struct ", 7) && strncmp(content, "union ", 6))) {
+				err = -1;
+			} else {
+				d->kind = ks_xstrndup(content, (size_t)(sp - content));
+				d->name = ks_xstrndup(sp + 1, cn - 2 - (size_t)(sp - content) - 1);
+				if (!strcmp(d->name, "{"))
+					d->name[0] = '\0';
+			}
+		} else if (tabs == 0) {
+			/* the closing line: "};", then the size comment */
+			if (depth || !has_comment || strcmp(content, "};") ||
+			    sscanf(cm, "size %llu", &d->size) != 1)
+				err = -1;
+			done = 1;
+		} else if (tabs != depth + (content[0] != '}')) {
+			err = -1;	/* closing lines sit at their opening's depth */
+		} else if (content[0] == '}') {
+			/* a container closes; comment-less by construction */
+			struct frame *f;
+
+			if (!depth || has_comment) {
+				err = -1;
+			} else {
+				f = &stack[--depth];
+				if (strcmp(content, "};")) {
+					/* "} name[2];": one member of an unnamed type */
+					size_t cl = strlen(content);
+					char *decl, *name;
+
+					if (content[cl - 1] != ';') {
+						err = -1;
+					} else {
+						content[cl - 1] = '\0';
+						decl = ks_xasprintf("%s...%s", f->open, content);
+						name = ks_decl_name(content + 1);
+						truncate_members(d, f->first_member);
+						add_member(d, &cap, name, decl, f->off_bits,
+							   f->size_bits, 0);
+					}
+				}
+				free(f->open);
+			}
+		} else if (content[strlen(content) - 1] == '{') {
+			if (!has_comment || depth + 1 >= KS_PARSE_MAX_DEPTH ||
+			    parse_comment(cm, &off, &size, &is_bits)) {
+				err = -1;
+			} else {
+				struct frame *f = &stack[depth++];
+
+				f->first_member = d->n;
+				f->open = ks_xstrdup(content);
+				f->off_bits = off;
+				f->size_bits = size;
+			}
+		} else {
+			size_t cl = strlen(content);
+			unsigned int bits = 0;
+
+			if (!has_comment || content[cl - 1] != ';' ||
+			    parse_comment(cm, &off, &size, &is_bits)) {
+				err = -1;
+			} else {
+				char *colon;
+
+				content[cl - 1] = '\0';
+				colon = strrchr(content, ':');
+				if (is_bits && colon && colon[1] >= '0' && colon[1] <= '9' &&
+				    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+					bits = (unsigned int)strtoul(colon + 1, NULL, 10);
+					*colon = '\0';
+				}
+				{
+					size_t dl = strlen(content);
+					/* "int :3" is an unnamed bitfield */
+					char *name = dl && content[dl - 1] == ' ' ?
+						     ks_xstrdup("") : ks_decl_name(content);
+					char *decl = bits ? ks_xasprintf("%s:%u", content, bits)
+							  : ks_xstrdup(content);
+
+					add_member(d, &cap, name, decl, off, size, bits);
+				}
+			}
+		}
+		free(line);
+	}
+	if (!err && !done)
+		err = -1;
+	if (err) {
+		for (i = 0; i < depth; i++)
+			free(stack[i].open);
+		ks_def_free(d);
+		return ks_err_set(KS_EFORMAT, "not canonical type text (line %zu)", lineno);
+	}
+	*out = d;
+	return 0;
+}
+
+void ks_def_free(struct ks_def *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->members[i].name);
+		free(d->members[i].decl);
+	}
+	free(d->members);
+	free(d->kind);
+	free(d->name);
+	free(d);
+}

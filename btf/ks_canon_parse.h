@@ -1,0 +1,33 @@
+/* Reading canonical text back into members: what `show --format json`
+ * and the history diff work from. The store holds only text, so this is
+ * the one reader of it. */
+#ifndef KS_CANON_PARSE_H
+#define KS_CANON_PARSE_H
+
+#include <stddef.h>
+
+struct ks_member {
+	char *name;
+	char *decl;		/* declaration without ';', e.g. "u32 flags:3" */
+	unsigned long long offset_bits;	/* from the start of the outer type */
+	unsigned long long size_bits;	/* bitfield width, or type size * 8 */
+	unsigned int bitfield_size;	/* 0 unless a bitfield */
+};
+
+struct ks_def {
+	char *kind;		/* "struct" or "union" */
+	char *name;
+	unsigned long long size;	/* bytes */
+	struct ks_member *members;	/* named members, flattened, in order */
+	size_t n;
+};
+
+/* KS_EFORMAT with the line number when @text is not canonical. */
+int ks_canon_parse(struct ks_def **out, const char *text, size_t len);
+void ks_def_free(struct ks_def *def);
+
+/* The identifier a C declarator declares ("fn" in "void (*fn)(int)"),
+ * or an empty string for an unnamed one. Caller frees. */
+char *ks_decl_name(const char *decl);
+
+#endif

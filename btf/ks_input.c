@@ -1,0 +1,427 @@
+/* Input detection is by content: a file's name says nothing reliable
+ * about what it holds (btfhub ".btf" files are raw BTF, "vmlinux" may be
+ * anything). */
+#include "ks_input.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_hash.h"
+
+#define BTF_MAGIC_LE "\x9f\xeb"
+#define BTF_MAGIC_BE "\xeb\x9f"
+
+/* The file's bytes: mapped when it is a regular file (a vmlinux with
+ * debug info is hundreds of MB), read otherwise (sysfs, pipes). */
+struct file_bytes {
+	const unsigned char *p;
+	size_t len;
+	void *map;
+	unsigned char *heap;
+};
+
+static int read_file(struct file_bytes *fb, const char *path)
+{
+	struct stat st;
+	struct ks_buf b = KS_BUF_INIT;
+	int fd;
+
+	memset(fb, 0, sizeof(*fb));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ks_err_set(errno == ENOENT ? KS_ENOTFOUND : KS_EIO,
+				  "%s: %s", path, strerror(errno));
+	/* sysfs files may refuse mmap; the read loop below takes over. */
+	if (fstat(fd, &st)) {
+		int e = errno;
+
+		close(fd);
+		return ks_err_set(KS_EIO, "%s: %s", path, strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ks_err_set(KS_EFORMAT, "%s: is a directory", path);
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		fb->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (fb->map != MAP_FAILED) {
+			close(fd);
+			fb->p = fb->map;
+			fb->len = (size_t)st.st_size;
+			return 0;
+		}
+		fb->map = NULL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		ks_buf_grow(&b, 1 << 16);
+		n = read(fd, b.p + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			ks_buf_free(&b);
+			return ks_err_set(KS_EIO, "%s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	close(fd);
+	fb->heap = (unsigned char *)ks_buf_detach(&b, &fb->len);
+	fb->p = fb->heap;
+	return 0;
+}
+
+static void file_bytes_free(struct file_bytes *fb)
+{
+	if (fb->map)
+		munmap(fb->map, fb->len);
+	free(fb->heap);
+	memset(fb, 0, sizeof(*fb));
+}
+
+const char *ks_input_kind_name(enum ks_input_kind kind)
+{
+	switch (kind) {
+	case KS_INPUT_RAW: return "raw BTF";
+	case KS_INPUT_ELF: return "ELF";
+	case KS_INPUT_MODULE: return "kernel module";
+	}
+	return "?";
+}
+
+const char *ks_host_arch(void)
+{
+	static struct utsname u;
+
+	if (!u.machine[0] && uname(&u))
+		return "unknown";
+	return u.machine;
+}
+
+static const char *elf_arch(GElf_Ehdr *eh)
+{
+	int be = eh->e_ident[EI_DATA] == ELFDATA2MSB;
+
+	switch (eh->e_machine) {
+	case EM_X86_64: return "x86_64";
+	case EM_AARCH64: return "aarch64";
+	case EM_386: return "i386";
+	case EM_ARM: return "arm";
+	case EM_S390: return "s390x";
+	case EM_PPC64: return be ? "ppc64" : "ppc64le";
+	case EM_PPC: return "ppc";
+	case EM_RISCV: return "riscv64";
+	case EM_MIPS: return be ? "mips" : "mipsel";
+#ifdef EM_LOONGARCH
+	case EM_LOONGARCH: return "loongarch64";
+#endif
+	default: return NULL; /* includes EM_BPF: BPF objects have no kernel arch */
+	}
+}
+
+/* A release name as the kernel prints it: a digit first, then no blanks. */
+static char *release_token(const unsigned char *p, size_t avail)
+{
+	size_t n = 0;
+
+	if (!avail || p[0] < '0' || p[0] > '9')
+		return NULL;
+	while (n < avail && n < 256 && p[n] > ' ' && p[n] < 0x7f)
+		n++;
+	return ks_xstrndup((const char *)p, n);
+}
+
+/* vmlinux carries "Linux version <release> (builder) ..." in .rodata. */
+static char *find_banner(const unsigned char *p, size_t len)
+{
+	static const char needle[] = "Linux version ";
+	const size_t nl = sizeof(needle) - 1;
+	const unsigned char *at = p, *end = p + len;
+
+	while (at < end) {
+		const unsigned char *hit = memmem(at, (size_t)(end - at), needle, nl);
+		char *rel;
+
+		if (!hit)
+			return NULL;
+		rel = release_token(hit + nl, (size_t)(end - hit - nl));
+		if (rel)
+			return rel;
+		at = hit + 1;
+	}
+	return NULL;
+}
+
+/* A module's .modinfo holds "vermagic=<release> SMP ...". */
+static char *find_vermagic(const unsigned char *p, size_t len)
+{
+	static const char key[] = "vermagic=";
+	const unsigned char *hit = memmem(p, len, key, sizeof(key) - 1);
+
+	if (!hit)
+		return NULL;
+	return release_token(hit + sizeof(key) - 1,
+			     (size_t)(p + len - hit - (sizeof(key) - 1)));
+}
+
+char *ks_input_release_from_filename(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".btf"))
+		n -= 4;
+	else
+		return NULL;
+	if (base[0] < '0' || base[0] > '9' || !memchr(base, '.', n))
+		return NULL;
+	return ks_xstrndup(base, n);
+}
+
+static int has_suffix(const char *s, size_t n, const char *suf)
+{
+	size_t m = strlen(suf);
+
+	return n >= m && !memcmp(s + n - m, suf, m);
+}
+
+static const struct {
+	const char *suffix;
+	const char *arch;
+} arch_suffixes[] = {
+	{ "-amd64", "x86_64" }, { ".x86_64", "x86_64" }, { "-x86_64", "x86_64" },
+	{ "-arm64", "aarch64" }, { ".aarch64", "aarch64" }, { "-aarch64", "aarch64" },
+	{ "-686-pae", "i386" }, { "-686", "i386" }, { ".i686", "i386" },
+	{ "-armmp", "arm" }, { "-armmp-lpae", "arm" },
+	{ "-ppc64el", "ppc64le" }, { ".ppc64le", "ppc64le" },
+	{ "-s390x", "s390x" }, { ".s390x", "s390x" },
+	{ "-riscv64", "riscv64" }, { ".riscv64", "riscv64" },
+	{ "-loong64", "loongarch64" }, { ".loongarch64", "loongarch64" },
+};
+
+static size_t strip_arch(const char *release, const char **arch)
+{
+	size_t n = strlen(release), i;
+
+	for (i = 0; i < sizeof(arch_suffixes) / sizeof(arch_suffixes[0]); i++) {
+		if (has_suffix(release, n, arch_suffixes[i].suffix)) {
+			if (arch)
+				*arch = arch_suffixes[i].arch;
+			return n - strlen(arch_suffixes[i].suffix);
+		}
+	}
+	if (arch)
+		*arch = NULL;
+	return n;
+}
+
+const char *ks_release_arch(const char *release)
+{
+	const char *arch;
+
+	strip_arch(release, &arch);
+	return arch;
+}
+
+const char *ks_release_flavor(const char *release)
+{
+	static const char *const flavors[] = {
+		"generic", "cloud", "rt", "aws", "azure", "gcp", "lowlatency",
+		"oracle", "kvm", "ibm", "raspi", "oem",
+	};
+	size_t n = strip_arch(release, NULL), i;
+
+	for (i = 0; i < sizeof(flavors) / sizeof(flavors[0]); i++) {
+		size_t m = strlen(flavors[i]);
+
+		if (n > m + 1 && release[n - m - 1] == '-' &&
+		    !memcmp(release + n - m, flavors[i], m))
+			return flavors[i];
+	}
+	return "generic";
+}
+
+static int is_running_kernel_btf(const char *path)
+{
+	char real[PATH_MAX];
+
+	return realpath(path, real) && !strcmp(real, "/sys/kernel/btf/vmlinux");
+}
+
+/* Copies the raw BTF section bytes so they outlive the mapping, checks
+ * its header and parses it. */
+static int parse_btf(struct ks_input *in, const unsigned char *data,
+		     size_t len, struct btf *base)
+{
+	if (len < 24 || (memcmp(data, BTF_MAGIC_LE, 2) && memcmp(data, BTF_MAGIC_BE, 2)))
+		return ks_err_set(KS_EFORMAT, "%s: no BTF header", in->path);
+	if (len > UINT32_MAX)
+		return ks_err_set(KS_EFORMAT, "%s: BTF larger than 4 GiB", in->path);
+	ks_sha256(in->sha256, data, len);
+	errno = 0;
+	/* libbpf 1.1 does not export btf__new_split(); for a module, let
+	 * it read the same section from the file. */
+	in->btf = base ? btf__parse_elf_split(in->path, base)
+		       : btf__new(data, (__u32)len);
+	if (!in->btf) {
+		int e = errno ? errno : EINVAL;
+
+		return ks_err_set(KS_EFORMAT, "%s: invalid or truncated BTF (%s)",
+				  in->path, strerror(e));
+	}
+	in->start_id = base ? btf__type_cnt(base) : 1;
+	return 0;
+}
+
+static int section_by_name(Elf *elf, size_t shstrndx, const char *name,
+			   size_t file_len, GElf_Shdr *out_sh, Elf_Scn **out)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh))
+			return -1;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && !strcmp(n, name)) {
+			if (sh.sh_type != SHT_NOBITS &&
+			    (sh.sh_offset > file_len || sh.sh_size > file_len - sh.sh_offset))
+				return -1;
+			*out_sh = sh;
+			*out = scn;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int open_elf(struct ks_input *in, const struct file_bytes *fb,
+		    struct btf *base)
+{
+	Elf *elf;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	size_t shstrndx;
+	int err, r;
+
+	elf_version(EV_CURRENT);
+	elf = elf_memory((char *)fb->p, fb->len);
+	if (!elf || !gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx)) {
+		err = ks_err_set(KS_EFORMAT, "%s: corrupt ELF file (%s)", in->path,
+				 elf_errmsg(-1));
+		goto out;
+	}
+	if (elf_arch(&eh))
+		in->arch = ks_xstrdup(elf_arch(&eh));
+
+	r = section_by_name(elf, shstrndx, ".modinfo", fb->len, &sh, &scn);
+	if (r > 0 && sh.sh_type != SHT_NOBITS) {
+		in->kind = KS_INPUT_MODULE;
+		in->release = find_vermagic(fb->p + sh.sh_offset, sh.sh_size);
+	} else {
+		in->kind = KS_INPUT_ELF;
+	}
+
+	r = section_by_name(elf, shstrndx, ".BTF", fb->len, &sh, &scn);
+	if (r < 0) {
+		err = ks_err_set(KS_EFORMAT, "%s: corrupt or truncated ELF section table",
+				 in->path);
+		goto out;
+	}
+	if (r == 0 || sh.sh_type == SHT_NOBITS) {
+		err = ks_err_set(KS_EFORMAT, "%s: ELF file has no .BTF section "
+				 "(kernel built without CONFIG_DEBUG_INFO_BTF?)",
+				 in->path);
+		goto out;
+	}
+	if (in->kind == KS_INPUT_MODULE && !base) {
+		err = ks_err_set(KS_EINVAL, "%s: a kernel module's BTF is split BTF; "
+				 "name the vmlinux it was built for with --base",
+				 in->path);
+		goto out;
+	}
+	err = parse_btf(in, fb->p + sh.sh_offset, sh.sh_size,
+			in->kind == KS_INPUT_MODULE ? base : NULL);
+	if (err)
+		goto out;
+	if (in->kind == KS_INPUT_ELF)
+		in->release = find_banner(fb->p, fb->len);
+out:
+	elf_end(elf);
+	return err;
+}
+
+int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
+{
+	struct ks_input *in = ks_xcalloc(1, sizeof(*in));
+	struct file_bytes fb;
+	int err;
+
+	in->path = ks_xstrdup(path);
+	err = read_file(&fb, path);
+	if (err)
+		goto fail;
+
+	if (fb.len == 0) {
+		err = ks_err_set(KS_EFORMAT, "%s: file is empty", path);
+	} else if (fb.len >= 4 && !memcmp(fb.p, ELFMAG, SELFMAG)) {
+		err = open_elf(in, &fb, base);
+	} else if (fb.len >= 2 && (!memcmp(fb.p, BTF_MAGIC_LE, 2) ||
+				   !memcmp(fb.p, BTF_MAGIC_BE, 2))) {
+		in->kind = KS_INPUT_RAW;
+		err = parse_btf(in, fb.p, fb.len, NULL);
+		if (!err && is_running_kernel_btf(path)) {
+			struct utsname u;
+
+			if (!uname(&u))
+				in->release = ks_xstrdup(u.release);
+		}
+		if (!err && !in->release)
+			in->release = ks_input_release_from_filename(path);
+	} else {
+		err = ks_err_set(KS_EFORMAT, "%s: not BTF, ELF or a kernel module "
+				 "(unrecognised content)", path);
+	}
+	file_bytes_free(&fb);
+	if (err)
+		goto fail;
+	*out = in;
+	return 0;
+fail:
+	ks_input_free(in);
+	return err;
+}
+
+void ks_input_free(struct ks_input *in)
+{
+	if (!in)
+		return;
+	btf__free(in->btf);
+	free(in->path);
+	free(in->release);
+	free(in->arch);
+	free(in);
+}

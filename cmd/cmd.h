@@ -1,0 +1,58 @@
+/* What every subcommand shares: the global options, error reporting,
+ * output format and opening the store. */
+#ifndef KS_CMD_H
+#define KS_CMD_H
+
+#include <stdio.h>
+
+#include "ks_store.h"
+
+#define KS_VERSION "0.1.0"
+
+/* Exit codes, as git and most tools use them. */
+enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
+
+struct global_opts {
+	const char *store;	/* --store */
+};
+extern struct global_opts g_opts;
+
+int do_help(int argc, char **argv);
+int do_init(int argc, char **argv);
+int do_import(int argc, char **argv);
+int do_releases(int argc, char **argv);
+int do_show(int argc, char **argv);
+
+/* One line on stderr, "kstruct: <msg>". */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The usage error: message, then a pointer to --help; returns EXIT_USAGE. */
+int usage_err(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Maps a KS_E* code to an exit status after printing ks_err_msg(). */
+int fail(int err);
+
+enum out_format { FMT_TEXT, FMT_JSON };
+int parse_format(const char *cmd, const char *arg, enum out_format *fmt);
+
+/* Opens the store that --store / $KSTRUCT_STORE / .kstruct / the default
+ * names; prints the error itself. */
+int open_store(struct ks_store **out);
+
+/* Minimal JSON writer: enough for objects, arrays, strings, numbers. */
+struct json {
+	FILE *f;
+	int depth;
+	int first[32];
+	int pretty;
+};
+void json_init(struct json *j, FILE *f);
+void json_obj_begin(struct json *j, const char *key);
+void json_obj_end(struct json *j);
+void json_arr_begin(struct json *j, const char *key);
+void json_arr_end(struct json *j);
+void json_str(struct json *j, const char *key, const char *val);
+void json_strn(struct json *j, const char *key, const char *val, size_t n);
+void json_uint(struct json *j, const char *key, unsigned long long v);
+void json_finish(struct json *j);
+
+#endif

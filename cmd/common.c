@@ -1,0 +1,55 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_err.h"
+
+void p_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kstruct: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kstruct: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'kstruct %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int fail(int err)
+{
+	p_err("%s", ks_err_msg());
+	return err == KS_EINVAL ? EXIT_USAGE : EXIT_USER;
+}
+
+int parse_format(const char *cmd, const char *arg, enum out_format *fmt)
+{
+	if (!strcmp(arg, "text"))
+		*fmt = FMT_TEXT;
+	else if (!strcmp(arg, "json"))
+		*fmt = FMT_JSON;
+	else
+		return usage_err(cmd, "unknown format '%s' (text or json)", arg);
+	return 0;
+}
+
+int open_store(struct ks_store **out)
+{
+	char *path = ks_store_locate(g_opts.store);
+	int err = ks_store_open(out, path);
+
+	free(path);
+	return err ? fail(err) : 0;
+}

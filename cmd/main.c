@@ -1,0 +1,126 @@
+/* kstruct: the command table and the global options. Each subcommand
+ * lives in its own file and parses its own arguments. */
+#include <bpf/libbpf.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct global_opts g_opts;
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "help", do_help, "show help for kstruct or a command" },
+	{ "init", do_init, "create an empty store" },
+	{ "import", do_import, "record kernel BTF as releases in the store" },
+	{ "releases", do_releases, "list the releases in the store" },
+	{ "show", do_show, "print a struct or union as one release defines it" },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	const struct cmd *c;
+
+	fprintf(f,
+		"usage: kstruct [--store DIR] COMMAND [ARGS]\n"
+		"       kstruct --version | --help\n\n"
+		"Kernel struct layouts, one git commit per kernel release.\n\n"
+		"Commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-10s %s\n", c->name, c->summary);
+	fprintf(f,
+		"\nThe store is --store DIR, else $KSTRUCT_STORE, else the nearest .kstruct\n"
+		"folder upward from here, else ${XDG_DATA_HOME:-~/.local/share}/kstruct.\n"
+		"'kstruct COMMAND --help' describes a command; 'man kstruct' all of them.\n");
+}
+
+int do_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (c = commands; c->name; c++) {
+		if (!strcmp(c->name, argv[1]) && c->fn != do_help) {
+			char *args[] = { argv[1], "--help", NULL };
+
+			return c->fn(2, args);
+		}
+	}
+	return usage_err(NULL, "no command '%s'", argv[1]);
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	/* Errors reach the user once, through our own messages. */
+	return 0;
+}
+
+static const struct cmd *find_cmd(const char *word)
+{
+	const struct cmd *c, *hit = NULL;
+	size_t n = strlen(word);
+	int hits = 0;
+
+	for (c = commands; c->name; c++) {
+		if (!strcmp(c->name, word))
+			return c;
+		if (n && !strncmp(c->name, word, n)) {
+			hit = c;
+			hits++;
+		}
+	}
+	/* Like bpftool, a unique prefix is enough ("rel" for releases). */
+	return hits == 1 ? hit : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+	int i = 1, ret;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--version")) {
+			printf("kstruct %s (store format %d, libgit2 %d.%d.%d, libbpf %d.%d)\n",
+			       KS_VERSION, KS_STORE_FORMAT_VERSION, LIBGIT2_VER_MAJOR,
+			       LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION,
+			       libbpf_major_version(), libbpf_minor_version());
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+			g_opts.store = argv[i + 1];
+			i += 2;
+		} else if (!strncmp(argv[i], "--store=", 8)) {
+			g_opts.store = argv[i] + 8;
+			i++;
+		} else {
+			return usage_err(NULL, "unknown option '%s'", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = find_cmd(argv[i]);
+	if (!c)
+		return usage_err(NULL, "'%s' is not a kstruct command", argv[i]);
+
+	libbpf_set_print(libbpf_quiet);
+	git_libgit2_init();
+	ret = c->fn(argc - i, argv + i);
+	git_libgit2_shutdown();
+	return ret;
+}

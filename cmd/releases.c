@@ -1,0 +1,102 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_err.h"
+
+static const char releases_usage[] =
+	"usage: kstruct releases [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+	"Lists the releases in the store, per lineage, in kernel version order,\n"
+	"with how many structs and unions each defines.\n\n"
+	"  --lineage ARCH/FLAVOR   only this lineage (e.g. x86_64/generic)\n"
+	"  --format text|json      output for people (default) or scripts\n";
+
+int do_releases(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lineage", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	const char *lineage = NULL;
+	struct ks_release_list *list;
+	struct ks_store *store;
+	size_t i;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			lineage = optarg;
+			break;
+		case 'f':
+			if (parse_format("releases", optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(releases_usage, stdout);
+			return EXIT_OK;
+		default:
+			return usage_err("releases", "bad option");
+		}
+	}
+	if (optind < argc)
+		return usage_err("releases", "unexpected argument '%s'", argv[optind]);
+	if (lineage && (err = ks_store_check_lineage(lineage)))
+		return fail(err);
+	if ((err = open_store(&store)))
+		return err;
+	err = ks_store_list_releases(store, lineage, &list);
+	if (err) {
+		ks_store_free(store);
+		return fail(err);
+	}
+	if (fmt == FMT_JSON) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_arr_begin(&j, NULL);
+		for (i = 0; i < list->n; i++) {
+			const struct ks_release_info *r = &list->items[i];
+
+			json_obj_begin(&j, NULL);
+			json_str(&j, "release", r->release);
+			json_str(&j, "lineage", r->lineage);
+			json_str(&j, "arch", r->arch);
+			json_str(&j, "flavor", r->flavor);
+			json_uint(&j, "structs", r->nstructs);
+			json_uint(&j, "unions", r->nunions);
+			json_str(&j, "commit", r->commit);
+			json_str(&j, "btf_sha256", r->btf_sha256);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_finish(&j);
+	} else if (!list->n) {
+		if (lineage)
+			printf("no releases in lineage %s\n", lineage);
+		else
+			printf("the store %s is empty; add a kernel with 'kstruct import FILE'\n",
+			       ks_store_path(store));
+	} else {
+		int w = 7;
+
+		for (i = 0; i < list->n; i++)
+			if ((int)strlen(list->items[i].release) > w)
+				w = (int)strlen(list->items[i].release);
+		for (i = 0; i < list->n; i++) {
+			const struct ks_release_info *r = &list->items[i];
+
+			if (!i || strcmp(r->lineage, list->items[i - 1].lineage))
+				printf("%s%s\n", i ? "\n" : "", r->lineage);
+			printf("  %-*s  %6lu structs  %5lu unions  %.12s\n", w, r->release,
+			       r->nstructs, r->nunions, r->commit);
+		}
+	}
+	ks_release_list_free(list);
+	ks_store_free(store);
+	return EXIT_OK;
+}

@@ -1,0 +1,261 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_buf.h"
+#include "ks_canon_parse.h"
+#include "ks_err.h"
+
+static const char show_usage[] =
+	"usage: kstruct show NAME[@RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]\n"
+	"       kstruct show --all [RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+	"Prints the canonical definition of struct or union NAME: every member with\n"
+	"its declaration, offset and size (bit offset for bitfields), and the size.\n"
+	"Without @RELEASE, the newest release of the lineage. A name that one kernel\n"
+	"defines more than once is NAME, NAME~2, ... (see docs/format.md).\n\n"
+	"  --all                   every struct and union of the release; with\n"
+	"                          --format json, one JSON object per line\n"
+	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
+	"  --format text|json      output for people (default) or scripts\n";
+
+/* Display column after @s, with tabs at multiples of 8. */
+static size_t width(const char *s, size_t n)
+{
+	size_t col = 0, i;
+
+	for (i = 0; i < n; i++)
+		col = s[i] == '\t' ? (col / 8 + 1) * 8 : col + 1;
+	return col;
+}
+
+/* For people, the offset comments line up in one column; the stored
+ * text keeps a single tab so that one long member does not shift every
+ * line of a diff. */
+static void print_aligned(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	size_t col = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *cm = NULL, *q;
+
+		for (q = p; q + 3 < eol; q++)
+			if (!memcmp(q, "\t/* ", 4))
+				cm = q;
+		if (cm && width(p, (size_t)(cm - p)) > col)
+			col = width(p, (size_t)(cm - p));
+		p = eol + 1;
+	}
+	if (col > 64)
+		col = 64;
+	for (p = text; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *cm = NULL, *q;
+
+		for (q = p; q + 3 < eol; q++)
+			if (!memcmp(q, "\t/* ", 4))
+				cm = q;
+		if (cm && p[0] == '\t') {
+			size_t w = width(p, (size_t)(cm - p));
+
+			fwrite(p, 1, (size_t)(cm - p), stdout);
+			do
+				fputc(' ', stdout);
+			while (++w < col + 1);
+			fwrite(cm + 1, 1, (size_t)(eol - cm - 1), stdout);
+		} else if (cm) {
+			fwrite(p, 1, (size_t)(cm - p), stdout);
+			fputc(' ', stdout);
+			fwrite(cm + 1, 1, (size_t)(eol - cm - 1), stdout);
+		} else {
+			fwrite(p, 1, (size_t)(eol - p), stdout);
+		}
+		fputc('\n', stdout);
+		p = eol + 1;
+	}
+}
+
+static int print_json(const struct ks_type_text *t, int pretty)
+{
+	struct ks_def *d;
+	struct json j;
+	size_t i;
+	int err = ks_canon_parse(&d, t->text, t->len);
+
+	if (err) {
+		ks_err_prefix("%s in %s %s", t->name, t->lineage, t->release);
+		return err;
+	}
+	json_init(&j, stdout);
+	j.pretty = pretty;
+	json_obj_begin(&j, NULL);
+	json_str(&j, "name", t->name);
+	json_str(&j, "kind", t->kind);
+	json_str(&j, "release", t->release);
+	json_str(&j, "lineage", t->lineage);
+	json_uint(&j, "size", d->size);
+	json_uint(&j, "variant", t->variant);
+	json_uint(&j, "variants", t->nvariants);
+	json_arr_begin(&j, "members");
+	for (i = 0; i < d->n; i++) {
+		const struct ks_member *m = &d->members[i];
+
+		json_obj_begin(&j, NULL);
+		json_str(&j, "name", m->name);
+		json_str(&j, "decl", m->decl);
+		json_uint(&j, "offset_bits", m->offset_bits);
+		json_uint(&j, "size_bits", m->size_bits);
+		json_uint(&j, "bitfield_size", m->bitfield_size);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_strn(&j, "text", t->text, t->len);
+	json_obj_end(&j);
+	json_finish(&j);
+	ks_def_free(d);
+	return 0;
+}
+
+struct all_ctx {
+	enum out_format fmt;
+	struct ks_type_text t;
+	size_t n;
+};
+
+static int show_one(const char *kind, const char *name, unsigned int variant,
+		    const char *text, size_t len, void *ctx)
+{
+	struct all_ctx *a = ctx;
+	char *full = variant > 1 ? ks_xasprintf("%s~%u", name, variant) : NULL;
+	int err = 0;
+
+	a->t.kind = (char *)kind;
+	a->t.name = full ? full : (char *)name;
+	a->t.variant = variant;
+	a->t.text = (char *)text;
+	a->t.len = len;
+	if (a->fmt == FMT_JSON) {
+		err = print_json(&a->t, 0);
+	} else {
+		if (a->n)
+			fputc('\n', stdout);
+		fwrite(text, 1, len, stdout);
+	}
+	a->n++;
+	free(full);
+	return err;
+}
+
+static int show_all(struct ks_store *store, const char *lineage,
+		    const char *release, enum out_format fmt)
+{
+	struct all_ctx a = { .fmt = fmt };
+	struct ks_release_list *list = NULL;
+	int err;
+
+	/* The release name for each object: the newest when none is named. */
+	err = ks_store_list_releases(store, lineage, &list);
+	if (!err && !release && list->n)
+		release = list->items[list->n - 1].release;
+	a.t.lineage = (char *)lineage;
+	a.t.release = (char *)(release ? release : "");
+	a.t.nvariants = 0;
+	if (!err)
+		err = ks_store_foreach_type(store, lineage, release, 1, show_one, &a);
+	ks_release_list_free(list);
+	return err;
+}
+
+int do_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lineage", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	const char *lineage = NULL;
+	struct ks_store *store;
+	struct ks_type_text *t = NULL;
+	char *name, *at, *release = NULL;
+	int c, err, all = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			lineage = optarg;
+			break;
+		case 'f':
+			if (parse_format("show", optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			fputs(show_usage, stdout);
+			return EXIT_OK;
+		default:
+			return usage_err("show", "bad option");
+		}
+	}
+	if (lineage && (err = ks_store_check_lineage(lineage)))
+		return fail(err);
+	if (all) {
+		const char *rel = optind < argc ? argv[optind] : NULL;
+
+		if (argc - optind > 1)
+			return usage_err("show", "--all takes at most one RELEASE");
+		if (rel && rel[0] == '@')
+			rel++;
+		if ((err = open_store(&store)))
+			return err;
+		err = show_all(store, lineage ? lineage : ks_store_default_lineage(store),
+			       rel, fmt);
+		ks_store_free(store);
+		return err ? fail(err) : EXIT_OK;
+	}
+	if (argc - optind != 1)
+		return usage_err("show", argc == optind ? "name a struct or union" :
+				 "show takes one NAME[@RELEASE]");
+	name = strdup(argv[optind]);
+	at = strchr(name, '@');
+	if (at) {
+		*at = '\0';
+		release = at + 1;
+		if (!release[0]) {
+			free(name);
+			return usage_err("show", "empty release after '@'");
+		}
+	}
+	if (!name[0]) {
+		free(name);
+		return usage_err("show", "empty name");
+	}
+	if ((err = open_store(&store))) {
+		free(name);
+		return err;
+	}
+	err = ks_store_read_type(store, lineage ? lineage : ks_store_default_lineage(store),
+				 release, name, &t);
+	if (!err) {
+		if (fmt == FMT_JSON) {
+			err = print_json(t, 1);
+		} else {
+			print_aligned(t->text, t->len);
+			if (t->nvariants > 1)
+				fprintf(stderr, "kstruct: note: %s %s has %u different "
+					"definitions in %s (%s~2 ...)\n", t->kind, t->name,
+					t->nvariants, t->release, t->name);
+		}
+	}
+	ks_type_text_free(t);
+	ks_store_free(store);
+	free(name);
+	return err ? fail(err) : EXIT_OK;
+}

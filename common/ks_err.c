@@ -1,0 +1,61 @@
+#include "ks_err.h"
+
+#include <git2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char err_msg[1024];
+
+int ks_err_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int ks_err_git(const char *fmt, ...)
+{
+	const git_error *ge = git_error_last();
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
+	va_end(ap);
+	n = strlen(err_msg);
+	if (ge && ge->message && n < sizeof(err_msg))
+		snprintf(err_msg + n, sizeof(err_msg) - n, ": %s", ge->message);
+	return KS_EGIT;
+}
+
+void ks_err_prefix(const char *fmt, ...)
+{
+	char prefix[512], old[sizeof(err_msg)];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err_msg, sizeof(old));
+	n = strlen(prefix);
+	memcpy(err_msg, prefix, n);
+	err_msg[n++] = ':';
+	err_msg[n++] = ' ';
+	/* prefix < 512 bytes, so the old message keeps at least 510 */
+	snprintf(err_msg + n, sizeof(err_msg) - n, "%.*s", (int)(sizeof(err_msg) - n - 1), old);
+}
+
+const char *ks_err_msg(void)
+{
+	return err_msg[0] ? err_msg : "unknown error";
+}
+
+void ks_err_clear(void)
+{
+	err_msg[0] = '\0';
+}

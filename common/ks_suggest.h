@@ -1,0 +1,15 @@
+/* "Did you mean ...?" for unknown names: the closest candidates by edit
+ * distance, plus those that contain what was typed. */
+#ifndef KS_SUGGEST_H
+#define KS_SUGGEST_H
+
+#include <stddef.h>
+
+struct ks_suggest;
+struct ks_suggest *ks_suggest_new(const char *query);
+void ks_suggest_add(struct ks_suggest *s, const char *candidate);
+/* ", "-joined best candidates (at most @max), or NULL when none is close. */
+char *ks_suggest_result(struct ks_suggest *s, size_t max);
+void ks_suggest_free(struct ks_suggest *s);
+
+#endif

@@ -1,0 +1,437 @@
+/* Reading releases and types back. A lookup reads one path of one tree:
+ * nothing is checked out, whatever the number of types in a release. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_suggest.h"
+#include "ks_store_int.h"
+
+static char *blob_text(git_repository *repo, git_tree *tree, const char *path,
+		       size_t *len)
+{
+	git_tree_entry *e = NULL;
+	git_blob *blob = NULL;
+	char *text = NULL;
+
+	if (git_tree_entry_bypath(&e, tree, path))
+		return NULL;
+	if (git_tree_entry_type(e) == GIT_OBJECT_BLOB &&
+	    !git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
+		size_t n = (size_t)git_blob_rawsize(blob);
+
+		text = ks_xstrndup(git_blob_rawcontent(blob), n);
+		if (len)
+			*len = n;
+	}
+	git_blob_free(blob);
+	git_tree_entry_free(e);
+	return text;
+}
+
+static unsigned long meta_count(const char *meta, size_t len, const char *key)
+{
+	char *v = ks_meta_get(meta, len, key);
+	unsigned long n = v ? strtoul(v, NULL, 10) : 0;
+
+	free(v);
+	return n;
+}
+
+static int cmp_info(const void *a, const void *b)
+{
+	const struct ks_release_info *x = a, *y = b;
+	int c = strcmp(x->lineage, y->lineage);
+
+	return c ? c : ks_version_cmp(x->release, y->release);
+}
+
+/* refs/tags/ARCH/FLAVOR/RELEASE; other tags (a user's own) are ignored. */
+static int parse_tag(const char *ref, char **arch, char **flavor, char **release)
+{
+	const char *a = ref + strlen("refs/tags/"), *f, *r;
+
+	if (strncmp(ref, "refs/tags/", 10))
+		return -1;
+	f = strchr(a, '/');
+	if (!f)
+		return -1;
+	r = strchr(f + 1, '/');
+	if (!r || strchr(r + 1, '/') || f == a || r == f + 1 || !r[1])
+		return -1;
+	*arch = ks_xstrndup(a, (size_t)(f - a));
+	*flavor = ks_xstrndup(f + 1, (size_t)(r - f - 1));
+	*release = ks_xstrdup(r + 1);
+	return 0;
+}
+
+int ks_store_list_releases(struct ks_store *s, const char *lineage,
+			   struct ks_release_list **out)
+{
+	struct ks_release_list *list = ks_xcalloc(1, sizeof(*list));
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t cap = 0;
+	char *glob = lineage ? ks_xasprintf("refs/tags/%s/*", lineage)
+			     : ks_xstrdup("refs/tags/*");
+	int err;
+
+	if (git_reference_iterator_glob_new(&it, s->repo, glob)) {
+		free(glob);
+		free(list);
+		return ks_err_git("cannot list releases");
+	}
+	free(glob);
+	while (!(err = git_reference_next(&ref, it))) {
+		struct ks_release_info info = { 0 };
+		git_commit *c = NULL;
+		git_tree *tree = NULL;
+		git_object *obj = NULL;
+		char *meta;
+		size_t mlen = 0;
+
+		if (parse_tag(git_reference_name(ref), &info.arch, &info.flavor,
+			      &info.release) ||
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)) {
+			free(info.arch);
+			free(info.flavor);
+			free(info.release);
+			git_reference_free(ref);
+			continue;
+		}
+		c = (git_commit *)obj;
+		git_oid_tostr(info.commit, sizeof(info.commit), git_commit_id(c));
+		if (!git_commit_tree(&tree, c)) {
+			meta = blob_text(s->repo, tree, KS_META_PATH, &mlen);
+			if (meta) {
+				char *sum = ks_meta_get(meta, mlen, "btf-sha256");
+
+				info.nstructs = meta_count(meta, mlen, "structs");
+				info.nunions = meta_count(meta, mlen, "unions");
+				if (sum)
+					snprintf(info.btf_sha256, sizeof(info.btf_sha256),
+						 "%s", sum);
+				free(sum);
+				free(meta);
+			}
+			git_tree_free(tree);
+		}
+		info.lineage = ks_xasprintf("%s/%s", info.arch, info.flavor);
+		if (list->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			list->items = ks_xrealloc(list->items, cap * sizeof(info));
+		}
+		list->items[list->n++] = info;
+		git_object_free(obj);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (err != GIT_ITEROVER) {
+		ks_release_list_free(list);
+		return ks_err_git("cannot list releases");
+	}
+	if (list->n)
+		qsort(list->items, list->n, sizeof(*list->items), cmp_info);
+	*out = list;
+	return 0;
+}
+
+void ks_release_list_free(struct ks_release_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->n; i++) {
+		free(list->items[i].lineage);
+		free(list->items[i].arch);
+		free(list->items[i].flavor);
+		free(list->items[i].release);
+	}
+	free(list->items);
+	free(list);
+}
+
+int ks_store_list_lineages(struct ks_store *s, char ***out, size_t *n)
+{
+	struct ks_release_list *list;
+	char **v;
+	size_t i, k = 0;
+	int err = ks_store_list_releases(s, NULL, &list);
+
+	if (err)
+		return err;
+	v = ks_xcalloc(list->n + 1, sizeof(char *));
+	for (i = 0; i < list->n; i++) {
+		if (k && !strcmp(v[k - 1], list->items[i].lineage))
+			continue;
+		v[k++] = ks_xstrdup(list->items[i].lineage);
+	}
+	ks_release_list_free(list);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* The error for a lineage or release that is not there, naming what is. */
+static int missing_release(struct ks_store *s, const char *lineage,
+			   const char *release)
+{
+	struct ks_release_list *all;
+	struct ks_suggest *sg;
+	struct ks_buf other = KS_BUF_INIT;
+	char *close;
+	size_t i;
+	int err;
+
+	if (ks_store_list_releases(s, NULL, &all))
+		return ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s",
+				  release ? release : "", lineage);
+	if (!all->n) {
+		ks_release_list_free(all);
+		return ks_err_set(KS_ENOTFOUND, "the store %s is empty; add a kernel "
+				  "with 'kstruct import FILE'", s->path);
+	}
+	if (!release) {
+		char **lin;
+		size_t n;
+
+		ks_release_list_free(all);
+		if (ks_store_list_lineages(s, &lin, &n))
+			return ks_err_set(KS_ENOTFOUND, "no releases in lineage %s", lineage);
+		for (i = 0; i < n; i++)
+			ks_buf_printf(&other, "%s%s", i ? ", " : "", lin[i]);
+		err = ks_err_set(KS_ENOTFOUND, "no releases in lineage %s; the store has "
+				 "%s (choose one with --lineage)", lineage, other.p);
+		ks_strv_free(lin, n);
+		ks_buf_free(&other);
+		return err;
+	}
+	sg = ks_suggest_new(release);
+	for (i = 0; i < all->n; i++) {
+		const struct ks_release_info *r = &all->items[i];
+
+		if (!strcmp(r->lineage, lineage))
+			ks_suggest_add(sg, r->release);
+		else if (!strcmp(r->release, release))
+			ks_buf_printf(&other, "%s%s", other.len ? ", " : "", r->lineage);
+	}
+	close = ks_suggest_result(sg, 5);
+	if (other.len)
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s; it is in %s "
+				 "(use --lineage)", release, lineage, other.p);
+	else if (close)
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s; did you "
+				 "mean %s?", release, lineage, close);
+	else
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s (see "
+				 "'kstruct releases')", release, lineage);
+	free(close);
+	ks_suggest_free(sg);
+	ks_buf_free(&other);
+	ks_release_list_free(all);
+	return err;
+}
+
+static int walk_tree(git_repository *repo, git_tree *root, int want_text,
+		     ks_type_fn fn, void *ctx)
+{
+	static const char *const kinds[] = { "struct", "union" };
+	size_t k, i, j;
+	int ret = 0;
+
+	for (k = 0; k < 2 && !ret; k++) {
+		git_tree_entry *ke = NULL;
+		git_tree *kt = NULL;
+
+		if (git_tree_entry_bypath(&ke, root, kinds[k]) ||
+		    git_tree_lookup(&kt, repo, git_tree_entry_id(ke))) {
+			git_tree_entry_free(ke);
+			continue;
+		}
+		for (i = 0; i < git_tree_entrycount(kt) && !ret; i++) {
+			const git_tree_entry *be = git_tree_entry_byindex(kt, i);
+			git_tree *bt = NULL;
+
+			if (git_tree_lookup(&bt, repo, git_tree_entry_id(be)))
+				continue;
+			for (j = 0; j < git_tree_entrycount(bt) && !ret; j++) {
+				const git_tree_entry *e = git_tree_entry_byindex(bt, j);
+				unsigned int variant;
+				char *name = ks_store_unescape_name(git_tree_entry_name(e),
+								    &variant);
+				git_blob *blob = NULL;
+
+				if (!name)
+					continue;
+				if (want_text) {
+					if (git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
+						ret = ks_err_git("cannot read %s", name);
+						free(name);
+						break;
+					}
+					ret = fn(kinds[k], name, variant,
+						 git_blob_rawcontent(blob),
+						 (size_t)git_blob_rawsize(blob), ctx);
+					git_blob_free(blob);
+				} else {
+					ret = fn(kinds[k], name, variant, NULL, 0, ctx);
+				}
+				free(name);
+			}
+			git_tree_free(bt);
+		}
+		git_tree_free(kt);
+		git_tree_entry_free(ke);
+	}
+	return ret;
+}
+
+static int suggest_cb(const char *kind, const char *name, unsigned int variant,
+		      const char *text, size_t len, void *ctx)
+{
+	(void)kind, (void)text, (void)len;
+	if (variant == 1)
+		ks_suggest_add(ctx, name);
+	return 0;
+}
+
+/* The snapshot tree of @release, or of the lineage's newest release. */
+static int release_tree(struct ks_store *s, const char *lineage,
+			const char *release, git_tree **tree)
+{
+	git_commit *commit = NULL;
+	git_oid id;
+	char *ref;
+	int err = 0;
+
+	if ((err = ks_lineage_split(lineage, NULL, NULL)))
+		return err;
+	ref = release ? ks_tag_ref(lineage, release) : ks_branch_ref(lineage);
+	if (git_reference_name_to_id(&id, s->repo, ref)) {
+		free(ref);
+		return missing_release(s, lineage, release);
+	}
+	free(ref);
+	if (git_commit_lookup(&commit, s->repo, &id) || git_commit_tree(tree, commit))
+		err = ks_err_git("cannot read release snapshot");
+	git_commit_free(commit);
+	return err;
+}
+
+int ks_store_foreach_type(struct ks_store *s, const char *lineage,
+			  const char *release, int want_text, ks_type_fn fn, void *ctx)
+{
+	git_tree *tree = NULL;
+	int err = release_tree(s, lineage, release, &tree);
+
+	if (!err)
+		err = walk_tree(s->repo, tree, want_text, fn, ctx);
+	git_tree_free(tree);
+	return err;
+}
+
+/* Splits "name~N" into name and variant. */
+static char *split_variant(const char *arg, unsigned int *variant)
+{
+	const char *t = strrchr(arg, '~');
+	char *end;
+	unsigned long v;
+
+	*variant = 1;
+	if (!t || t == arg)
+		return ks_xstrdup(arg);
+	v = strtoul(t + 1, &end, 10);
+	if (*end || !t[1] || v < 1 || v > 1000000)
+		return ks_xstrdup(arg);
+	*variant = (unsigned int)v;
+	return ks_xstrndup(arg, (size_t)(t - arg));
+}
+
+int ks_store_read_type(struct ks_store *s, const char *lineage,
+		       const char *release, const char *name,
+		       struct ks_type_text **out)
+{
+	static const char *const kinds[] = { "struct", "union" };
+	struct ks_type_text *tt = NULL;
+	git_tree *tree = NULL;
+	char *base = NULL, *meta;
+	size_t mlen, k;
+	unsigned int variant;
+	int err = release_tree(s, lineage, release, &tree);
+
+	if (err)
+		return err;
+	base = split_variant(name, &variant);
+	for (k = 0; k < 2 && !tt; k++) {
+		char *path = ks_store_type_path(kinds[k], base, variant);
+		size_t len;
+		char *text = blob_text(s->repo, tree, path, &len);
+
+		free(path);
+		if (!text)
+			continue;
+		tt = ks_xcalloc(1, sizeof(*tt));
+		tt->kind = ks_xstrdup(kinds[k]);
+		tt->name = ks_xstrdup(base);
+		tt->variant = variant;
+		tt->text = text;
+		tt->len = len;
+		tt->lineage = ks_xstrdup(lineage);
+		for (tt->nvariants = 1;; tt->nvariants++) {
+			git_tree_entry *e = NULL;
+
+			path = ks_store_type_path(kinds[k], base, tt->nvariants + 1);
+			err = git_tree_entry_bypath(&e, tree, path);
+			free(path);
+			git_tree_entry_free(e);
+			if (err)
+				break;
+		}
+		err = 0;
+	}
+	if (!tt) {
+		struct ks_suggest *sg = ks_suggest_new(base);
+		char *close;
+
+		walk_tree(s->repo, tree, 0, suggest_cb, sg);
+		close = ks_suggest_result(sg, 5);
+		if (close)
+			err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s; "
+					 "did you mean %s?", name, lineage,
+					 release ? " " : "", release ? release : "", close);
+		else
+			err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s",
+					 name, lineage, release ? " " : "",
+					 release ? release : "");
+		free(close);
+		ks_suggest_free(sg);
+		goto out;
+	}
+	meta = blob_text(s->repo, tree, KS_META_PATH, &mlen);
+	tt->release = meta ? ks_meta_get(meta, mlen, "release") : NULL;
+	if (!tt->release)
+		tt->release = ks_xstrdup(release ? release : "?");
+	free(meta);
+	*out = tt;
+	tt = NULL;
+out:
+	ks_type_text_free(tt);
+	free(base);
+	git_tree_free(tree);
+	return err;
+}
+
+void ks_type_text_free(struct ks_type_text *t)
+{
+	if (!t)
+		return;
+	free(t->kind);
+	free(t->name);
+	free(t->release);
+	free(t->lineage);
+	free(t->text);
+	free(t);
+}

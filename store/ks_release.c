@@ -1,0 +1,379 @@
+/* Recording a release: snapshot objects into one pack, then the tag,
+ * then the lineage branch. Refs move last and by compare-and-swap, so an
+ * import that fails or is killed leaves at most unreferenced objects. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_buf.h"
+#include "ks_canon.h"
+#include "ks_err.h"
+#include "ks_store_int.h"
+
+#define KS_REF_RETRIES 8
+
+int ks_store_check_lineage_part(const char *what, const char *value)
+{
+	const char *p;
+
+	if (!value || !value[0])
+		return ks_err_set(KS_EINVAL, "empty %s", what);
+	if (value[0] == '.' || value[0] == '-' || strlen(value) > 64)
+		goto bad;
+	for (p = value; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			goto bad;
+	}
+	if (strstr(value, "..") || !strcmp(p - 5 > value ? p - 5 : value, ".lock"))
+		goto bad;
+	return 0;
+bad:
+	return ks_err_set(KS_EINVAL, "invalid %s '%s' (use letters, digits, '.', '_', '-')",
+			  what, value);
+}
+
+int ks_store_check_lineage(const char *lineage)
+{
+	char *arch = NULL, *flavor = NULL;
+	int err = ks_lineage_split(lineage, &arch, &flavor);
+
+	if (!err)
+		err = ks_store_check_lineage_part("arch", arch);
+	if (!err)
+		err = ks_store_check_lineage_part("flavor", flavor);
+	free(arch);
+	free(flavor);
+	return err;
+}
+
+int ks_store_check_release_name(const char *release)
+{
+	char *ref;
+	int valid = 0;
+
+	if (!release || !release[0])
+		return ks_err_set(KS_EINVAL, "empty release name");
+	if (strchr(release, '/') || strlen(release) > 200)
+		return ks_err_set(KS_EINVAL, "invalid release name '%s' "
+				  "(no '/', at most 200 characters)", release);
+	ref = ks_xasprintf("refs/tags/a/b/%s", release);
+	if (git_reference_name_is_valid(&valid, ref) || !valid)
+		valid = 0;
+	free(ref);
+	if (!valid)
+		return ks_err_set(KS_EINVAL, "invalid release name '%s' (it must be "
+				  "usable as a git tag name)", release);
+	return 0;
+}
+
+struct path_entry {
+	char *path;		/* kind/bucket/entry */
+	git_oid blob;
+};
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(((const struct path_entry *)a)->path,
+		      ((const struct path_entry *)b)->path);
+}
+
+/* Writes the tree of entries [*i, n) sharing the prefix of length @plen
+ * and the next path component; recursion follows the path's depth. */
+static void build_tree(struct ks_pack *pk, struct path_entry *pe, size_t *i,
+		       size_t n, size_t plen, git_oid *out)
+{
+	struct ks_tree_entry *ents = NULL;
+	size_t nents = 0, cap = 0, k;
+	char **names = NULL;
+	char *buf;
+	size_t len;
+	const char *prefix = pe[*i].path;
+
+	while (*i < n && !strncmp(pe[*i].path, prefix, plen)) {
+		const char *comp = pe[*i].path + plen;
+		const char *slash = strchr(comp, '/');
+		struct ks_tree_entry *e;
+
+		if (nents == cap) {
+			cap = cap ? cap * 2 : 64;
+			ents = ks_xrealloc(ents, cap * sizeof(*ents));
+			names = ks_xrealloc(names, cap * sizeof(*names));
+		}
+		e = &ents[nents];
+		if (slash) {
+			names[nents] = ks_xstrndup(comp, (size_t)(slash - comp));
+			e->is_tree = 1;
+			build_tree(pk, pe, i, n, (size_t)(slash - pe[*i].path) + 1, &e->id);
+		} else {
+			names[nents] = ks_xstrdup(comp);
+			e->is_tree = 0;
+			e->id = pe[*i].blob;
+			(*i)++;
+		}
+		e->name = names[nents];
+		nents++;
+		if (*i < n && strncmp(pe[*i].path, prefix, plen))
+			break;
+	}
+	ks_tree_serialize(ents, nents, &buf, &len);
+	ks_pack_add(pk, GIT_OBJECT_TREE, buf, len, out);
+	free(buf);
+	for (k = 0; k < nents; k++)
+		free(names[k]);
+	free(names);
+	free(ents);
+}
+
+/* Puts the snapshot's blobs and trees into @pk and returns its tree. */
+static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
+			  const struct ks_canon_set *set, git_oid *tree)
+{
+	struct path_entry *pe = ks_xcalloc(set->n + 1, sizeof(*pe));
+	char *metatext;
+	size_t i, n = 0, metalen;
+
+	for (i = 0; i < set->n; i++) {
+		const struct ks_canon_type *t = &set->types[i];
+
+		pe[n].path = ks_store_type_path(t->kind, t->name, t->variant);
+		ks_pack_add(pk, GIT_OBJECT_BLOB, t->text, t->len, &pe[n].blob);
+		n++;
+	}
+	metatext = ks_meta_format(meta, set->nstructs, set->nunions, &metalen);
+	pe[n].path = ks_xstrdup(KS_META_PATH);
+	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &pe[n].blob);
+	free(metatext);
+	n++;
+
+	qsort(pe, n, sizeof(*pe), cmp_path);
+	i = 0;
+	build_tree(pk, pe, &i, n, 0, tree);
+	for (i = 0; i < n; i++)
+		free(pe[i].path);
+	free(pe);
+}
+
+static int odb_write(struct ks_store *s, const char *buf, size_t len,
+		     git_object_t type, git_oid *out)
+{
+	if (git_odb_write(out, s->odb, buf, len, type))
+		return ks_err_git("cannot write object to %s", s->path);
+	return 0;
+}
+
+static int cmp_release(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+
+	return ks_version_cmp(x[0], y[0]);
+}
+
+/* The branch is a pure function of the lineage's tags: each release's
+ * tree, with the previous release in version order as parent. */
+static int compute_chain(struct ks_store *s, const char *lineage, git_oid *head,
+			 int *empty)
+{
+	char *glob = ks_xasprintf("refs/tags/%s/*", lineage);
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	size_t plen = strlen(glob) - 1, n = 0, cap = 0, i;
+	char **pairs = NULL; /* release, tree hex: two slots per release */
+	int err = 0;
+
+	*empty = 1;
+	if (git_reference_iterator_glob_new(&it, s->repo, glob)) {
+		free(glob);
+		return ks_err_git("cannot list releases of %s", lineage);
+	}
+	while (!(err = git_reference_next(&ref, it))) {
+		const char *name = git_reference_name(ref);
+		git_object *obj = NULL;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		if (strchr(name + plen, '/') ||
+		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)) {
+			git_reference_free(ref);
+			continue;
+		}
+		git_oid_tostr(hex, sizeof(hex),
+			      git_commit_tree_id((git_commit *)obj));
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			pairs = ks_xrealloc(pairs, 2 * cap * sizeof(char *));
+		}
+		pairs[2 * n] = ks_xstrdup(name + plen);
+		pairs[2 * n + 1] = ks_xstrdup(hex);
+		n++;
+		git_object_free(obj);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	free(glob);
+	if (err != GIT_ITEROVER) {
+		err = ks_err_git("cannot list releases of %s", lineage);
+		goto out;
+	}
+	err = 0;
+	qsort(pairs, n, 2 * sizeof(char *), cmp_release);
+	for (i = 0; i < n && !err; i++) {
+		git_oid tree, id;
+		char *buf;
+		size_t len;
+
+		git_oid_fromstr(&tree, pairs[2 * i + 1]);
+		buf = ks_commit_format(&tree, i ? head : NULL, lineage, pairs[2 * i], &len);
+		err = odb_write(s, buf, len, GIT_OBJECT_COMMIT, &id);
+		free(buf);
+		*head = id;
+		*empty = 0;
+	}
+out:
+	for (i = 0; i < 2 * n; i++)
+		free(pairs[i]);
+	free(pairs);
+	return err;
+}
+
+int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
+{
+	char *branch = ks_branch_ref(lineage);
+	int attempt, err = 0;
+
+	for (attempt = 0; attempt < KS_REF_RETRIES; attempt++) {
+		git_oid head, old;
+		git_reference *ref = NULL;
+		int empty, have_old;
+
+		err = compute_chain(s, lineage, &head, &empty);
+		if (err)
+			break;
+		have_old = !git_reference_name_to_id(&old, s->repo, branch);
+		if (empty) {
+			if (have_old && git_reference_remove(s->repo, branch))
+				err = ks_err_git("cannot remove %s", branch);
+			break;
+		}
+		if (have_old && !git_oid_cmp(&old, &head))
+			break;
+		err = git_reference_create_matching(&ref, s->repo, branch, &head,
+						    have_old, have_old ? &old : NULL,
+						    "kstruct: re-link lineage");
+		git_reference_free(ref);
+		if (!err)
+			break;
+		if (err != GIT_EMODIFIED && err != GIT_EEXISTS) {
+			err = ks_err_git("cannot update %s", branch);
+			break;
+		}
+		/* Another writer moved the branch: derive it again. */
+		err = ks_err_set(KS_ECONFLICT, "%s kept moving under concurrent imports",
+				 branch);
+	}
+	free(branch);
+	return err;
+}
+
+static int write_note(struct ks_store *s, const git_oid *commit, const char *text)
+{
+	git_signature *sig = NULL;
+	git_oid note;
+	int err;
+
+	if (git_signature_now(&sig, "kstruct", "kstruct@kstruct.invalid"))
+		return ks_err_git("cannot make a signature");
+	err = git_note_create(&note, s->repo, "refs/notes/kstruct", sig, sig,
+			      commit, text, 1);
+	git_signature_free(sig);
+	return err ? ks_err_git("cannot record where the release came from") : 0;
+}
+
+int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
+			 const struct ks_canon_set *set, const struct ks_add_opts *opts,
+			 enum ks_add_status *status, char commit_hex[41])
+{
+	struct ks_add_opts defaults = KS_ADD_OPTS_INIT;
+	struct ks_pack *pk = NULL;
+	git_oid tree, commit, old;
+	git_reference *ref = NULL;
+	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL;
+	size_t len;
+	int err, have_old;
+
+	if (!opts)
+		opts = &defaults;
+	if ((err = ks_store_check_release_name(meta->release)) ||
+	    (err = ks_store_check_lineage_part("arch", meta->arch)) ||
+	    (err = ks_store_check_lineage_part("flavor", meta->flavor)))
+		return err;
+	if (!set->finished)
+		return ks_err_set(KS_EINVAL, "type set not finished");
+
+	lineage = ks_xasprintf("%s/%s", meta->arch, meta->flavor);
+	tag = ks_tag_ref(lineage, meta->release);
+
+	pk = ks_pack_new(s->odb);
+	snapshot_tree(pk, meta, set, &tree);
+	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
+	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
+	free(buf);
+	git_oid_tostr(commit_hex, 41, &commit);
+
+	have_old = !git_reference_name_to_id(&old, s->repo, tag);
+	if (have_old && !git_oid_cmp(&old, &commit)) {
+		*status = KS_ADD_SAME;
+		/* Re-link anyway: a previous run may have died before it. */
+		err = ks_lineage_rebuild(s, lineage);
+		goto out;
+	}
+	if (have_old && !opts->force) {
+		char oldhex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(oldhex, sizeof(oldhex), &old);
+		err = ks_err_set(KS_EEXISTS, "release %s of %s is already in the store "
+				 "with different content (commit %.12s, new %.12s); "
+				 "use --force to replace it", meta->release, lineage,
+				 oldhex, commit_hex);
+		goto out;
+	}
+
+	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
+	err = ks_pack_write(pk, objdir);
+	if (err)
+		goto out;
+	if (git_odb_refresh(s->odb)) {
+		err = ks_err_git("cannot re-read objects of %s", s->path);
+		goto out;
+	}
+
+	err = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
+					    have_old ? &old : NULL, "kstruct: import");
+	git_reference_free(ref);
+	if (err) {
+		git_oid now;
+
+		if ((err == GIT_EEXISTS || err == GIT_EMODIFIED) &&
+		    !git_reference_name_to_id(&now, s->repo, tag) &&
+		    !git_oid_cmp(&now, &commit)) {
+			/* A concurrent import recorded the same content. */
+			*status = KS_ADD_SAME;
+		} else if (err == GIT_EEXISTS || err == GIT_EMODIFIED) {
+			err = ks_err_set(KS_ECONFLICT, "release %s of %s was recorded by "
+					 "another import meanwhile", meta->release, lineage);
+			goto out;
+		} else {
+			err = ks_err_git("cannot create %s", tag);
+			goto out;
+		}
+	} else {
+		*status = have_old ? KS_ADD_REPLACED : KS_ADD_NEW;
+	}
+	err = ks_lineage_rebuild(s, lineage);
+	if (!err && opts->source && *status != KS_ADD_SAME)
+		err = write_note(s, &commit, opts->source);
+out:
+	free(objdir);
+	ks_pack_free(pk);
+	free(tag);
+	free(lineage);
+	return err;
+}

@@ -1,0 +1,216 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_store_int.h"
+
+#define CFG_FORMAT "kstruct.formatVersion"
+#define CFG_LINEAGE "kstruct.defaultLineage"
+
+static char *find_upward(void)
+{
+	char cwd[PATH_MAX], *end;
+	struct stat st;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	for (;;) {
+		char *cand = ks_xasprintf("%s/.kstruct", strcmp(cwd, "/") ? cwd : "");
+
+		if (!stat(cand, &st) && S_ISDIR(st.st_mode))
+			return cand;
+		free(cand);
+		end = strrchr(cwd, '/');
+		if (!end || end == cwd)
+			break;
+		*end = '\0';
+	}
+	if (!stat("/.kstruct", &st) && S_ISDIR(st.st_mode))
+		return ks_xstrdup("/.kstruct");
+	return NULL;
+}
+
+char *ks_store_locate(const char *flag)
+{
+	const char *env = getenv("KSTRUCT_STORE"), *xdg, *home;
+	char *up;
+
+	if (flag && flag[0])
+		return ks_xstrdup(flag);
+	if (env && env[0])
+		return ks_xstrdup(env);
+	up = find_upward();
+	if (up)
+		return up;
+	xdg = getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return ks_xasprintf("%s/kstruct", xdg);
+	home = getenv("HOME");
+	return ks_xasprintf("%s/.local/share/kstruct", home && home[0] ? home : ".");
+}
+
+static int is_store(git_repository *repo)
+{
+	git_config *cfg;
+	int32_t v = 0;
+	int ok;
+
+	if (git_repository_config_snapshot(&cfg, repo))
+		return 0;
+	ok = !git_config_get_int32(&v, cfg, CFG_FORMAT) && v > 0;
+	git_config_free(cfg);
+	return ok;
+}
+
+static int dir_is_empty(const char *path)
+{
+	struct stat st;
+	int r;
+
+	if (stat(path, &st))
+		return errno == ENOENT ? 1 : 0;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	{
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		if (!d)
+			return 0;
+		r = 1;
+		while ((e = readdir(d))) {
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				r = 0;
+				break;
+			}
+		}
+		closedir(d);
+	}
+	return r;
+}
+
+int ks_store_init(const char *path)
+{
+	git_repository_init_options o;
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	int err;
+
+	if (!git_repository_open_bare(&repo, path)) {
+		int store = is_store(repo);
+
+		git_repository_free(repo);
+		if (store)
+			return 1;
+		return ks_err_set(KS_ENOTSTORE, "%s is a git repository but not a "
+				  "kstruct store", path);
+	}
+	if (!dir_is_empty(path))
+		return ks_err_set(KS_ENOTSTORE, "%s exists and is not an empty "
+				  "folder; not creating a store there", path);
+
+	git_repository_init_options_init(&o, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+		  GIT_REPOSITORY_INIT_NO_REINIT;
+	o.description = "kstruct store: kernel struct history";
+	if (git_repository_init_ext(&repo, path, &o))
+		return ks_err_git("cannot create store %s", path);
+	err = git_repository_config(&cfg, repo);
+	if (!err)
+		err = git_config_set_int32(cfg, CFG_FORMAT, KS_STORE_FORMAT_VERSION);
+	if (err)
+		err = ks_err_git("cannot configure store %s", path);
+	git_config_free(cfg);
+	git_repository_free(repo);
+	return err;
+}
+
+int ks_store_open(struct ks_store **out, const char *path)
+{
+	struct ks_store *s;
+	git_config *cfg;
+	int32_t v = 0;
+	struct stat st;
+
+	if (stat(path, &st))
+		return ks_err_set(KS_ENOTFOUND, "no store at %s (run 'kstruct import' "
+				  "or 'kstruct init' to create one)", path);
+	s = ks_xcalloc(1, sizeof(*s));
+	if (git_repository_open_bare(&s->repo, path)) {
+		free(s);
+		return ks_err_set(KS_ENOTSTORE, "%s is not a kstruct store "
+				  "(not a bare git repository)", path);
+	}
+	if (git_repository_config_snapshot(&cfg, s->repo) ||
+	    git_config_get_int32(&v, cfg, CFG_FORMAT) || v <= 0) {
+		if (cfg)
+			git_config_free(cfg);
+		git_repository_free(s->repo);
+		free(s);
+		return ks_err_set(KS_ENOTSTORE, "%s is a git repository but not a "
+				  "kstruct store (no %s)", path, CFG_FORMAT);
+	}
+	if (v > KS_STORE_FORMAT_VERSION) {
+		git_config_free(cfg);
+		git_repository_free(s->repo);
+		free(s);
+		return ks_err_set(KS_ENOTSTORE, "%s has store format %d; this kstruct "
+				  "reads format %d (upgrade kstruct)", path, (int)v,
+				  KS_STORE_FORMAT_VERSION);
+	}
+	{
+		git_buf b = GIT_BUF_INIT;
+
+		if (!git_config_get_string_buf(&b, cfg, CFG_LINEAGE) && b.size)
+			s->default_lineage = ks_xstrdup(b.ptr);
+		git_buf_dispose(&b);
+	}
+	git_config_free(cfg);
+	if (!s->default_lineage)
+		s->default_lineage = ks_xstrdup(KS_DEFAULT_LINEAGE);
+	if (git_repository_odb(&s->odb, s->repo)) {
+		int err = ks_err_git("cannot open objects of %s", path);
+
+		ks_store_free(s);
+		return err;
+	}
+	s->path = ks_xstrdup(path);
+	*out = s;
+	return 0;
+}
+
+void ks_store_free(struct ks_store *s)
+{
+	if (!s)
+		return;
+	git_odb_free(s->odb);
+	git_repository_free(s->repo);
+	free(s->path);
+	free(s->default_lineage);
+	free(s);
+}
+
+const char *ks_store_path(const struct ks_store *s)
+{
+	return s->path;
+}
+
+const char *ks_store_default_lineage(struct ks_store *s)
+{
+	return s->default_lineage;
+}
+
+void ks_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,134 @@
+/* The git-backed store: a bare repository holding one immutable commit
+ * per kernel release (tags) and one derived chain per lineage (branches).
+ * The layout is specified in docs/format.md. Knows nothing of BTF: it
+ * takes canonical texts and stores them.
+ */
+#ifndef KS_STORE_H
+#define KS_STORE_H
+
+#include <stddef.h>
+
+#define KS_STORE_FORMAT_VERSION 1
+#define KS_DEFAULT_LINEAGE "x86_64/generic"
+
+struct ks_store;
+struct ks_canon_set;
+
+/* Where the store is: @flag (--store), else $KSTRUCT_STORE, else the
+ * nearest .kstruct folder from the working directory upward, else
+ * ${XDG_DATA_HOME:-$HOME/.local/share}/kstruct. */
+char *ks_store_locate(const char *flag);
+
+/* Creates an empty store at @path (creating the folder). Returns 1 when
+ * @path already is a store, 0 when created. */
+int ks_store_init(const char *path);
+
+/* Opens an existing store; KS_ENOTFOUND when @path does not exist,
+ * KS_ENOTSTORE when it is not a kstruct store. */
+int ks_store_open(struct ks_store **out, const char *path);
+void ks_store_free(struct ks_store *store);
+const char *ks_store_path(const struct ks_store *store);
+/* The lineage used when a command names none. Owned by the store. */
+const char *ks_store_default_lineage(struct ks_store *store);
+
+/* What a snapshot records besides its types. Every field here must be a
+ * function of the BTF and the release identity alone. */
+struct ks_release_meta {
+	const char *release;
+	const char *arch;
+	const char *flavor;
+	const char **btf_sha256;	/* hex digests, one per BTF input */
+	size_t nbtf;
+};
+
+enum ks_add_status {
+	KS_ADD_NEW,		/* release recorded */
+	KS_ADD_SAME,		/* already present with identical content */
+	KS_ADD_REPLACED,	/* present with other content, replaced (force) */
+};
+
+struct ks_add_opts {
+	unsigned int version;
+	int force;		/* replace a release whose content differs */
+	const char *source;	/* where the input came from, kept in a note */
+};
+#define KS_ADD_OPTS_VERSION 1
+#define KS_ADD_OPTS_INIT { KS_ADD_OPTS_VERSION, 0, NULL }
+
+/* Records @set as release @meta, then re-links the lineage branch. */
+int ks_store_add_release(struct ks_store *store, const struct ks_release_meta *meta,
+			 const struct ks_canon_set *set, const struct ks_add_opts *opts,
+			 enum ks_add_status *status, char commit_hex[41]);
+
+/* Validates a release name, arch or flavor for use in a ref name. */
+int ks_store_check_release_name(const char *release);
+int ks_store_check_lineage_part(const char *what, const char *value);
+/* Validates "ARCH/FLAVOR". */
+int ks_store_check_lineage(const char *lineage);
+
+/* ---- reading ---- */
+
+struct ks_release_info {
+	char *lineage;		/* "arch/flavor" */
+	char *arch;
+	char *flavor;
+	char *release;
+	char commit[41];	/* the release's own (tag) commit */
+	char btf_sha256[65];	/* first digest */
+	unsigned long nstructs;
+	unsigned long nunions;
+};
+
+struct ks_release_list {
+	struct ks_release_info *items;	/* by lineage, then version order */
+	size_t n;
+};
+
+/* Every release, or those of one lineage ("arch/flavor") when @lineage
+ * is not NULL. */
+int ks_store_list_releases(struct ks_store *store, const char *lineage,
+			   struct ks_release_list **out);
+void ks_release_list_free(struct ks_release_list *list);
+
+/* Lineages that have at least one release, sorted. */
+int ks_store_list_lineages(struct ks_store *store, char ***out, size_t *n);
+void ks_strv_free(char **v, size_t n);
+
+struct ks_type_text {
+	char *kind;		/* "struct" or "union" */
+	char *name;		/* as asked, variant suffix removed */
+	unsigned int variant;
+	char *release;
+	char *lineage;
+	char *text;
+	size_t len;
+	unsigned int nvariants;	/* how many bodies this name has there */
+};
+
+/* Looks up NAME (optionally "NAME~N" for a further definition) in
+ * @release of @lineage, or in the newest release when @release is NULL.
+ * KS_ENOTFOUND with a message that suggests close names or releases. */
+int ks_store_read_type(struct ks_store *store, const char *lineage,
+		       const char *release, const char *name,
+		       struct ks_type_text **out);
+void ks_type_text_free(struct ks_type_text *t);
+
+/* Calls @fn for every type of a release (the newest when @release is
+ * NULL), in tree order; @text is NULL unless @want_text. A non-zero
+ * return from @fn stops the walk and is returned. */
+typedef int (*ks_type_fn)(const char *kind, const char *name, unsigned int variant,
+			  const char *text, size_t len, void *ctx);
+int ks_store_foreach_type(struct ks_store *store, const char *lineage,
+			  const char *release, int want_text, ks_type_fn fn, void *ctx);
+
+/* ---- helpers shared with tests and other modules ---- */
+
+/* Natural version order: digit runs compare as numbers. */
+int ks_version_cmp(const char *a, const char *b);
+
+/* Tree path of a type: "struct/bp/bpf_mem_alloc", "union/..~2". */
+char *ks_store_type_path(const char *kind, const char *name, unsigned int variant);
+/* Reverse of the name escaping in paths; NULL when malformed. */
+char *ks_store_unescape_name(const char *entry, unsigned int *variant);
+
+#endif

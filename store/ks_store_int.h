@@ -1,0 +1,64 @@
+/* Internals shared by the store's files; not part of its interface. */
+#ifndef KS_STORE_INT_H
+#define KS_STORE_INT_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "ks_store.h"
+
+struct ks_store {
+	git_repository *repo;
+	git_odb *odb;
+	char *path;
+	char *default_lineage;
+};
+
+/* ---- object writing (ks_pack.c) ---- */
+
+/* Collects new objects and writes them as one pack + index, the way a
+ * git fetch would, because loose objects cost an inode each. */
+struct ks_pack;
+struct ks_pack *ks_pack_new(git_odb *odb);
+/* Hashes the object, queues it unless the store or the pack has it. */
+void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
+		 size_t len, git_oid *id);
+size_t ks_pack_count(const struct ks_pack *pk);
+/* Writes the pack into @objects_dir/pack/; no-op without objects. */
+int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
+void ks_pack_free(struct ks_pack *pk);
+
+/* ---- trees (ks_tree.c) ---- */
+
+struct ks_tree_entry {
+	const char *name;
+	int is_tree;
+	git_oid id;
+};
+/* Serialises a git tree; sorts @entries in git's order first. */
+void ks_tree_serialize(struct ks_tree_entry *entries, size_t n, char **out,
+		       size_t *len);
+
+/* ---- metadata (ks_meta.c) ---- */
+
+#define KS_META_PATH "meta"
+
+char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
+		     size_t nunions, size_t *len);
+/* Reads one "key value" line's value from a meta blob; NULL if absent. */
+char *ks_meta_get(const char *text, size_t len, const char *key);
+
+/* Deterministic commit text for a snapshot (with an optional parent). */
+char *ks_commit_format(const git_oid *tree, const git_oid *parent,
+		       const char *lineage, const char *release, size_t *len);
+
+/* ---- names ---- */
+
+char *ks_tag_ref(const char *lineage, const char *release);
+char *ks_branch_ref(const char *lineage);
+int ks_lineage_split(const char *lineage, char **arch, char **flavor);
+
+/* Re-links refs/heads/<lineage> from the lineage's tags. */
+int ks_lineage_rebuild(struct ks_store *store, const char *lineage);
+
+#endif
