@@ -119,6 +119,8 @@ int ks_store_init(const char *path)
 	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 		  GIT_REPOSITORY_INIT_NO_REINIT;
 	o.description = "kstruct store: kernel struct history";
+	/* plain `git log` in the store shows the default lineage */
+	o.initial_head = KS_DEFAULT_LINEAGE;
 	if (git_repository_init_ext(&repo, path, &o))
 		return ks_err_git("cannot create store %s", path);
 	err = git_repository_config(&cfg, repo);
