@@ -59,8 +59,8 @@ char *ks_decl_name(const char *decl)
 
 			if (o < start)
 				break;
-			while (p >= start && s[p] == ' ')
-				p--;
+			/* Parameters follow their declarator directly; a group
+			 * follows the base type after a space (or a '*'). */
 			if (p >= start && (s[p] == ')' || s[p] == ']' || ident_char(s[p]))) {
 				end = o - 1;	/* a parameter list */
 				continue;

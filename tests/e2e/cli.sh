@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# End-to-end tests of the kstruct command line on real kernel BTF
+# (tests/data holds two Debian kernels). Each check prints "ok" or
+# "FAIL"; the last line counts them.
+set -u
+
+KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
+DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+T=$(mktemp -d)
+trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
+export HOME=$T/home XDG_DATA_HOME= KSTRUCT_STORE=
+unset KSTRUCT_STORE XDG_DATA_HOME
+mkdir -p "$HOME"
+
+pass=0
+failed=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check() { # check NAME COMMAND... : passes when the command succeeds
+	local name=$1; shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+ks() { "$KSTRUCT" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# A digest of every file in a store, to prove a command changed nothing.
+store_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+
+OLD=6.1.0-47-generic-amd64
+NEW=6.12.117-generic-amd64
+for k in $OLD $NEW; do
+	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
+done
+S=$T/store
+
+# ---- import, releases, show ----
+out=$(ks --store "$S" import "$T/$NEW.btf" "$T/$OLD.btf" 2>&1)
+check "import two kernels" test $? -eq 0
+check "import reports each release" grep -q "$OLD x86_64/generic: imported" <<<"$out"
+check "git fsck --strict is clean" git --git-dir="$S" fsck --strict --no-dangling
+rel=$(ks --store "$S" releases --format json)
+check "releases lists both in version order" \
+	test "$(json '" ".join(r["release"] for r in d)' <<<"$rel")" = "$OLD $NEW"
+check "releases counts structs" test "$(json 'd[0]["structs"]' <<<"$rel")" -gt 7000
+check "releases text" grep -q "^x86_64/generic" < <(ks --store "$S" releases)
+
+js=$(ks --store "$S" show "bpf_mem_alloc@$OLD" --format json)
+check "show old bpf_mem_alloc members" \
+	test "$(json '",".join(m["name"] for m in d["members"])' <<<"$js")" = "caches,cache,work"
+js=$(ks --store "$S" show bpf_mem_alloc --format json)
+check "show defaults to the newest release" test "$(json 'd["release"]' <<<"$js")" = "$NEW"
+check "show newest bpf_mem_alloc has objcg at 16" \
+	test "$(json '[m["offset_bits"] for m in d["members"] if m["name"]=="objcg"][0]' <<<"$js")" = 128
+check "show size" test "$(json 'd["size"]' <<<"$js")" = 80
+check "show decl of a function pointer" \
+	test "$(json '[m["decl"] for m in d["members"] if m["name"]=="dtor_ctx_free"][0]' <<<"$js")" = "void (*dtor_ctx_free)(void *)"
+js=$(ks --store "$S" show sk_buff --format json)
+check "anonymous union members are flattened" \
+	test "$(json '[m["offset_bits"] for m in d["members"] if m["name"]=="dev"][0]' <<<"$js")" = 128
+check "bitfields carry their width" \
+	test "$(json '[m["bitfield_size"] for m in d["members"] if m["name"]=="fclone"][0]' <<<"$js")" = 2
+check "show text output" grep -q "struct sk_buff {" < <(ks --store "$S" show sk_buff)
+
+err=$(ks --store "$S" show sk_buf 2>&1); rc=$?
+check "unknown name exits 1" test $rc -eq 1
+check "unknown name suggests sk_buff" grep -q "did you mean.*sk_buff" <<<"$err"
+err=$(ks --store "$S" show "sk_buff@6.12.118-generic-amd64" 2>&1); rc=$?
+check "unknown release exits 1 and suggests" test $rc -eq 1 -a -n "$(grep "did you mean.*$NEW" <<<"$err")"
+err=$(ks --store "$S" show sk_buff --lineage aarch64/generic 2>&1); rc=$?
+check "unknown lineage names the ones there" test $rc -eq 1 -a -n "$(grep x86_64/generic <<<"$err")"
+
+# ---- determinism: another store, other order, same commits ----
+ks --store "$T/s2" import "$T/$OLD.btf" >/dev/null 2>&1
+ks --store "$T/s2" import "$T/$NEW.btf" >/dev/null 2>&1
+check "same releases in another order give the same refs" \
+	test "$(git --git-dir="$S" for-each-ref refs/heads refs/tags)" = \
+	     "$(git --git-dir="$T/s2" for-each-ref refs/heads refs/tags)"
+check "lineage chain is in version order" \
+	test "$(git --git-dir="$S" log --format=%s x86_64/generic | tr '\n' ' ')" = \
+	     "x86_64/generic $NEW x86_64/generic $OLD "
+cp "$T/$OLD.btf" "$T/vmlinux-copy.bin"
+sum=$(store_sum "$S")
+out=$(ks --store "$S" import "$T/vmlinux-copy.bin" --release "$OLD" 2>&1); rc=$?
+check "re-import of identical content is a no-op" test $rc -eq 0 -a -n "$(grep "already present" <<<"$out")"
+check "no-op leaves the store unchanged" test "$(store_sum "$S")" = "$sum"
+
+# ---- conflicts ----
+out=$(ks --store "$S" import "$T/$NEW.btf" --release "$OLD" 2>&1); rc=$?
+check "other content under an existing release is refused" test $rc -eq 1
+check "refusal names --force" grep -q -- "--force" <<<"$out"
+check "refusal leaves the store unchanged" test "$(store_sum "$S")" = "$sum"
+ks --store "$T/s2" import "$T/$NEW.btf" --release "$OLD" --force >/dev/null 2>&1
+check "--force replaces" test "$(ks --store "$T/s2" show bpf_mem_alloc@$OLD --format json | json 'len(d["members"])')" = 7
+
+# ---- bad input: one line, non-zero, store byte-identical ----
+bad_input() { # NAME FILE [ARGS]
+	local name=$1 file=$2; shift 2
+	local before after out rc
+	before=$(store_sum "$S")
+	out=$(ks --store "$S" import "$file" "$@" 2>&1); rc=$?
+	after=$(store_sum "$S")
+	if [ $rc -ne 0 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -qF "$file" <<<"$out" &&
+	   [ "$before" = "$after" ]; then
+		ok "bad input: $name ($out)"
+	else
+		bad "bad input: $name (rc=$rc, out=$out)"
+	fi
+}
+: > "$T/empty.btf"
+head -c 65536 /dev/urandom > "$T/random.bin"
+head -c 100000 "$T/$OLD.btf" > "$T/truncated.btf"
+printf '\x9f\xeb\x01\x00' > "$T/header-only.btf"
+mkdir "$T/adir"
+bad_input "missing file" "$T/nope.btf"
+bad_input "empty file" "$T/empty.btf"
+bad_input "random bytes" "$T/random.bin" --release x
+bad_input "truncated BTF" "$T/truncated.btf"
+bad_input "BTF magic only" "$T/header-only.btf" --release x
+bad_input "ELF without .BTF" /bin/true --release x
+bad_input "a directory" "$T/adir" --release x
+bad_input "no release name" "$T/random.bin"
+cp "$T/$OLD.btf" "$T/unnamed-kernel"
+bad_input "unknown release" "$T/unnamed-kernel"
+if [ "$(id -u)" != 0 ]; then
+	cp "$T/$OLD.btf" "$T/unreadable.btf" && chmod 000 "$T/unreadable.btf"
+	bad_input "unreadable file" "$T/unreadable.btf"
+else
+	echo "skip unreadable file: root reads every file"
+fi
+out=$(ks --store "$S" import "$T/$OLD.btf" "$T/random.bin" 2>&1); rc=$?
+check "one bad file among good ones writes nothing" test $rc -ne 0 -a "$(store_sum "$S")" = "$sum"
+
+mkdir -p "$T/notastore" && echo hi > "$T/notastore/file"
+before=$(store_sum "$T/notastore")
+out=$(ks --store "$T/notastore" import "$T/$OLD.btf" 2>&1); rc=$?
+check "a folder that is not a store is refused" test $rc -eq 1 -a "$(store_sum "$T/notastore")" = "$before"
+git init -q --bare "$T/plaingit"
+before=$(store_sum "$T/plaingit")
+out=$(ks --store "$T/plaingit" releases 2>&1); rc=$?
+check "a plain git repository is not a store" test $rc -eq 1 -a -n "$(grep "not a kstruct store" <<<"$out")"
+check "refusing leaves a plain git repository alone" test "$(store_sum "$T/plaingit")" = "$before"
+out=$(ks --store "$T/missing" show sk_buff 2>&1); rc=$?
+check "a missing store says how to create one" test $rc -eq 1 -a -n "$(grep "kstruct import" <<<"$out")"
+check "reading does not create a store" test ! -e "$T/missing"
+
+# ---- store discovery ----
+ks init "$T/envstore" >/dev/null
+check "init makes a bare repository" test -f "$T/envstore/HEAD" -a -d "$T/envstore/objects"
+check "init on a store again is fine" ks init "$T/envstore"
+KSTRUCT_STORE=$T/envstore ks import "$T/$OLD.btf" >/dev/null 2>&1
+check "\$KSTRUCT_STORE is used" test "$(ks --store "$T/envstore" releases --format json | json 'len(d)')" = 1
+mkdir -p "$T/proj/.kstruct" "$T/proj/a/b"
+rmdir "$T/proj/.kstruct"
+ks init "$T/proj/.kstruct" >/dev/null
+(cd "$T/proj/a/b" && ks import "$T/$OLD.btf" >/dev/null 2>&1)
+check "the nearest .kstruct upward is used" \
+	test "$(ks --store "$T/proj/.kstruct" releases --format json | json 'len(d)')" = 1
+(cd "$T" && XDG_DATA_HOME=$T/xdg ks import "$T/$OLD.btf" >/dev/null 2>&1)
+check "XDG_DATA_HOME/kstruct is the default" test -f "$T/xdg/kstruct/HEAD"
+(cd "$T" && ks import "$T/$OLD.btf" >/dev/null 2>&1)
+check "~/.local/share/kstruct without XDG_DATA_HOME" test -f "$HOME/.local/share/kstruct/HEAD"
+
+# ---- the running kernel ----
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	out=$(ks --store "$T/live" import /sys/kernel/btf/vmlinux 2>&1)
+	check "running kernel's BTF is named by uname -r" grep -q "^$(uname -r) " <<<"$out"
+else
+	echo "skip running kernel: no /sys/kernel/btf/vmlinux"
+fi
+
+# ---- command line ----
+check "--version" grep -q "^kstruct " < <(ks --version)
+check "help lists commands" grep -q "import" < <(ks help)
+for c in init import releases show; do
+	check "$c --help" grep -q "usage: kstruct $c" < <(ks $c --help)
+	check "help $c" grep -q "usage: kstruct $c" < <(ks help $c)
+done
+ks frobnicate >/dev/null 2>&1; rc=$?
+check "unknown command exits 2" test $rc -eq 2
+ks --store "$S" show >/dev/null 2>&1; rc=$?
+check "missing argument exits 2" test $rc -eq 2
+ks --store "$S" releases --format xml >/dev/null 2>&1; rc=$?
+check "bad --format exits 2" test $rc -eq 2
+ks --store "$S" rel >/dev/null 2>&1; rc=$?
+check "a unique prefix runs the command" test $rc -eq 0
+ks --store "$S" import "$T/$OLD.btf" --release "bad name" >/dev/null 2>&1; rc=$?
+check "an invalid release name exits 2" test $rc -eq 2
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]
