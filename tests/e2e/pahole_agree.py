@@ -1,0 +1,542 @@
+#!/usr/bin/env python3
+"""Cross-checks kstruct's struct/union layouts against pahole on real kernels.
+
+Environment (set by ctest, see tests/CMakeLists.txt):
+  KSTRUCT       the kstruct binary
+  KS_TEST_DATA  tests/data: two *.btf.xz kernels (used when KS_CORPUS is absent)
+  KS_CORPUS     the shared corpus folder; when it exists, its *.btf.xz are used
+
+Every *.btf.xz is decompressed (xz -dc) into a temporary folder as NAME.btf,
+so that kstruct detects release and arch from the name, and all of them are
+imported into one temporary store. Then, for every kernel:
+
+  kstruct side  `kstruct show --all RELEASE --lineage L --format json`, one
+                definition per line, `members` already flattened.
+  pahole side   `pahole NAME.btf`, parsed here: every top-level
+                `struct NAME {` / `union NAME {` block; anonymous nested
+                `struct {` / `union {` blocks closed by `};` are flattened
+                (their members belong to the enclosing type, pahole prints
+                them with absolute offsets), a block closed by `} name;` is
+                one member `name`; lines without an offset comment are
+                pahole's own annotations (holes, `:0` alignment fillers) and
+                are not members.
+
+A definition's layout is its size (structs only: pahole prints no size for
+unions) and its list of (member name, offset in bits, bitfield width) in
+declaration order. Offsets: pahole prints `byte` for ordinary members and
+`byte:bit` for bitfields, where `byte` is the start of the bitfield's storage
+unit (bit offset rounded down to a multiple of the type's size) and `bit` the
+offset within it, counted from the unit's start in the BTF bit numbering
+(pahole 1.24 btf_loader.c, class__fixup_btf_bitfields); so byte * 8 + bit is
+the BTF bit offset, also for a bitfield that crosses a storage unit boundary
+(it then shows a `bit` >= 8 * size - width; bpftool's raw bits_offset agrees).
+
+Matching: every kstruct definition (NAME and NAME~2, ...) must have a pahole
+definition of the same kind and name with an identical layout; every pahole
+definition must have a kstruct one. pahole prints a duplicated name once per
+layout it considers different; kstruct keeps every distinct text, so two
+kstruct variants differing only in member types match one pahole definition.
+
+When the two sides disagree, the raw BTF (`bpftool btf dump file`) is read
+and flattened the same way to tell who is right; a disagreement is excused
+only by the EXCEPTIONS below, and only when bpftool confirms kstruct.
+
+Output: one summary line per kernel, examples of disagreements, and as the
+last line `N passed, M failed` (N agreeing definitions, M disagreeing ones).
+"""
+
+import collections
+import glob
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+EXAMPLES_PER_KERNEL = 5
+
+# Disagreements caused by limitations of pahole 1.24 that were checked
+# against the raw BTF with bpftool. Each entry: (id, description, predicate
+# on a disagreement record). Only applied when bpftool confirms that
+# kstruct's layout is the one in the BTF and pahole's is not. Keep this
+# short: every entry hides a class of differences from the test.
+EXCEPTIONS = []
+
+
+def die(msg):
+    print("pahole_agree: " + msg, file=sys.stderr)
+    print("0 passed, 1 failed")
+    sys.exit(1)
+
+
+def run(argv, **kw):
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       **kw)
+    if p.returncode != 0:
+        die("%s exited with %d: %s" % (" ".join(argv), p.returncode,
+                                       p.stderr.decode(errors="replace")[-2000:]))
+    return p.stdout.decode(errors="replace")
+
+
+# ---------------------------------------------------------------------------
+# C declarators
+
+ATTR_RE = re.compile(r"__attribute__\s*\(\(")
+IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*$")
+QUALS = ("const", "volatile", "restrict")
+
+
+def strip_attributes(s):
+    """Removes every __attribute__((...)) (balanced parentheses)."""
+    while True:
+        m = ATTR_RE.search(s)
+        if not m:
+            return s
+        depth, i = 0, m.end() - 2
+        while i < len(s):
+            if s[i] == "(":
+                depth += 1
+            elif s[i] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            i += 1
+        s = s[:m.start()] + s[i + 1:]
+
+
+def match_open(s, close):
+    """Index of the bracket opening the one at s[close]."""
+    pairs = {")": "(", "]": "["}
+    c, o, depth = s[close], pairs[s[close]], 0
+    for i in range(close, -1, -1):
+        if s[i] == c:
+            depth += 1
+        elif s[i] == o:
+            depth -= 1
+            if depth == 0:
+                return i
+    raise ValueError("unbalanced %r" % s)
+
+
+def decl_name(decl):
+    """The declared name in a C declaration such as `void (*fn[2])(int)`.
+
+    Peels the declarator from the outside: trailing [N] and parameter
+    lists (a parameter list follows a `)` or `]`; a `(` after a type name
+    or `*` opens a group holding the declarator), then pointers and
+    qualifiers at the start of a group."""
+    s = decl.strip()
+    while True:
+        s = s.rstrip()
+        if not s:
+            return ""
+        if s[-1] == "]":
+            s = s[:match_open(s, len(s) - 1)]
+            continue
+        if s[-1] == ")":
+            o = match_open(s, len(s) - 1)
+            before = s[:o].rstrip()
+            if before and before[-1] in ")]":
+                s = before
+                continue
+            s = s[o + 1:-1].lstrip()
+            changed = True
+            while changed:
+                changed = False
+                s = s.lstrip("* ")
+                for q in QUALS:
+                    if s.startswith(q) and not re.match(r"[A-Za-z0-9_$]", s[len(q):len(q) + 1]):
+                        s = s[len(q):]
+                        changed = True
+            continue
+        m = IDENT_RE.search(s)
+        return m.group(0) if m else ""
+
+
+# ---------------------------------------------------------------------------
+# pahole output
+
+OFF_RE = re.compile(r"^(.*?)\s*/\*\s*(\d+)(?::\s*(\d+))?\s+(\d+)\s*\*/\s*$")
+HEAD_RE = re.compile(r"^(struct|union) ([A-Za-z_$][A-Za-z0-9_$]*) \{$")
+SIZE_RE = re.compile(r"^/\* size: (\d+),")
+BITS_RE = re.compile(r"^(.*?)(\s*):\s*(\d+)$")
+
+
+class ParseError(Exception):
+    pass
+
+
+def pahole_member(decl, byte, bit):
+    """(name, offset_bits, bitfield_size) of one pahole member line body."""
+    decl = strip_attributes(decl).strip()
+    bits, name = 0, None
+    m = BITS_RE.match(decl)
+    if m:
+        decl, bits = m.group(1), int(m.group(3))
+        if m.group(2):
+            name = ""           # `unsigned int :3`, an unnamed bitfield
+    off = byte * 8 + (bit if bit is not None else 0)
+    return decl_name(decl) if name is None else name, off, bits
+
+
+def parse_pahole(text):
+    """List of (kind, name, size, members) in pahole's order."""
+    defs = []
+    cur = None          # (kind, name, members, size)
+    stack = []          # open nested blocks: [kind, first member index]
+    for lineno, raw in enumerate(text.split("\n"), 1):
+        line = raw.strip()
+        try:
+            if cur is None:
+                if not line:
+                    continue
+                m = HEAD_RE.match(line)
+                if not m:
+                    raise ParseError("expected a struct or union")
+                cur = [m.group(1), m.group(2), [], None]
+                continue
+            if not line:
+                continue
+            if raw.startswith("}"):         # end of the top-level type
+                if stack:
+                    raise ParseError("unclosed nested block")
+                defs.append((cur[0], cur[1], cur[3], cur[2]))
+                cur = None
+                continue
+            if line.startswith("/*"):
+                if not line.endswith("*/"):
+                    raise ParseError("multi-line comment")
+                m = SIZE_RE.match(line)
+                if m and not stack:
+                    cur[3] = int(m.group(1))
+                continue
+            if stack and stack[-1][0] == "enum" and not line.startswith("}"):
+                continue                    # an enumerator
+            if line.endswith("{"):
+                body = strip_attributes(line[:-1]).split()
+                kind = body[-1] if body else ""
+                if kind not in ("struct", "union", "enum"):
+                    raise ParseError("unknown block")
+                stack.append([kind, len(cur[2])])
+                continue
+            m = OFF_RE.match(line)
+            if not m:
+                if re.match(r"^[A-Za-z_][A-Za-z0-9_ ]*\s:\d+;$", line):
+                    continue                # pahole's hole/alignment filler
+                raise ParseError("member without offset")
+            body, byte = m.group(1), int(m.group(2))
+            bit = int(m.group(3)) if m.group(3) is not None else None
+            if not body.endswith(";"):
+                raise ParseError("no ';'")
+            body = body[:-1].rstrip()
+            if body.startswith("}"):
+                if not stack:
+                    raise ParseError("'}' without block")
+                kind, first = stack.pop()
+                rest = strip_attributes(body[1:]).strip()
+                if not rest:                # anonymous: members stay
+                    if kind == "enum":
+                        raise ParseError("unnamed enum member")
+                    continue
+                name, off, bits = pahole_member("x " + rest, byte, bit)
+                del cur[2][first:]
+                cur[2].append((name, off, bits))
+                continue
+            cur[2].append(pahole_member(body, byte, bit))
+        except (ParseError, ValueError) as e:
+            raise ParseError("pahole output line %d: %s: %r" % (lineno, e, raw))
+    if cur is not None:
+        raise ParseError("pahole output ends inside %s %s" % (cur[0], cur[1]))
+    return defs
+
+
+# ---------------------------------------------------------------------------
+# bpftool raw dump, the referee
+
+BT_TYPE_RE = re.compile(r"^\[(\d+)\] (\w+) '([^']*)'(.*)$")
+BT_MEMBER_RE = re.compile(r"^\t'([^']*)' type_id=(\d+) bits_offset=(\d+)(?: bitfield_size=(\d+))?$")
+BT_FIELD_RE = re.compile(r"(\w+)=([^\s,]+)")
+MODS = ("CONST", "VOLATILE", "RESTRICT", "TYPE_TAG")
+
+
+class RawBTF:
+    """Struct/union layouts straight from `bpftool btf dump file`."""
+
+    def __init__(self, path):
+        self.types = {}
+        cur = None
+        for line in run(["bpftool", "btf", "dump", "file", path]).split("\n"):
+            m = BT_TYPE_RE.match(line)
+            if m:
+                tid, kind, name, rest = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+                f = dict(BT_FIELD_RE.findall(rest))
+                cur = {"kind": kind, "name": "" if name == "(anon)" else name,
+                       "type": int(f.get("type_id", 0)),
+                       "size": int(f["size"]) if "size" in f else None,
+                       "members": []}
+                self.types[tid] = cur
+                continue
+            m = BT_MEMBER_RE.match(line)
+            if m and cur is not None and cur["kind"] in ("STRUCT", "UNION"):
+                cur["members"].append((m.group(1), int(m.group(2)), int(m.group(3)),
+                                       int(m.group(4) or 0)))
+        self.by_name = collections.defaultdict(list)
+        for tid, t in self.types.items():
+            if t["kind"] in ("STRUCT", "UNION") and t["name"]:
+                self.by_name[(t["kind"].lower(), t["name"])].append(tid)
+
+    def skip_mods(self, tid):
+        n = 0
+        while tid and self.types[tid]["kind"] in MODS and n < 64:
+            tid, n = self.types[tid]["type"], n + 1
+        return tid
+
+    def flatten(self, tid, base, out, depth=0):
+        for name, mtid, off, bits in self.types[tid]["members"]:
+            name = "" if name == "(anon)" else name
+            inner = self.skip_mods(mtid)
+            t = self.types.get(inner)
+            if (not name and not bits and t and t["kind"] in ("STRUCT", "UNION")
+                    and not t["name"] and depth < 64):
+                self.flatten(inner, base + off, out, depth + 1)
+            else:
+                out.append((name, base + off, bits))
+        return out
+
+    def layouts(self, kind, name):
+        res = []
+        for tid in self.by_name.get((kind, name), []):
+            t = self.types[tid]
+            res.append((t["size"] if kind == "struct" else None,
+                        tuple(self.flatten(tid, 0, []))))
+        return res
+
+
+# ---------------------------------------------------------------------------
+# comparison
+
+def fmt_member(m):
+    if m is None:
+        return "(none)"
+    name, off, bits = m
+    s = "%s@%d" % (name or "<unnamed>", off)
+    if off % 8 == 0 and not bits:
+        s = "%s@%d" % (name or "<unnamed>", off // 8) + "B"
+    if bits:
+        s += ":%d" % bits
+    return s
+
+
+def describe_diff(k, p):
+    """Short text on how layout k (kstruct) differs from p (pahole)."""
+    ksize, km = k
+    psize, pm = p
+    parts = []
+    if ksize is not None and psize is not None and ksize != psize:
+        parts.append("size kstruct %d pahole %d" % (ksize, psize))
+    if km != pm:
+        i = 0
+        while i < len(km) and i < len(pm) and km[i] == pm[i]:
+            i += 1
+        parts.append("member #%d: kstruct %s, pahole %s (%d vs %d members)" % (
+            i, fmt_member(km[i] if i < len(km) else None),
+            fmt_member(pm[i] if i < len(pm) else None), len(km), len(pm)))
+    return "; ".join(parts) or "identical"
+
+
+def classify(k_layout, p_layout):
+    """A coarse class for a member-level difference, for the summary."""
+    if k_layout is None:
+        return "only in pahole"
+    if p_layout is None:
+        return "not printed by pahole"
+    (ksize, km), (psize, pm) = k_layout, p_layout
+    if ksize is not None and psize is not None and ksize != psize:
+        return "size"
+    if len(km) != len(pm):
+        return "member count"
+    kinds = set()
+    for a, b in zip(km, pm):
+        if a[0] != b[0]:
+            kinds.add("member name")
+        if a[1] != b[1]:
+            kinds.add("bitfield offset" if (a[2] or b[2]) else "offset")
+        if a[2] != b[2]:
+            kinds.add("bitfield size")
+    return "+".join(sorted(kinds)) or "identical"
+
+
+def layout_key(size, members, kind):
+    return (size if kind == "struct" else None, tuple(members))
+
+
+def compare_kernel(label, kdefs, pdefs, btf_path):
+    """Returns (passed, failed, excused, report lines)."""
+    kgroups = collections.defaultdict(list)    # (kind, name) -> [(fullname, layout)]
+    for o in kdefs:
+        base = o["name"].split("~")[0]
+        members = [(m["name"], m["offset_bits"], m["bitfield_size"]) for m in o["members"]]
+        kgroups[(o["kind"], base)].append((o["name"], layout_key(o["size"], members, o["kind"])))
+    pgroups = collections.defaultdict(list)
+    for kind, name, size, members in pdefs:
+        if kind == "union":
+            size = None
+        elif size is None:
+            raise ParseError("%s %s: pahole printed no size" % (kind, name))
+        pgroups[(kind, name)].append(layout_key(size, members, kind))
+
+    passed = failed = excused = 0
+    problems = []   # dicts: kind, name, k (layout|None), p (layout|None)
+    for key, kvars in sorted(kgroups.items()):
+        playouts = pgroups.get(key, [])
+        group_failed = False
+        for full, lay in kvars:
+            if lay in playouts:
+                passed += 1
+                continue
+            group_failed = True
+            best = None
+            if playouts:
+                best = max(playouts, key=lambda p: sum(a == b for a, b in zip(lay[1], p[1])))
+            problems.append({"kind": key[0], "name": full, "k": lay, "p": best})
+        if not group_failed:
+            klayouts = [lay for _, lay in kvars]
+            for lay in playouts:
+                if lay not in klayouts:
+                    problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay})
+    for key, playouts in sorted(pgroups.items()):
+        if key not in kgroups:
+            for lay in playouts:
+                problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay})
+
+    raw = RawBTF(btf_path) if problems else None
+    lines, classes = [], collections.Counter()
+    exc_count = collections.Counter()
+    shown = 0
+    for pr in problems:
+        base = pr["name"].split("~")[0]
+        raw_layouts = raw.layouts(pr["kind"], base)
+        k_ok = pr["k"] is not None and pr["k"] in raw_layouts
+        p_ok = pr["p"] is not None and pr["p"] in raw_layouts
+        pr["class"] = classify(pr["k"], pr["p"])
+        pr["verdict"] = ("kstruct matches the raw BTF, pahole does not" if k_ok and not p_ok else
+                         "pahole matches the raw BTF, kstruct does not" if p_ok and not k_ok else
+                         "both match the raw BTF" if k_ok else
+                         "neither matches the raw BTF")
+        exc = None
+        if k_ok and not p_ok:
+            for eid, _desc, pred in EXCEPTIONS:
+                if pred(pr):
+                    exc = eid
+                    break
+        if exc:
+            excused += 1
+            exc_count[exc] += 1
+            continue
+        failed += 1
+        classes[(pr["class"], pr["verdict"])] += 1
+        if shown < EXAMPLES_PER_KERNEL:
+            shown += 1
+            if pr["k"] is None:
+                detail = "pahole has a layout kstruct lacks (%d members)" % len(pr["p"][1])
+            elif pr["p"] is None:
+                detail = "pahole prints no %s %s" % (pr["kind"], base)
+            else:
+                detail = describe_diff(pr["k"], pr["p"])
+            lines.append("  %s %s %s: %s [%s]" % (label, pr["kind"], pr["name"], detail,
+                                                  pr["verdict"]))
+    for (cls, verdict), n in sorted(classes.items(), key=lambda x: -x[1]):
+        lines.append("  %s class '%s': %d (%s)" % (label, cls, n, verdict))
+    for eid, n in sorted(exc_count.items()):
+        lines.append("  %s excused by exception '%s': %d" % (label, eid, n))
+    return passed, failed, excused, lines
+
+
+# ---------------------------------------------------------------------------
+
+def main():
+    t0 = time.time()
+    kstruct = os.environ.get("KSTRUCT")
+    if not kstruct or not os.access(kstruct, os.X_OK):
+        die("KSTRUCT must name the kstruct binary (got %r)" % kstruct)
+    for tool in ("pahole", "xz", "bpftool"):
+        if not shutil.which(tool):
+            die("%s is required but not installed (pahole: package dwarves; "
+                "bpftool: package bpftool or linux-tools)" % tool)
+
+    corpus = os.environ.get("KS_CORPUS", "")
+    data = os.environ.get("KS_TEST_DATA", "")
+    files = []
+    if corpus and os.path.isdir(corpus):
+        files = sorted(glob.glob(os.path.join(corpus, "*.btf.xz")))
+        if not files:
+            print("pahole_agree: %s has no *.btf.xz, using KS_TEST_DATA" % corpus)
+    if not files:
+        files = sorted(glob.glob(os.path.join(data, "*.btf.xz"))) if data else []
+    if not files:
+        die("no *.btf.xz kernels in KS_CORPUS (%r) or KS_TEST_DATA (%r)" % (corpus, data))
+    print("pahole_agree: %s: %d kernels from %s" % (
+        run(["pahole", "--version"]).strip(), len(files), os.path.dirname(files[0])))
+
+    tmp = tempfile.mkdtemp(prefix="ks-pahole-agree-")
+    try:
+        store = os.path.join(tmp, "store")
+        btfs = []
+        for f in files:
+            out = os.path.join(tmp, os.path.basename(f)[:-3])
+            with open(out, "wb") as fh:
+                p = subprocess.run(["xz", "-dc", f], stdout=fh, stderr=subprocess.PIPE)
+            if p.returncode:
+                die("xz -dc %s failed: %s" % (f, p.stderr.decode(errors="replace")))
+            btfs.append(out)
+        for b in btfs:
+            run([kstruct, "--store", store, "import", b])
+        releases = json.loads(run([kstruct, "--store", store, "releases", "--format", "json"]))
+        by_sha = {r["btf_sha256"]: r for r in releases}
+
+        total_p = total_f = total_x = 0
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for b in btfs:
+                with open(b, "rb") as fh:
+                    sha = hashlib.sha256(fh.read()).hexdigest()
+                r = by_sha.get(sha)
+                label = os.path.basename(b)[:-4]
+                if r is None:
+                    die("%s: no release in the store has its sha256" % label)
+                fk = pool.submit(run, [kstruct, "--store", store, "show", "--all", r["release"],
+                                       "--lineage", r["lineage"], "--format", "json"])
+                fp = pool.submit(run, ["pahole", b])
+                kdefs = [json.loads(l) for l in fk.result().split("\n") if l.strip()]
+                pdefs = parse_pahole(fp.result())
+                ok, bad, exc, lines = compare_kernel(label, kdefs, pdefs, b)
+                nk = len(kdefs)
+                nst = sum(1 for o in kdefs if o["kind"] == "struct")
+                print("%s (%s %s): compared %d kstruct definitions (%d structs, %d unions) "
+                      "with %d pahole definitions: %d agree, %d disagree, %d excused" % (
+                          label, r["release"], r["lineage"], nk, nst, nk - nst, len(pdefs),
+                          ok, bad, exc))
+                for l in lines:
+                    print(l)
+                sys.stdout.flush()
+                total_p += ok
+                total_f += bad
+                total_x += exc
+        print("pahole_agree: %d kernels, %d definitions agree, %d disagree, "
+              "%d excused as verified pahole limitations, %.1fs" % (
+                  len(btfs), total_p, total_f, total_x, time.time() - t0))
+        print("%d passed, %d failed" % (total_p, total_f))
+        return 1 if total_f else 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except ParseError as e:
+        die(str(e))

@@ -1,0 +1,309 @@
+/* Unit tests of btf/ks_input: detection by content, release/arch/flavor
+ * rules, and every kind of bad file. Inputs are written by the tests:
+ * raw BTF from libbpf's writer, ELF files through libelf. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <bpf/btf.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_hash.h"
+#include "ks_input.h"
+
+static char dir[] = "/tmp/ks_test_input_XXXXXX";
+
+static char *path_of(const char *name)
+{
+	return ks_xasprintf("%s/%s", dir, name);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+/* A small BTF: struct task { int pid; }; returned as raw bytes. */
+static void *tiny_btf(size_t *len)
+{
+	struct btf *btf = btf__new_empty();
+	const void *raw;
+	__u32 sz;
+	void *copy;
+	int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+
+	btf__add_struct(btf, "task", 4);
+	btf__add_field(btf, "pid", i32, 0, 0);
+	raw = btf__raw_data(btf, &sz);
+	copy = ks_xmalloc(sz);
+	memcpy(copy, raw, sz);
+	*len = sz;
+	btf__free(btf);
+	return copy;
+}
+
+struct sec {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
+static void write_elf(const char *path, int machine, int type, const struct sec *secs,
+		      size_t nsecs)
+{
+	struct ks_buf strtab = KS_BUF_INIT;
+	size_t *names = ks_xcalloc(nsecs + 1, sizeof(size_t)), i, shstr_name;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	Elf *e;
+	GElf_Ehdr eh;
+	Elf_Scn *scn;
+	Elf_Data *d;
+	GElf_Shdr sh;
+
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	assert_non_null(e);
+	assert_non_null(gelf_newehdr(e, ELFCLASS64));
+	gelf_getehdr(e, &eh);
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_machine = (GElf_Half)machine;
+	eh.e_type = (GElf_Half)type;
+	eh.e_version = EV_CURRENT;
+	ks_buf_putc(&strtab, '\0');
+	for (i = 0; i < nsecs; i++) {
+		names[i] = strtab.len;
+		ks_buf_add(&strtab, secs[i].name, strlen(secs[i].name) + 1);
+	}
+	shstr_name = strtab.len;
+	ks_buf_add(&strtab, ".shstrtab", 10);
+	for (i = 0; i <= nsecs; i++) {
+		scn = elf_newscn(e);
+		d = elf_newdata(scn);
+		d->d_align = 1;
+		d->d_type = ELF_T_BYTE;
+		d->d_buf = (void *)(i < nsecs ? secs[i].data : strtab.p);
+		d->d_size = i < nsecs ? secs[i].len : strtab.len;
+		gelf_getshdr(scn, &sh);
+		sh.sh_name = i < nsecs ? names[i] : shstr_name;
+		sh.sh_type = i < nsecs ? SHT_PROGBITS : SHT_STRTAB;
+		gelf_update_shdr(scn, &sh);
+		if (i == nsecs)
+			eh.e_shstrndx = (GElf_Half)elf_ndxscn(scn);
+	}
+	gelf_update_ehdr(e, &eh);
+	assert_true(elf_update(e, ELF_C_WRITE) > 0);
+	elf_end(e);
+	close(fd);
+	ks_buf_free(&strtab);
+	free(names);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char *cmd = ks_xasprintf("rm -rf '%s'", dir);
+	int rc = system(cmd);
+
+	(void)state;
+	free(cmd);
+	return rc;
+}
+
+static void test_input_raw_btf(void **state)
+{
+	size_t len;
+	void *raw = tiny_btf(&len);
+	char *p = path_of("5.4.0-91-generic.btf");
+	unsigned char sum[32];
+	struct ks_input *in = NULL;
+
+	(void)state;
+	write_bytes(p, raw, len);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_int_equal(in->kind, KS_INPUT_RAW);
+	assert_string_equal(in->release, "5.4.0-91-generic");
+	assert_null(in->arch);
+	assert_int_equal(btf__type_cnt(in->btf), 3);
+	ks_sha256(sum, raw, len);
+	assert_memory_equal(in->sha256, sum, 32);
+	ks_input_free(in);
+	free(p);
+
+	/* a name that is no release gives no release */
+	p = path_of("vmlinux");
+	write_bytes(p, raw, len);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_null(in->release);
+	ks_input_free(in);
+	free(p);
+	free(raw);
+}
+
+static void test_input_elf_banner_and_arch(void **state)
+{
+	static const char banner[] =
+		"xx\0Linux version 6.9.0-1-cloud-arm64 (builder@host) #1 SMP\n";
+	size_t len;
+	void *raw = tiny_btf(&len);
+	struct sec secs[] = {
+		{ ".rodata", banner, sizeof(banner) },
+		{ ".BTF", raw, len },
+	};
+	char *p = path_of("vmlinux-elf");
+	unsigned char sum[32];
+	struct ks_input *in = NULL;
+
+	(void)state;
+	write_elf(p, EM_AARCH64, ET_EXEC, secs, 2);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_int_equal(in->kind, KS_INPUT_ELF);
+	assert_string_equal(in->release, "6.9.0-1-cloud-arm64");
+	assert_string_equal(in->arch, "aarch64");
+	/* the digest is of the BTF bytes: raw and ELF give the same one */
+	ks_sha256(sum, raw, len);
+	assert_memory_equal(in->sha256, sum, 32);
+	ks_input_free(in);
+	free(p);
+	free(raw);
+}
+
+static void test_input_module_needs_base(void **state)
+{
+	static const char modinfo[] = "license=GPL\0vermagic=6.1.0-47-amd64 SMP mod_unload\0";
+	size_t len;
+	void *raw = tiny_btf(&len);
+	struct sec secs[] = {
+		{ ".modinfo", modinfo, sizeof(modinfo) },
+		{ ".BTF", raw, len },
+	};
+	char *p = path_of("mod.ko");
+	struct ks_input *in = NULL;
+
+	(void)state;
+	write_elf(p, EM_X86_64, ET_REL, secs, 2);
+	assert_int_equal(ks_input_open(&in, p, NULL), KS_EINVAL);
+	assert_non_null(strstr(ks_err_msg(), "--base"));
+	assert_non_null(strstr(ks_err_msg(), p));
+	free(p);
+	free(raw);
+}
+
+static void test_input_bad_files(void **state)
+{
+	size_t len, i;
+	void *raw = tiny_btf(&len);
+	struct ks_input *in = NULL;
+	char random[4096];
+	struct sec nobtf[] = { { ".text", "\xc3", 1 } };
+	struct {
+		const char *name;
+		const void *data;
+		size_t len;
+		int err;
+		const char *says;
+	} cases[] = {
+		{ "empty", "", 0, KS_EFORMAT, "empty" },
+		{ "random", random, sizeof(random), KS_EFORMAT, "unrecognised" },
+		{ "truncated.btf", raw, len - 5, KS_EFORMAT, "BTF" },
+		{ "header-only.btf", raw, 24, KS_EFORMAT, "BTF" },
+		{ "magic.btf", raw, 2, KS_EFORMAT, "BTF" },
+		{ "elfmagic", "\x7f" "ELF\2\1\1", 7, KS_EFORMAT, "ELF" },
+	};
+	char *p;
+
+	(void)state;
+	srand(1);
+	for (i = 0; i < sizeof(random); i++)
+		random[i] = (char)(rand() & 0xff);
+	random[0] = 'X';
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		p = path_of(cases[i].name);
+		write_bytes(p, cases[i].data, cases[i].len);
+		assert_int_equal(ks_input_open(&in, p, NULL), cases[i].err);
+		assert_non_null(strstr(ks_err_msg(), p));
+		assert_non_null(strstr(ks_err_msg(), cases[i].says));
+		free(p);
+	}
+	p = path_of("nobtf.elf");
+	write_elf(p, EM_X86_64, ET_EXEC, nobtf, 1);
+	assert_int_equal(ks_input_open(&in, p, NULL), KS_EFORMAT);
+	assert_non_null(strstr(ks_err_msg(), "no .BTF"));
+	free(p);
+	p = path_of("missing");
+	assert_int_equal(ks_input_open(&in, p, NULL), KS_ENOTFOUND);
+	free(p);
+	assert_int_equal(ks_input_open(&in, dir, NULL), KS_EFORMAT);
+	assert_non_null(strstr(ks_err_msg(), "directory"));
+	free(raw);
+}
+
+static void test_input_release_rules(void **state)
+{
+	static const struct {
+		const char *release, *arch, *flavor;
+	} rules[] = {
+		{ "6.1.0-47-amd64", "x86_64", "generic" },
+		{ "6.1.0-47-cloud-amd64", "x86_64", "cloud" },
+		{ "6.1.0-47-rt-amd64", "x86_64", "rt" },
+		{ "6.12.117+deb12-arm64", "aarch64", "generic" },
+		{ "5.4.0-91-generic", NULL, "generic" },
+		{ "5.4.0-1029-aws", NULL, "aws" },
+		{ "5.15.0-1019-azure", NULL, "azure" },
+		{ "5.15.0-1019-gcp", NULL, "gcp" },
+		{ "5.4.0-42-lowlatency", NULL, "lowlatency" },
+		{ "4.18.0-147.5.1.el8_1.aarch64", "aarch64", "generic" },
+		{ "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64", "x86_64", "generic" },
+		{ "6.18.44-fc-v669", NULL, "generic" },
+	};
+	size_t i;
+	char *r;
+
+	(void)state;
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		const char *a = ks_release_arch(rules[i].release);
+
+		if (rules[i].arch)
+			assert_string_equal(a, rules[i].arch);
+		else
+			assert_null(a);
+		assert_string_equal(ks_release_flavor(rules[i].release), rules[i].flavor);
+	}
+	r = ks_input_release_from_filename("/x/5.4.0-91-generic.btf");
+	assert_string_equal(r, "5.4.0-91-generic");
+	free(r);
+	assert_null(ks_input_release_from_filename("/x/vmlinux.btf"));
+	assert_null(ks_input_release_from_filename("/x/5.4.0-91-generic"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_input_raw_btf),
+		cmocka_unit_test(test_input_elf_banner_and_arch),
+		cmocka_unit_test(test_input_module_needs_base),
+		cmocka_unit_test(test_input_bad_files),
+		cmocka_unit_test(test_input_release_rules),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

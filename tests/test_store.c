@@ -1,0 +1,359 @@
+/* Unit tests of store/: version order, paths, init/open, recording
+ * releases, determinism, lineage re-linking and lookups. Snapshots are
+ * built from tiny BTF made in code. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <bpf/btf.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_canon.h"
+#include "ks_err.h"
+#include "ks_store.h"
+
+static char *tmpdir(void)
+{
+	char *t = strdup("/tmp/ks_test_store_XXXXXX");
+
+	assert_non_null(mkdtemp(t));
+	return t;
+}
+
+static void rm_rf(const char *path)
+{
+	char *cmd = ks_xasprintf("rm -rf '%s'", path);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* A snapshot with struct point { int x; int y; } and, when @extra,
+ * a field z and a union u. */
+static struct ks_canon_set *make_set(int extra)
+{
+	struct btf *btf = btf__new_empty();
+	struct ks_canon_set *set = ks_canon_set_new();
+	int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+
+	btf__add_struct(btf, "point", extra ? 12 : 8);
+	btf__add_field(btf, "x", i32, 0, 0);
+	btf__add_field(btf, "y", i32, 32, 0);
+	if (extra) {
+		btf__add_field(btf, "z", i32, 64, 0);
+		btf__add_union(btf, "u", 4);
+		btf__add_field(btf, "a", i32, 0, 0);
+	}
+	assert_int_equal(ks_canon_set_add_btf(set, btf, 1), 0);
+	ks_canon_set_finish(set);
+	btf__free(btf);
+	return set;
+}
+
+static int add(struct ks_store *s, const char *release, int extra, int force,
+	       enum ks_add_status *status)
+{
+	const char *sums[] = { extra ? "bb" : "aa" };
+	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1 };
+	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+	struct ks_canon_set *set = make_set(extra);
+	char hex[41];
+	int err;
+
+	opts.force = force;
+	err = ks_store_add_release(s, &meta, set, &opts, status, hex);
+	ks_canon_set_free(set);
+	return err;
+}
+
+static struct ks_store *new_store(char **dir)
+{
+	struct ks_store *s;
+
+	*dir = tmpdir();
+	rm_rf(*dir);
+	assert_int_equal(ks_store_init(*dir), 0);
+	assert_int_equal(ks_store_open(&s, *dir), 0);
+	return s;
+}
+
+static void test_store_version_order(void **state)
+{
+	static const char *const order[] = {
+		"4.4", "4.8", "4.10", "5.4.0-91", "5.4.0-100", "6.1.0-47", "6.12.100",
+	};
+	size_t i, j, n = sizeof(order) / sizeof(order[0]);
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ks_version_cmp(order[i], order[i]), 0);
+		for (j = i + 1; j < n; j++) {
+			assert_int_equal(ks_version_cmp(order[i], order[j]), -1);
+			assert_int_equal(ks_version_cmp(order[j], order[i]), 1);
+		}
+	}
+	/* same value, other spelling: still a total order */
+	assert_int_not_equal(ks_version_cmp("4.08", "4.8"), 0);
+	assert_int_equal(ks_version_cmp("4.08", "4.8"), -ks_version_cmp("4.8", "4.08"));
+	assert_int_equal(ks_version_cmp("6.1", "6.1.0"), -1);
+}
+
+static void test_store_type_paths(void **state)
+{
+	char *p;
+	unsigned int v;
+
+	(void)state;
+	p = ks_store_type_path("struct", "bpf_mem_alloc", 1);
+	assert_string_equal(p, "struct/bp/bpf_mem_alloc");
+	free(p);
+	p = ks_store_type_path("struct", "__sk_buff", 1);
+	assert_string_equal(p, "struct/sk/__sk_buff");
+	free(p);
+	p = ks_store_type_path("union", "a", 3);
+	assert_string_equal(p, "union/a/a~3");
+	free(p);
+	p = ks_store_type_path("struct", "___", 1);
+	assert_string_equal(p, "struct/_/___");
+	free(p);
+	/* no name can leave its folder or hide as another */
+	p = ks_store_type_path("struct", "../../x/y", 1);
+	assert_null(strstr(p + strlen("struct/"), "/.."));
+	assert_null(strchr(strrchr(p, '/') + 1, '.'));
+	assert_string_equal(strrchr(p, '/') + 1, "%2e%2e%2f%2e%2e%2fx%2fy");
+	free(p);
+
+	p = ks_store_unescape_name("%2e%2e%2fx~2", &v);
+	assert_string_equal(p, "../x");
+	assert_int_equal(v, 2);
+	free(p);
+	assert_null(ks_store_unescape_name("bad%zz", &v));
+	assert_null(ks_store_unescape_name("a~1", &v));
+	assert_null(ks_store_unescape_name("a.b", &v));
+}
+
+static void test_store_init_and_open(void **state)
+{
+	struct ks_store *s = NULL;
+	char *dir = tmpdir(), *sub = ks_xasprintf("%s/new/store", dir);
+	char *junk = ks_xasprintf("%s/junk", dir), *file;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(ks_store_open(&s, sub), KS_ENOTFOUND);
+	assert_int_equal(ks_store_init(sub), 0);
+	assert_int_equal(ks_store_init(sub), 1);
+	assert_int_equal(ks_store_open(&s, sub), 0);
+	assert_string_equal(ks_store_default_lineage(s), "x86_64/generic");
+	ks_store_free(s);
+
+	/* a folder with something else in it is neither opened nor taken */
+	mkdir(junk, 0755);
+	file = ks_xasprintf("%s/f", junk);
+	f = fopen(file, "w");
+	fputs("x", f);
+	fclose(f);
+	assert_int_equal(ks_store_open(&s, junk), KS_ENOTSTORE);
+	assert_int_equal(ks_store_init(junk), KS_ENOTSTORE);
+	assert_non_null(strstr(ks_err_msg(), junk));
+
+	free(file);
+	free(junk);
+	free(sub);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_store_add_release_status(void **state)
+{
+	enum ks_add_status st;
+	char *dir;
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	assert_int_equal(add(s, "6.1.0-1-amd64", 0, 0, &st), 0);
+	assert_int_equal(st, KS_ADD_NEW);
+	assert_int_equal(add(s, "6.1.0-1-amd64", 0, 0, &st), 0);
+	assert_int_equal(st, KS_ADD_SAME);
+	assert_int_equal(add(s, "6.1.0-1-amd64", 1, 0, &st), KS_EEXISTS);
+	assert_non_null(strstr(ks_err_msg(), "--force"));
+	assert_int_equal(add(s, "6.1.0-1-amd64", 1, 1, &st), 0);
+	assert_int_equal(st, KS_ADD_REPLACED);
+	/* names that cannot be refs are refused before anything is written */
+	assert_int_equal(add(s, "a/b", 0, 0, &st), KS_EINVAL);
+	assert_int_equal(add(s, "a..b", 0, 0, &st), KS_EINVAL);
+	assert_int_equal(add(s, "", 0, 0, &st), KS_EINVAL);
+	ks_store_free(s);
+	rm_rf(dir);
+	free(dir);
+}
+
+static char *ref_id(const char *dir, const char *ref)
+{
+	git_repository *r;
+	git_oid id;
+	char *hex = NULL;
+
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	if (!git_reference_name_to_id(&id, r, ref)) {
+		hex = ks_xmalloc(GIT_OID_HEXSZ + 1);
+		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &id);
+	}
+	git_repository_free(r);
+	return hex;
+}
+
+static void test_store_commits_are_deterministic(void **state)
+{
+	enum ks_add_status st;
+	char *d1, *d2, *h1, *h2, *t1, *t2;
+	struct ks_store *a = new_store(&d1), *b = new_store(&d2);
+
+	(void)state;
+	/* a: old then new; b: new then old (a late arrival re-links) */
+	assert_int_equal(add(a, "5.4.0-91", 0, 0, &st), 0);
+	assert_int_equal(add(a, "5.4.0-100", 1, 0, &st), 0);
+	assert_int_equal(add(b, "5.4.0-100", 1, 0, &st), 0);
+	assert_int_equal(add(b, "5.4.0-91", 0, 0, &st), 0);
+
+	h1 = ref_id(d1, "refs/heads/x86_64/generic");
+	h2 = ref_id(d2, "refs/heads/x86_64/generic");
+	assert_non_null(h1);
+	assert_string_equal(h1, h2);
+	t1 = ref_id(d1, "refs/tags/x86_64/generic/5.4.0-91");
+	t2 = ref_id(d2, "refs/tags/x86_64/generic/5.4.0-91");
+	assert_string_equal(t1, t2);
+
+	/* the head's parent is the older release, which has no parent */
+	{
+		git_repository *r;
+		git_commit *c, *p;
+		git_oid id;
+
+		assert_int_equal(git_repository_open_bare(&r, d2), 0);
+		git_oid_fromstr(&id, h2);
+		assert_int_equal(git_commit_lookup(&c, r, &id), 0);
+		assert_int_equal(git_commit_parentcount(c), 1);
+		assert_int_equal(git_commit_parent(&p, c, 0), 0);
+		assert_string_equal(git_oid_tostr_s(git_commit_id(p)), t2);
+		assert_int_equal(git_commit_parentcount(p), 0);
+		assert_string_equal(git_commit_message(c), "x86_64/generic 5.4.0-100\n");
+		assert_int_equal(git_commit_time(c), 0);
+		git_commit_free(p);
+		git_commit_free(c);
+		git_repository_free(r);
+	}
+	free(h1);
+	free(h2);
+	free(t1);
+	free(t2);
+	ks_store_free(a);
+	ks_store_free(b);
+	rm_rf(d1);
+	rm_rf(d2);
+	free(d1);
+	free(d2);
+}
+
+static void test_store_list_and_read(void **state)
+{
+	enum ks_add_status st;
+	struct ks_release_list *list;
+	struct ks_type_text *t = NULL;
+	char *dir;
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
+	assert_int_equal(list->n, 0);
+	ks_release_list_free(list);
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t),
+			 KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "empty"));
+
+	assert_int_equal(add(s, "4.10", 1, 0, &st), 0);
+	assert_int_equal(add(s, "4.8", 0, 0, &st), 0);
+	assert_int_equal(ks_store_list_releases(s, "x86_64/generic", &list), 0);
+	assert_int_equal(list->n, 2);
+	assert_string_equal(list->items[0].release, "4.8");
+	assert_string_equal(list->items[1].release, "4.10");
+	assert_int_equal(list->items[0].nstructs, 1);
+	assert_int_equal(list->items[1].nunions, 1);
+	assert_string_equal(list->items[1].btf_sha256, "bb");
+	ks_release_list_free(list);
+
+	/* newest by default, a named release on request */
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t), 0);
+	assert_string_equal(t->release, "4.10");
+	assert_string_equal(t->kind, "struct");
+	assert_non_null(strstr(t->text, "\tint z;\t/* 8 4 */\n"));
+	ks_type_text_free(t);
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.8", "point", &t), 0);
+	assert_null(strstr(t->text, "int z;"));
+	ks_type_text_free(t);
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "u", &t), 0);
+	assert_string_equal(t->kind, "union");
+	ks_type_text_free(t);
+
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "pointt", &t),
+			 KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "did you mean point"));
+	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.9", "point", &t),
+			 KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "4.9"));
+	assert_int_equal(ks_store_read_type(s, "aarch64/generic", NULL, "point", &t),
+			 KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "x86_64/generic"));
+	assert_int_equal(ks_store_read_type(s, "nolineage", NULL, "point", &t), KS_EINVAL);
+
+	ks_store_free(s);
+	rm_rf(dir);
+	free(dir);
+}
+
+static void test_store_git_fsck_clean(void **state)
+{
+	enum ks_add_status st;
+	char *dir, *cmd;
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	assert_int_equal(add(s, "6.2", 1, 0, &st), 0);
+	assert_int_equal(add(s, "6.1", 0, 0, &st), 0);
+	ks_store_free(s);
+	if (system("git --version >/dev/null 2>&1")) {
+		skip();
+	}
+	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store_version_order),
+		cmocka_unit_test(test_store_type_paths),
+		cmocka_unit_test(test_store_init_and_open),
+		cmocka_unit_test(test_store_add_release_status),
+		cmocka_unit_test(test_store_commits_are_deterministic),
+		cmocka_unit_test(test_store_list_and_read),
+		cmocka_unit_test(test_store_git_fsck_clean),
+	};
+	int rc;
+
+	git_libgit2_init();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	git_libgit2_shutdown();
+	return rc;
+}
