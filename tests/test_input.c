@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ks_buf.h"
+#include "ks_canon.h"
 #include "ks_err.h"
 #include "ks_hash.h"
 #include "ks_input.h"
@@ -208,6 +209,59 @@ static void test_input_module_needs_base(void **state)
 	free(raw);
 }
 
+/* A module's .BTF is split BTF: its types refer to the vmlinux's by id. */
+static void test_input_module_split_btf(void **state)
+{
+	static const char modinfo[] = "vermagic=6.1.0-47-cloud-amd64 SMP mod_unload\0";
+	size_t blen;
+	void *braw = tiny_btf(&blen);
+	char *bpath = path_of("vmlinux.raw"), *mpath = path_of("nf.ko");
+	struct ks_input *base = NULL, *mod = NULL;
+	struct ks_canon_set *set = ks_canon_set_new();
+	struct btf *split;
+	const void *mraw;
+	__u32 mlen;
+	int ptr;
+
+	(void)state;
+	write_bytes(bpath, braw, blen);
+	assert_int_equal(ks_input_open(&base, bpath, NULL), 0);
+	split = btf__new_empty_split(base->btf);
+	ptr = btf__add_ptr(split, 2);		/* struct task * */
+	btf__add_struct(split, "nf_conn", 16);
+	btf__add_field(split, "owner", ptr, 0, 0);
+	btf__add_field(split, "mark", 1, 64, 0);	/* int from the base */
+	mraw = btf__raw_data(split, &mlen);
+	{
+		struct sec secs[] = {
+			{ ".modinfo", modinfo, sizeof(modinfo) },
+			{ ".BTF", mraw, mlen },
+		};
+
+		write_elf(mpath, EM_X86_64, ET_REL, secs, 2);
+	}
+	assert_int_equal(ks_input_open(&mod, mpath, base->btf), 0);
+	assert_int_equal(mod->kind, KS_INPUT_MODULE);
+	assert_string_equal(mod->release, "6.1.0-47-cloud-amd64");
+	assert_int_equal(mod->start_id, btf__type_cnt(base->btf));
+	/* only the module's own types, rendered against the base's names */
+	assert_int_equal(ks_canon_set_add_btf(set, mod->btf, mod->start_id), 0);
+	ks_canon_set_finish(set);
+	assert_int_equal(set->n, 1);
+	assert_string_equal(set->types[0].text,
+			    "struct nf_conn {\n"
+			    "\tstruct task *owner;\t/* 0 8 */\n"
+			    "\tint mark;\t/* 8 4 */\n"
+			    "};\t/* size 16 */\n");
+	ks_canon_set_free(set);
+	ks_input_free(mod);
+	ks_input_free(base);
+	btf__free(split);
+	free(braw);
+	free(bpath);
+	free(mpath);
+}
+
 static void test_input_bad_files(void **state)
 {
 	size_t len, i;
@@ -301,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_input_raw_btf),
 		cmocka_unit_test(test_input_elf_banner_and_arch),
 		cmocka_unit_test(test_input_module_needs_base),
+		cmocka_unit_test(test_input_module_split_btf),
 		cmocka_unit_test(test_input_bad_files),
 		cmocka_unit_test(test_input_release_rules),
 	};
