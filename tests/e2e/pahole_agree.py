@@ -352,38 +352,50 @@ def fmt_member(m):
     return s
 
 
-def describe_diff(k, p):
+def first_diff(km, pm):
+    i = 0
+    while i < len(km) and i < len(pm) and km[i] == pm[i]:
+        i += 1
+    return i
+
+
+def describe_diff(k, p, kdecls):
     """Short text on how layout k (kstruct) differs from p (pahole)."""
-    ksize, km = k
-    psize, pm = p
+    if k is None:
+        return "pahole prints a layout (%d members) that no kstruct variant has" % len(p[1])
+    if p is None:
+        return "pahole prints no definition of this name"
+    (ksize, km), (psize, pm) = k, p
     parts = []
     if ksize is not None and psize is not None and ksize != psize:
         parts.append("size kstruct %d pahole %d" % (ksize, psize))
     if km != pm:
-        i = 0
-        while i < len(km) and i < len(pm) and km[i] == pm[i]:
-            i += 1
-        parts.append("member #%d: kstruct %s, pahole %s (%d vs %d members)" % (
-            i, fmt_member(km[i] if i < len(km) else None),
+        i = first_diff(km, pm)
+        kd = ' (decl "%s")' % kdecls[i] if i < len(kdecls) else ""
+        parts.append("member #%d: kstruct %s%s, pahole %s (%d vs %d members)" % (
+            i, fmt_member(km[i] if i < len(km) else None), kd,
             fmt_member(pm[i] if i < len(pm) else None), len(km), len(pm)))
     return "; ".join(parts) or "identical"
 
 
-def classify(k_layout, p_layout):
-    """A coarse class for a member-level difference, for the summary."""
-    if k_layout is None:
+def classify(k, p, kdecls):
+    """A coarse class for a difference, for the summary."""
+    if k is None:
         return "only in pahole"
-    if p_layout is None:
+    if p is None:
         return "not printed by pahole"
-    (ksize, km), (psize, pm) = k_layout, p_layout
+    (ksize, km), (psize, pm) = k, p
     if ksize is not None and psize is not None and ksize != psize:
         return "size"
     if len(km) != len(pm):
         return "member count"
     kinds = set()
-    for a, b in zip(km, pm):
+    for i, (a, b) in enumerate(zip(km, pm)):
         if a[0] != b[0]:
-            kinds.add("member name")
+            if "(" in kdecls[i] and not kdecls[i].startswith(("struct {", "union {", "enum {")):
+                kinds.add("member name of a parenthesised declarator")
+            else:
+                kinds.add("member name")
         if a[1] != b[1]:
             kinds.add("bitfield offset" if (a[2] or b[2]) else "offset")
         if a[2] != b[2]:
@@ -397,11 +409,13 @@ def layout_key(size, members, kind):
 
 def compare_kernel(label, kdefs, pdefs, btf_path):
     """Returns (passed, failed, excused, report lines)."""
-    kgroups = collections.defaultdict(list)    # (kind, name) -> [(fullname, layout)]
+    kgroups = collections.defaultdict(list)    # (kind, name) -> [(fullname, layout, decls)]
     for o in kdefs:
         base = o["name"].split("~")[0]
         members = [(m["name"], m["offset_bits"], m["bitfield_size"]) for m in o["members"]]
-        kgroups[(o["kind"], base)].append((o["name"], layout_key(o["size"], members, o["kind"])))
+        kgroups[(o["kind"], base)].append(
+            (o["name"], layout_key(o["size"], members, o["kind"]),
+             [m["decl"] for m in o["members"]]))
     pgroups = collections.defaultdict(list)
     for kind, name, size, members in pdefs:
         if kind == "union":
@@ -411,43 +425,44 @@ def compare_kernel(label, kdefs, pdefs, btf_path):
         pgroups[(kind, name)].append(layout_key(size, members, kind))
 
     passed = failed = excused = 0
-    problems = []   # dicts: kind, name, k (layout|None), p (layout|None)
+    problems = []   # dicts: kind, name, k (layout|None), p (layout|None), decls
     for key, kvars in sorted(kgroups.items()):
         playouts = pgroups.get(key, [])
         group_failed = False
-        for full, lay in kvars:
+        for full, lay, decls in kvars:
             if lay in playouts:
                 passed += 1
                 continue
             group_failed = True
             best = None
-            if playouts:
-                best = max(playouts, key=lambda p: sum(a == b for a, b in zip(lay[1], p[1])))
-            problems.append({"kind": key[0], "name": full, "k": lay, "p": best})
+            if playouts:    # the pahole definition closest to this variant
+                best = max(playouts, key=lambda p: (p[0] == lay[0], first_diff(lay[1], p[1])))
+            problems.append({"kind": key[0], "name": full, "k": lay, "p": best,
+                             "decls": decls})
         if not group_failed:
-            klayouts = [lay for _, lay in kvars]
+            klayouts = [v[1] for v in kvars]
             for lay in playouts:
                 if lay not in klayouts:
-                    problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay})
+                    problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay,
+                                     "decls": []})
     for key, playouts in sorted(pgroups.items()):
         if key not in kgroups:
             for lay in playouts:
-                problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay})
+                problems.append({"kind": key[0], "name": key[1], "k": None, "p": lay,
+                                 "decls": []})
 
     raw = RawBTF(btf_path) if problems else None
-    lines, classes = [], collections.Counter()
-    exc_count = collections.Counter()
-    shown = 0
+    classes = collections.OrderedDict()   # (class, verdict) -> [count, example]
+    excuses = collections.OrderedDict()   # exception id -> [names]
     for pr in problems:
         base = pr["name"].split("~")[0]
         raw_layouts = raw.layouts(pr["kind"], base)
         k_ok = pr["k"] is not None and pr["k"] in raw_layouts
         p_ok = pr["p"] is not None and pr["p"] in raw_layouts
-        pr["class"] = classify(pr["k"], pr["p"])
-        pr["verdict"] = ("kstruct matches the raw BTF, pahole does not" if k_ok and not p_ok else
-                         "pahole matches the raw BTF, kstruct does not" if p_ok and not k_ok else
-                         "both match the raw BTF" if k_ok else
-                         "neither matches the raw BTF")
+        verdict = ("kstruct matches the raw BTF, pahole does not" if k_ok and not p_ok else
+                   "pahole matches the raw BTF, kstruct does not" if p_ok and not k_ok else
+                   "both match the raw BTF" if k_ok else
+                   "neither matches the raw BTF")
         exc = None
         if k_ok and not p_ok:
             for eid, _desc in EXCEPTIONS:
@@ -456,24 +471,21 @@ def compare_kernel(label, kdefs, pdefs, btf_path):
                     break
         if exc:
             excused += 1
-            exc_count[exc] += 1
+            excuses.setdefault(exc, []).append("%s %s" % (pr["kind"], pr["name"]))
             continue
         failed += 1
-        classes[(pr["class"], pr["verdict"])] += 1
-        if shown < EXAMPLES_PER_KERNEL:
-            shown += 1
-            if pr["k"] is None:
-                detail = "pahole has a layout kstruct lacks (%d members)" % len(pr["p"][1])
-            elif pr["p"] is None:
-                detail = "pahole prints no %s %s" % (pr["kind"], base)
-            else:
-                detail = describe_diff(pr["k"], pr["p"])
-            lines.append("  %s %s %s: %s [%s]" % (label, pr["kind"], pr["name"], detail,
-                                                  pr["verdict"]))
-    for (cls, verdict), n in sorted(classes.items(), key=lambda x: -x[1]):
-        lines.append("  %s class '%s': %d (%s)" % (label, cls, n, verdict))
-    for eid, n in sorted(exc_count.items()):
-        lines.append("  %s excused by exception '%s': %d" % (label, eid, n))
+        ck = (classify(pr["k"], pr["p"], pr["decls"]), verdict)
+        if ck not in classes:
+            classes[ck] = [0, "%s %s: %s" % (pr["kind"], pr["name"],
+                                             describe_diff(pr["k"], pr["p"], pr["decls"]))]
+        classes[ck][0] += 1
+    lines = []
+    for (cls, verdict), (n, example) in sorted(classes.items(), key=lambda x: -x[1][0]):
+        lines.append("  disagree, %s: %d (%s); e.g. %s" % (cls, n, verdict, example))
+    for eid, names in excuses.items():
+        lines.append("  excused, %s: %d (bpftool confirms kstruct): %s" % (
+            eid, len(names), ", ".join(names[:EXAMPLES_PER_KERNEL]) +
+            (", ..." if len(names) > EXAMPLES_PER_KERNEL else "")))
     return passed, failed, excused, lines
 
 
