@@ -89,7 +89,14 @@ char *ks_decl_name(const char *decl)
 	}
 	for (i = end; i >= start && ident_char(s[i]); i--)
 		;
-	return ks_xstrndup(s + i + 1, end >= i + 1 ? (size_t)(end - i) : 0);
+	{
+		size_t q, nl = end >= i + 1 ? (size_t)(end - i) : 0;
+
+		for (q = 0; q < 3; q++)
+			if (nl == strlen(quals[q]) && !strncmp(s + i + 1, quals[q], nl))
+				nl = 0;
+		return ks_xstrndup(s + i + 1, nl);
+	}
 }
 
 struct frame {
@@ -154,6 +161,9 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 	size_t cap = 0, lineno = 0, depth = 0, i;
 	int err = 0, done = 0;
 
+	if (memchr(text, '\0', len))
+		p = end = text;	/* not text: fails below as not done */
+
 	while (p < end && !err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -203,7 +213,7 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 			}
 		} else if (tabs == 0) {
 			/* the closing line: "};", then the size comment */
-			if (depth || !has_comment || strcmp(content, "};") ||
+			if (!nl || depth || !has_comment || strcmp(content, "};") ||
 			    sscanf(cm, "size %llu", &d->size) != 1)
 				err = -1;
 			done = 1;
@@ -227,7 +237,7 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 					} else {
 						content[cl - 1] = '\0';
 						decl = ks_xasprintf("%s...%s", f->open, content);
-						name = ks_decl_name(content + 1);
+						name = ks_decl_name(decl);
 						truncate_members(d, f->first_member);
 						add_member(d, &cap, name, decl, f->off_bits,
 							   f->size_bits, 0);
@@ -269,6 +279,14 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 					/* "int :3" is an unnamed bitfield */
 					char *name = dl && content[dl - 1] == ' ' ?
 						     ks_xstrdup("") : ks_decl_name(content);
+
+					/* "struct foo;" (-fms-extensions) declares no name */
+					if (!strncmp(content, "struct ", 7) &&
+					    !strcmp(content + 7, name))
+						name[0] = '\0';
+					if (!strncmp(content, "union ", 6) &&
+					    !strcmp(content + 6, name))
+						name[0] = '\0';
 					char *decl = bits ? ks_xasprintf("%s:%u", content, bits)
 							  : ks_xstrdup(content);
 
