@@ -133,8 +133,12 @@ static int put_base(struct render *r, __u32 id, const struct btf_type *t,
 		/* Anonymous bodies have no name to refer to, so they are
 		 * written out where they are used. */
 		ks_buf_putc(out, '{');
+		/* Every opening line carries a comment; a second anonymous
+		 * body on one member (two in a parameter list) gets its own. */
 		if (dc->comment)
 			ks_buf_puts(out, dc->comment);
+		else
+			put_comment(out, dc->base_bits, t->size, 0);
 		dc->comment = NULL;
 		ks_buf_putc(out, '\n');
 		err = emit_members(r, id, dc->indent + 1, dc->base_bits,
