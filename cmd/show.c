@@ -29,6 +29,17 @@ static size_t width(const char *s, size_t n)
 	return col;
 }
 
+/* Where the trailing "\t/* ... *\/" comment of a line starts, or NULL. */
+static const char *comment_of(const char *p, const char *eol)
+{
+	const char *q, *cm = NULL;
+
+	for (q = p; q + 3 < eol; q++)
+		if (!memcmp(q, "\t/* ", 4))
+			cm = q;
+	return cm;
+}
+
 /* For people, the offset comments line up in one column; the stored
  * text keeps a single tab so that one long member does not shift every
  * line of a diff. */
@@ -39,11 +50,8 @@ static void print_aligned(const char *text, size_t len)
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end, *cm = NULL, *q;
+		const char *eol = nl ? nl : end, *cm = comment_of(p, eol);
 
-		for (q = p; q + 3 < eol; q++)
-			if (!memcmp(q, "\t/* ", 4))
-				cm = q;
 		if (cm && width(p, (size_t)(cm - p)) > col)
 			col = width(p, (size_t)(cm - p));
 		p = eol + 1;
@@ -52,11 +60,8 @@ static void print_aligned(const char *text, size_t len)
 		col = 64;
 	for (p = text; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eol = nl ? nl : end, *cm = NULL, *q;
+		const char *eol = nl ? nl : end, *cm = comment_of(p, eol);
 
-		for (q = p; q + 3 < eol; q++)
-			if (!memcmp(q, "\t/* ", 4))
-				cm = q;
 		if (cm && p[0] == '\t') {
 			size_t w = width(p, (size_t)(cm - p));
 
