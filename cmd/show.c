@@ -29,7 +29,7 @@ static size_t width(const char *s, size_t n)
 	return col;
 }
 
-/* Where the trailing "\t/* ... *\/" comment of a line starts, or NULL. */
+/* Where the trailing offset comment of a line starts (its tab), or NULL. */
 static const char *comment_of(const char *p, const char *eol)
 {
 	const char *q, *cm = NULL;
