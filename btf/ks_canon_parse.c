@@ -102,6 +102,7 @@ char *ks_decl_name(const char *decl)
 struct frame {
 	size_t first_member;	/* members before this container */
 	char *open;		/* "struct {" / "const union {" */
+	struct ks_buf body;	/* the members on one line: "int a; int b; " */
 	unsigned long long off_bits, size_bits;
 };
 
@@ -226,24 +227,31 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 			if (!depth || has_comment) {
 				err = -1;
 			} else {
+				size_t cl = strlen(content);
+
 				f = &stack[--depth];
-				if (strcmp(content, "};")) {
-					/* "} name[2];": one member of an unnamed type */
-					size_t cl = strlen(content);
+				if (content[cl - 1] != ';') {
+					err = -1;
+				} else if (strcmp(content, "};")) {
+					/* "} name[2];": one member of an unnamed type,
+					 * whose declaration is the whole type on one line */
 					char *decl, *name;
 
-					if (content[cl - 1] != ';') {
-						err = -1;
-					} else {
-						content[cl - 1] = '\0';
-						decl = ks_xasprintf("%s...%s", f->open, content);
-						name = ks_decl_name(decl);
-						truncate_members(d, f->first_member);
-						add_member(d, &cap, name, decl, f->off_bits,
-							   f->size_bits, 0);
-					}
+					content[cl - 1] = '\0';
+					decl = ks_xasprintf("%s %s%s", f->open,
+							    f->body.p ? f->body.p : "", content);
+					name = ks_decl_name(decl);
+					truncate_members(d, f->first_member);
+					add_member(d, &cap, name, decl, f->off_bits,
+						   f->size_bits, 0);
+					if (depth)
+						ks_buf_printf(&stack[depth - 1].body, "%s; ", decl);
+				} else if (depth) {
+					ks_buf_printf(&stack[depth - 1].body, "%s %s}; ", f->open,
+						      f->body.p ? f->body.p : "");
 				}
 				free(f->open);
+				ks_buf_free(&f->body);
 			}
 		} else if (content[strlen(content) - 1] == '{') {
 			if (!has_comment || depth + 1 >= KS_PARSE_MAX_DEPTH ||
@@ -254,6 +262,7 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 
 				f->first_member = d->n;
 				f->open = ks_xstrdup(content);
+				memset(&f->body, 0, sizeof(f->body));
 				f->off_bits = off;
 				f->size_bits = size;
 			}
@@ -291,6 +300,8 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 							  : ks_xstrdup(content);
 
 					add_member(d, &cap, name, decl, off, size, bits);
+					if (depth)
+						ks_buf_printf(&stack[depth - 1].body, "%s; ", decl);
 				}
 			}
 		}
@@ -299,8 +310,10 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 	if (!err && !done)
 		err = -1;
 	if (err) {
-		for (i = 0; i < depth; i++)
+		for (i = 0; i < depth; i++) {
 			free(stack[i].open);
+			ks_buf_free(&stack[i].body);
+		}
 		ks_def_free(d);
 		return ks_err_set(KS_EFORMAT, "not canonical type text (line %zu)", lineno);
 	}

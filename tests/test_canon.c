@@ -1309,9 +1309,9 @@ static void test_canon_parse_named_anon_member(void **state)
 	expect_member(d, 1, "pt", 32, 64, 0);
 	expect_member(d, 2, "u", 96, 32, 0);
 	expect_member(d, 3, "pair", 128, 128, 0);
-	assert_string_equal(d->members[1].decl, "struct {...} pt");
-	assert_string_equal(d->members[2].decl, "union {...} u");
-	assert_string_equal(d->members[3].decl, "struct {...} pair[2]");
+	assert_string_equal(d->members[1].decl, "struct { int x; int y; } pt");
+	assert_string_equal(d->members[2].decl, "union { int i; unsigned int ui; } u");
+	assert_string_equal(d->members[3].decl, "struct { int k; int v; } pair[2]");
 
 	d = parse(render(btf, build_val(btf, &b)));
 	assert_string_equal(d->kind, "union");
@@ -1569,7 +1569,7 @@ static void test_canon_anon_pointee(void **state)
 	expect_member(d, 0, "a", 0, 32, 0);
 	expect_member(d, 1, "p", 64, 64, 0);
 	expect_member(d, 2, "z", 128, 32, 0);
-	assert_string_equal(d->members[1].decl, "struct {...} *p");
+	assert_string_equal(d->members[1].decl, "struct { int x; int y; } *p");
 }
 
 /* An anonymous struct can also be reached through a function pointer's
