@@ -22,6 +22,9 @@ int do_init(int argc, char **argv);
 int do_import(int argc, char **argv);
 int do_releases(int argc, char **argv);
 int do_show(int argc, char **argv);
+int do_log(int argc, char **argv);
+int do_blame(int argc, char **argv);
+int do_diff(int argc, char **argv);
 
 /* One line on stderr, "kstruct: <msg>". */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -37,6 +40,19 @@ int parse_format(const char *cmd, const char *arg, enum out_format *fmt);
 /* Opens the store that --store / $KSTRUCT_STORE / .kstruct / the default
  * names; prints the error itself. */
 int open_store(struct ks_store **out);
+
+/* Output for people: colour and pager on a terminal only. */
+void out_begin(enum out_format fmt);
+void out_end(void);
+/* @code when colour is on, "" otherwise. */
+const char *col(const char *code);
+#define C_RESET "\033[m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_CYAN "\033[36m"
+#define C_DIM "\033[2m"
 
 /* Minimal JSON writer: enough for objects, arrays, strings, numbers. */
 struct json {
@@ -54,5 +70,15 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_strn(struct json *j, const char *key, const char *val, size_t n);
 void json_uint(struct json *j, const char *key, unsigned long long v);
 void json_finish(struct json *j);
+void json_null(struct json *j, const char *key);
+
+/* Changes between two definitions, for log and diff (cmd/changes.c). */
+struct ks_diff;
+struct ks_def;
+void print_changes(const struct ks_diff *d, int layout, const char *indent);
+void json_changes(struct json *j, const struct ks_diff *d, int layout);
+/* Parses canonical text, prefixing errors with where it came from. */
+int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,
+	      const char *release);
 
 #endif

@@ -107,3 +107,9 @@ void json_finish(struct json *j)
 {
 	fputc('\n', j->f);
 }
+
+void json_null(struct json *j, const char *k)
+{
+	key(j, k);
+	fputs("null", j->f);
+}

@@ -20,6 +20,9 @@ static const struct cmd {
 	{ "import", do_import, "record kernel BTF as releases in the store" },
 	{ "releases", do_releases, "list the releases in the store" },
 	{ "show", do_show, "print a struct or union as one release defines it" },
+	{ "log", do_log, "how a struct or union changed, release by release" },
+	{ "blame", do_blame, "in which release each field (or one field) got its form" },
+	{ "diff", do_diff, "what changed between two releases" },
 	{ NULL, NULL, NULL },
 };
 

@@ -176,7 +176,7 @@ int ks_store_list_lineages(struct ks_store *s, char ***out, size_t *n)
 }
 
 /* The error for a lineage or release that is not there, naming what is. */
-static int missing_release(struct ks_store *s, const char *lineage,
+int ks_store__missing_release(struct ks_store *s, const char *lineage,
 			   const char *release)
 {
 	struct ks_release_list *all;
@@ -299,7 +299,7 @@ static int suggest_cb(const char *kind, const char *name, unsigned int variant,
 }
 
 /* The snapshot tree of @release, or of the lineage's newest release. */
-static int release_tree(struct ks_store *s, const char *lineage,
+int ks_store__release_tree(struct ks_store *s, const char *lineage,
 			const char *release, git_tree **tree)
 {
 	git_commit *commit = NULL;
@@ -312,7 +312,7 @@ static int release_tree(struct ks_store *s, const char *lineage,
 	ref = release ? ks_tag_ref(lineage, release) : ks_branch_ref(lineage);
 	if (git_reference_name_to_id(&id, s->repo, ref)) {
 		free(ref);
-		return missing_release(s, lineage, release);
+		return ks_store__missing_release(s, lineage, release);
 	}
 	free(ref);
 	if (git_commit_lookup(&commit, s->repo, &id) || git_commit_tree(tree, commit))
@@ -325,7 +325,7 @@ int ks_store_foreach_type(struct ks_store *s, const char *lineage,
 			  const char *release, int want_text, ks_type_fn fn, void *ctx)
 {
 	git_tree *tree = NULL;
-	int err = release_tree(s, lineage, release, &tree);
+	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (!err)
 		err = walk_tree(s->repo, tree, want_text, fn, ctx);
@@ -333,8 +333,29 @@ int ks_store_foreach_type(struct ks_store *s, const char *lineage,
 	return err;
 }
 
+int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
+			   const char *lineage, const char *release)
+{
+	struct ks_suggest *sg = ks_suggest_new(name);
+	char *close;
+	int err;
+
+	walk_tree(s->repo, tree, 0, suggest_cb, sg);
+	close = ks_suggest_result(sg, 5);
+	if (close)
+		err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s; "
+				 "did you mean %s?", name, lineage,
+				 release ? " " : "", release ? release : "", close);
+	else
+		err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s",
+				 name, lineage, release ? " " : "", release ? release : "");
+	free(close);
+	ks_suggest_free(sg);
+	return err;
+}
+
 /* Splits "name~N" into name and variant. */
-static char *split_variant(const char *arg, unsigned int *variant)
+char *ks_store__split_variant(const char *arg, unsigned int *variant)
 {
 	const char *t = strrchr(arg, '~');
 	char *end;
@@ -360,11 +381,11 @@ int ks_store_read_type(struct ks_store *s, const char *lineage,
 	char *base = NULL, *meta;
 	size_t mlen, k;
 	unsigned int variant;
-	int err = release_tree(s, lineage, release, &tree);
+	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (err)
 		return err;
-	base = split_variant(name, &variant);
+	base = ks_store__split_variant(name, &variant);
 	for (k = 0; k < 2 && !tt; k++) {
 		char *path = ks_store_type_path(kinds[k], base, variant);
 		size_t len;
@@ -393,21 +414,7 @@ int ks_store_read_type(struct ks_store *s, const char *lineage,
 		err = 0;
 	}
 	if (!tt) {
-		struct ks_suggest *sg = ks_suggest_new(base);
-		char *close;
-
-		walk_tree(s->repo, tree, 0, suggest_cb, sg);
-		close = ks_suggest_result(sg, 5);
-		if (close)
-			err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s; "
-					 "did you mean %s?", name, lineage,
-					 release ? " " : "", release ? release : "", close);
-		else
-			err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s",
-					 name, lineage, release ? " " : "",
-					 release ? release : "");
-		free(close);
-		ks_suggest_free(sg);
+		err = ks_store__no_such_type(s, tree, name, lineage, release);
 		goto out;
 	}
 	meta = blob_text(s->repo, tree, KS_META_PATH, &mlen);

@@ -121,6 +121,60 @@ typedef int (*ks_type_fn)(const char *kind, const char *name, unsigned int varia
 int ks_store_foreach_type(struct ks_store *store, const char *lineage,
 			  const char *release, int want_text, ks_type_fn fn, void *ctx);
 
+/* ---- history ---- */
+
+struct ks_hist_entry {
+	char *release;
+	int present;		/* the name is defined in this release */
+	const char *kind;	/* "struct" or "union" when present (static) */
+	unsigned int nvariants;	/* distinct bodies of the name here */
+	char blob[41];		/* the definition's blob id when present */
+	int same_as_prev;	/* same blob as the previous release */
+	char *text;		/* loaded unless same_as_prev */
+	size_t len;
+};
+
+struct ks_history {
+	char *lineage;
+	char *name;		/* without variant suffix */
+	unsigned int variant;
+	struct ks_hist_entry *e;	/* every release of the lineage, oldest first */
+	size_t n;
+};
+
+/* The definition of NAME (or NAME~N) in every release of @lineage,
+ * found by comparing tree and blob ids release by release: only trees
+ * on the name's path are read, and only blobs that differ. KS_ENOTFOUND
+ * (with suggestions) when no release defines the name. */
+int ks_store_history(struct ks_store *store, const char *lineage, const char *name,
+		     struct ks_history **out);
+void ks_history_free(struct ks_history *h);
+
+/* The releases of a lineage, oldest first, from its branch. */
+int ks_store_lineage_releases(struct ks_store *store, const char *lineage,
+			      char ***releases, size_t *n);
+
+struct ks_tree_change {
+	const char *kind;	/* "struct" or "union" (static) */
+	char *name;
+	unsigned int variant;
+	char status;		/* 'A' added, 'D' removed, 'M' changed */
+	char *old_text, *new_text;	/* NULL where absent or not asked for */
+	size_t old_len, new_len;
+};
+
+struct ks_tree_changes {
+	struct ks_tree_change *c;	/* by kind, then name, then variant */
+	size_t n;
+};
+
+/* Every type that differs between two releases of a lineage; subtrees
+ * with equal ids are skipped without reading them. */
+int ks_store_diff_releases(struct ks_store *store, const char *lineage,
+			   const char *r1, const char *r2, int want_text,
+			   struct ks_tree_changes **out);
+void ks_tree_changes_free(struct ks_tree_changes *c);
+
 /* ---- helpers shared with tests and other modules ---- */
 
 /* Natural version order: digit runs compare as numbers. */

@@ -58,6 +58,20 @@ char *ks_tag_ref(const char *lineage, const char *release);
 char *ks_branch_ref(const char *lineage);
 int ks_lineage_split(const char *lineage, char **arch, char **flavor);
 
+/* ---- lookups shared by ks_query.c and ks_history.c ---- */
+
+/* The error for a lineage or release that is not there, naming what is. */
+int ks_store__missing_release(struct ks_store *s, const char *lineage,
+			      const char *release);
+/* The snapshot tree of @release, or of the lineage's newest release. */
+int ks_store__release_tree(struct ks_store *s, const char *lineage,
+			   const char *release, git_tree **tree);
+/* KS_ENOTFOUND for @name, suggesting close names from @tree. */
+int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
+			   const char *lineage, const char *release);
+/* Splits "name~N" into name and variant (1 without a suffix). */
+char *ks_store__split_variant(const char *arg, unsigned int *variant);
+
 /* Re-links refs/heads/<lineage> from the lineage's tags. */
 int ks_lineage_rebuild(struct ks_store *store, const char *lineage);
 

@@ -1,0 +1,441 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_buf.h"
+#include "ks_canon_parse.h"
+#include "ks_diff.h"
+#include "ks_err.h"
+#include "ks_suggest.h"
+
+static const char blame_usage[] =
+	"usage: kstruct blame NAME [--lineage ARCH/FLAVOR] [--format text|json]\n"
+	"       kstruct blame NAME.FIELD[.FIELD...] [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+	"NAME: every member of the newest definition, with the release in which it\n"
+	"appeared in its present declaration (and, if its type changed since, the\n"
+	"release where a member of that name first appeared).\n"
+	"NAME.FIELD: the whole story of one field: when it appeared, each type,\n"
+	"bitfield or offset change, removals and re-additions, when it was last seen.\n"
+	"A path such as task_struct.se.vruntime follows an embedded member into its\n"
+	"type's own definition in each release.\n\n"
+	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
+	"  --format text|json      output for people (default) or scripts\n";
+
+/* The parsed definition of a name in every release of the lineage;
+ * identical texts share one parse. */
+struct defs {
+	struct ks_history *h;
+	struct ks_def **def;	/* NULL where absent */
+	int *owned;
+};
+
+static void defs_free(struct defs *d)
+{
+	size_t i;
+
+	if (!d || !d->h)
+		return;
+	for (i = 0; i < d->h->n; i++)
+		if (d->owned[i])
+			ks_def_free(d->def[i]);
+	free(d->def);
+	free(d->owned);
+	ks_history_free(d->h);
+	d->h = NULL;
+}
+
+static int defs_load(struct ks_store *s, const char *lineage, const char *name,
+		     struct defs *d)
+{
+	size_t i;
+	int err = ks_store_history(s, lineage, name, &d->h);
+
+	if (err)
+		return err;
+	d->def = ks_xcalloc(d->h->n + 1, sizeof(*d->def));
+	d->owned = ks_xcalloc(d->h->n + 1, sizeof(int));
+	for (i = 0; i < d->h->n && !err; i++) {
+		const struct ks_hist_entry *e = &d->h->e[i];
+
+		if (!e->present)
+			continue;
+		if (e->same_as_prev) {
+			d->def[i] = d->def[i - 1];
+			continue;
+		}
+		err = parse_def(&d->def[i], e->text, e->len, d->h->name, e->release);
+		d->owned[i] = !err;
+	}
+	if (err)
+		defs_free(d);
+	return err;
+}
+
+static int newest_present(const struct defs *d)
+{
+	int i;
+
+	for (i = (int)d->h->n - 1; i >= 0; i--)
+		if (d->def[i])
+			return i;
+	return -1;
+}
+
+/* ---- blame NAME ---- */
+
+static int blame_type(struct ks_store *s, const char *lineage, const char *name,
+		      enum out_format fmt)
+{
+	struct defs d = { 0 };
+	const struct ks_def *cur;
+	struct json j;
+	size_t k, w = 8;
+	int newest, err = defs_load(s, lineage, name, &d), i;
+	int *since, *first;
+
+	if (err)
+		return err;
+	newest = newest_present(&d);
+	cur = d.def[newest];
+	since = ks_xcalloc(cur->n + 1, sizeof(int));
+	first = ks_xcalloc(cur->n + 1, sizeof(int));
+	for (k = 0; k < cur->n; k++) {
+		const struct ks_member *m = &cur->members[k];
+
+		/* back from the newest release while the declaration holds */
+		since[k] = newest;
+		for (i = newest - 1; i >= 0; i--) {
+			const struct ks_member *pm = d.def[i] ? ks_def_member(d.def[i], m->name) : NULL;
+
+			if (!m->name[0] || !pm || strcmp(pm->decl, m->decl))
+				break;
+			since[k] = i;
+		}
+		first[k] = since[k];
+		for (i = 0; i < since[k] && m->name[0]; i++)
+			if (d.def[i] && ks_def_member(d.def[i], m->name)) {
+				first[k] = i;
+				break;
+			}
+		if (strlen(d.h->e[since[k]].release) > w)
+			w = strlen(d.h->e[since[k]].release);
+	}
+
+	if (fmt == FMT_JSON) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "name", d.h->name);
+		json_str(&j, "kind", cur->kind);
+		json_str(&j, "lineage", lineage);
+		json_str(&j, "release", d.h->e[newest].release);
+		json_arr_begin(&j, "members");
+		for (k = 0; k < cur->n; k++) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "name", cur->members[k].name);
+			json_str(&j, "decl", cur->members[k].decl);
+			json_uint(&j, "offset_bits", cur->members[k].offset_bits);
+			json_str(&j, "introduced", d.h->e[since[k]].release);
+			json_str(&j, "first_seen", d.h->e[first[k]].release);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else {
+		out_begin(fmt);
+		printf("%s%s %s%s  %s(%s, as of %s)%s\n", col(C_BOLD), cur->kind, d.h->name,
+		       col(C_RESET), col(C_DIM), lineage, d.h->e[newest].release, col(C_RESET));
+		for (k = 0; k < cur->n; k++) {
+			printf("%s%-*s%s  %s;", col(C_YELLOW), (int)w, d.h->e[since[k]].release,
+			       col(C_RESET), cur->members[k].decl);
+			if (first[k] != since[k])
+				printf("  %s(name since %s)%s", col(C_DIM),
+				       d.h->e[first[k]].release, col(C_RESET));
+			putchar('\n');
+		}
+		out_end();
+	}
+	free(since);
+	free(first);
+	defs_free(&d);
+	return 0;
+}
+
+/* ---- blame NAME.FIELD ---- */
+
+/* Where a path lands in one release. */
+struct hit {
+	int present;
+	const char *decl;
+	unsigned long long offset;	/* bits from the start of the outer type */
+};
+
+/* "struct sched_entity se" or "struct foo arr[4]" names an embedded
+ * type that a path can follow; pointers and typedefs cannot be. */
+static char *embedded_type(const struct ks_member *m)
+{
+	const char *d = m->decl, *sp;
+	size_t kl;
+
+	if (!strncmp(d, "struct ", 7))
+		kl = 7;
+	else if (!strncmp(d, "union ", 6))
+		kl = 6;
+	else
+		return NULL;
+	sp = strchr(d + kl, ' ');
+	if (!sp || sp[-1] == '{' || strncmp(sp + 1, m->name, strlen(m->name)) ||
+	    (sp[1 + strlen(m->name)] && sp[1 + strlen(m->name)] != '['))
+		return NULL;
+	return ks_xstrndup(d + kl, (size_t)(sp - d - kl));
+}
+
+struct path_ctx {
+	struct ks_store *store;
+	const char *lineage;
+	struct defs cache[16];	/* histories of the types a path passes through */
+	char *cache_names[16];
+	size_t ncache;
+};
+
+static struct defs *type_defs(struct path_ctx *pc, const char *name, int *err)
+{
+	size_t i;
+
+	for (i = 0; i < pc->ncache; i++)
+		if (!strcmp(pc->cache_names[i], name))
+			return pc->cache[i].h ? &pc->cache[i] : NULL;
+	if (pc->ncache == 16)
+		return NULL;
+	pc->cache_names[pc->ncache] = ks_xstrdup(name);
+	*err = defs_load(pc->store, pc->lineage, name, &pc->cache[pc->ncache]);
+	if (*err == KS_ENOTFOUND)
+		*err = 0;	/* a type the store does not have: the path stops */
+	pc->ncache++;
+	return *err || !pc->cache[pc->ncache - 1].h ? NULL : &pc->cache[pc->ncache - 1];
+}
+
+/* Resolves fields[0..nf) from @root's definition in release @i. */
+static int resolve(struct path_ctx *pc, struct defs *root, char **fields, size_t nf,
+		   size_t i, struct hit *hit)
+{
+	const struct ks_def *def = root->def[i];
+	unsigned long long base = 0;
+	size_t k;
+	int err = 0;
+
+	memset(hit, 0, sizeof(*hit));
+	for (k = 0; k < nf && def; k++) {
+		const struct ks_member *m = ks_def_member(def, fields[k]);
+		char *tname;
+		struct defs *td;
+
+		if (!m)
+			return 0;
+		if (k == nf - 1) {
+			hit->present = 1;
+			hit->decl = m->decl;
+			hit->offset = base + m->offset_bits;
+			return 0;
+		}
+		tname = embedded_type(m);
+		if (!tname)
+			return 0;
+		td = type_defs(pc, tname, &err);
+		free(tname);
+		if (err || !td)
+			return err;
+		base += m->offset_bits;
+		def = td->def[i];
+	}
+	return err;
+}
+
+struct event {
+	size_t release;
+	const char *what;
+	const char *decl;
+	unsigned long long offset;
+};
+
+static int blame_field(struct ks_store *s, const char *lineage, const char *arg,
+		       enum out_format fmt)
+{
+	struct path_ctx pc = { .store = s, .lineage = lineage };
+	char *copy = ks_xstrdup(arg), *fields[32], *save = NULL, *tok;
+	struct defs root = { 0 };
+	struct hit *hits = NULL;
+	struct event *ev = NULL;
+	size_t nf = 0, i, nev = 0, n;
+	int err, seen = 0, last = -1, introduced = -1;
+	const char *name = strtok_r(copy, ".", &save);
+
+	while ((tok = strtok_r(NULL, ".", &save)) && nf < 32)
+		fields[nf++] = tok;
+	err = defs_load(s, lineage, name, &root);
+	if (err)
+		goto out;
+	n = root.h->n;
+	hits = ks_xcalloc(n + 1, sizeof(*hits));
+	ev = ks_xcalloc(n + 1, sizeof(*ev));
+	for (i = 0; i < n && !err; i++)
+		err = resolve(&pc, &root, fields, nf, i, &hits[i]);
+	if (err)
+		goto out;
+
+	for (i = 0; i < n; i++) {
+		const struct hit *h = &hits[i], *p = i ? &hits[i - 1] : NULL;
+		struct event *e = &ev[nev];
+
+		e->release = i;
+		e->decl = h->decl;
+		e->offset = h->offset;
+		if (h->present && !seen)
+			e->what = "added";
+		else if (h->present && p && !p->present)
+			e->what = "readded";
+		else if (!h->present && p && p->present)
+			e->what = "removed", e->decl = p->decl, e->offset = p->offset;
+		else if (h->present && strcmp(h->decl, p->decl))
+			e->what = "type_changed";
+		else if (h->present && h->offset != p->offset)
+			e->what = "moved";
+		else
+			e->what = NULL;
+		if (h->present)
+			seen = 1, last = (int)i;
+		if (e->what)
+			nev++;
+	}
+	if (!seen) {
+		struct ks_suggest *sg = ks_suggest_new(nf ? fields[nf - 1] : "");
+		int newest = newest_present(&root);
+		char *close;
+
+		/* offer the members of the newest definition of the last type */
+		if (newest >= 0 && nf == 1)
+			for (i = 0; i < root.def[newest]->n; i++)
+				if (root.def[newest]->members[i].name[0])
+					ks_suggest_add(sg, root.def[newest]->members[i].name);
+		close = ks_suggest_result(sg, 5);
+		err = ks_err_set(KS_ENOTFOUND, "%s has no field %s in any release of %s%s%s%s",
+				 name, arg + strlen(name) + 1, lineage,
+				 close ? "; did you mean " : "", close ? close : "",
+				 close ? "?" : "");
+		free(close);
+		ks_suggest_free(sg);
+		goto out;
+	}
+	/* the current unbroken run with the newest declaration */
+	introduced = last;
+	while (introduced > 0 && hits[introduced - 1].present &&
+	       !strcmp(hits[introduced - 1].decl, hits[last].decl))
+		introduced--;
+
+	if (fmt == FMT_JSON) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "name", name);
+		json_str(&j, "field", arg + strlen(name) + 1);
+		json_str(&j, "lineage", lineage);
+		json_str(&j, "decl", hits[last].decl);
+		json_str(&j, "introduced", root.h->e[introduced].release);
+		json_str(&j, "last_seen", root.h->e[last].release);
+		json_str(&j, "status", last == (int)n - 1 ? "present" : "removed");
+		json_arr_begin(&j, "events");
+		for (i = 0; i < nev; i++) {
+			json_obj_begin(&j, NULL);
+			json_str(&j, "release", root.h->e[ev[i].release].release);
+			json_str(&j, "event", ev[i].what);
+			json_str(&j, "decl", ev[i].decl);
+			json_uint(&j, "offset_bits", ev[i].offset);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_finish(&j);
+	} else {
+		size_t w = 8;
+
+		for (i = 0; i < nev; i++)
+			if (strlen(root.h->e[ev[i].release].release) > w)
+				w = strlen(root.h->e[ev[i].release].release);
+		out_begin(fmt);
+		printf("%s%s%s  %s(%s)%s\n", col(C_BOLD), arg, col(C_RESET), col(C_DIM),
+		       lineage, col(C_RESET));
+		for (i = 0; i < nev; i++) {
+			unsigned long long off = ev[i].offset;
+
+			printf("%s%-*s%s  %-12s %s;  ", col(C_YELLOW), (int)w,
+			       root.h->e[ev[i].release].release, col(C_RESET), ev[i].what,
+			       ev[i].decl);
+			if (off % 8)
+				printf("%s(bit offset %llu)%s\n", col(C_DIM), off, col(C_RESET));
+			else
+				printf("%s(offset %llu)%s\n", col(C_DIM), off / 8, col(C_RESET));
+		}
+		printf("present in its current form since %s; last seen in %s%s\n",
+		       root.h->e[introduced].release, root.h->e[last].release,
+		       last == (int)n - 1 ? " (the newest release)" : "");
+		out_end();
+	}
+out:
+	for (i = 0; i < pc.ncache; i++) {
+		defs_free(&pc.cache[i]);
+		free(pc.cache_names[i]);
+	}
+	defs_free(&root);
+	free(hits);
+	free(ev);
+	free(copy);
+	return err;
+}
+
+int do_blame(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lineage", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	const char *lineage = NULL, *arg;
+	struct ks_store *store;
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': lineage = optarg; break;
+		case 'f':
+			if (parse_format("blame", optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(blame_usage, stdout);
+			return EXIT_OK;
+		default:
+			return usage_err("blame", "bad option");
+		}
+	}
+	if (argc - optind != 1)
+		return usage_err("blame", argc == optind ? "name a struct or NAME.FIELD" :
+				 "blame takes one NAME or NAME.FIELD");
+	arg = argv[optind];
+	if (!arg[0] || arg[0] == '.' || arg[strlen(arg) - 1] == '.' || strstr(arg, ".."))
+		return usage_err("blame", "'%s' is not NAME or NAME.FIELD[.FIELD...]", arg);
+	if (lineage && (err = ks_store_check_lineage(lineage)))
+		return fail(err);
+	if ((err = open_store(&store)))
+		return err;
+	if (!lineage)
+		lineage = ks_store_default_lineage(store);
+	err = strchr(arg, '.') ? blame_field(store, lineage, arg, fmt)
+			       : blame_type(store, lineage, arg, fmt);
+	ks_store_free(store);
+	return err ? fail(err) : EXIT_OK;
+}

@@ -1,0 +1,93 @@
+#include "cmd.h"
+#include "ks_canon_parse.h"
+#include "ks_diff.h"
+#include "ks_err.h"
+
+int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,
+	      const char *release)
+{
+	int err = ks_canon_parse(out, text, len);
+
+	if (err)
+		ks_err_prefix("%s in %s", name, release);
+	return err;
+}
+
+static void print_bits(unsigned long long bits)
+{
+	if (bits % 8)
+		printf("bit %llu", bits);
+	else
+		printf("%llu", bits / 8);
+}
+
+void print_changes(const struct ks_diff *d, int layout, const char *indent)
+{
+	size_t i, hidden = 0;
+
+	for (i = 0; i < d->n; i++) {
+		const struct ks_change *c = &d->changes[i];
+
+		if (ks_change_is_layout(c->kind) && !layout) {
+			hidden++;
+			continue;
+		}
+		switch (c->kind) {
+		case KS_FIELD_ADDED:
+			printf("%s%s+ %s%s\n", indent, col(C_GREEN), c->new_decl, col(C_RESET));
+			break;
+		case KS_FIELD_REMOVED:
+			printf("%s%s- %s%s\n", indent, col(C_RED), c->old_decl, col(C_RESET));
+			break;
+		case KS_FIELD_TYPE_CHANGED:
+		case KS_BITFIELD_CHANGED:
+			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
+			       col(C_RESET), c->old_decl, c->new_decl);
+			break;
+		case KS_FIELD_MOVED:
+			printf("%s%s> %s%s: offset ", indent, col(C_CYAN), c->field, col(C_RESET));
+			print_bits(c->old_value);
+			printf(" -> ");
+			print_bits(c->new_value);
+			putchar('\n');
+			break;
+		case KS_SIZE_CHANGED:
+			printf("%s%s= size%s %llu -> %llu\n", indent, col(C_CYAN), col(C_RESET),
+			       c->old_value, c->new_value);
+			break;
+		}
+	}
+	if (hidden)
+		printf("%s%s(%zu layout change%s: --layout shows %s)%s\n", indent, col(C_DIM),
+		       hidden, hidden > 1 ? "s" : "", hidden > 1 ? "them" : "it", col(C_RESET));
+}
+
+void json_changes(struct json *j, const struct ks_diff *d, int layout)
+{
+	size_t i;
+
+	json_arr_begin(j, "changes");
+	for (i = 0; d && i < d->n; i++) {
+		const struct ks_change *c = &d->changes[i];
+
+		if (ks_change_is_layout(c->kind) && !layout)
+			continue;
+		json_obj_begin(j, NULL);
+		json_str(j, "kind", ks_change_kind_name(c->kind));
+		if (c->kind == KS_SIZE_CHANGED) {
+			json_null(j, "field");
+			json_uint(j, "old_size", c->old_value);
+			json_uint(j, "new_size", c->new_value);
+		} else {
+			json_str(j, "field", c->field);
+			json_str(j, "old_decl", c->old_decl);
+			json_str(j, "new_decl", c->new_decl);
+			if (c->old_decl)
+				json_uint(j, "old_offset_bits", c->old_value);
+			if (c->new_decl)
+				json_uint(j, "new_offset_bits", c->new_value);
+		}
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}

@@ -1,0 +1,197 @@
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_buf.h"
+#include "ks_canon_parse.h"
+#include "ks_diff.h"
+#include "ks_err.h"
+
+static const char diff_usage[] =
+	"usage: kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
+	"                    [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+	"Every struct and union that differs between releases R1 and R2 of a\n"
+	"lineage: added, removed, and changed with their field changes. NAMEs\n"
+	"restrict the comparison to those types.\n\n"
+	"  --stat                  only the counts\n"
+	"  --layout                also show layout-only changes (moved fields, size)\n"
+	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
+	"  --format text|json      output for people (default) or scripts\n";
+
+static int wanted(const struct ks_tree_change *c, char **names, int nnames)
+{
+	int i;
+
+	if (!nnames)
+		return 1;
+	for (i = 0; i < nnames; i++)
+		if (!strcmp(names[i], c->name))
+			return 1;
+	return 0;
+}
+
+static char *display_name(const struct ks_tree_change *c)
+{
+	return c->variant > 1 ? ks_xasprintf("%s~%u", c->name, c->variant) : ks_xstrdup(c->name);
+}
+
+int do_diff(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "stat", no_argument, NULL, 's' },
+		{ "layout", no_argument, NULL, 'L' },
+		{ "lineage", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum out_format fmt = FMT_TEXT;
+	const char *lineage = NULL, *r1, *r2;
+	struct ks_tree_changes *tc = NULL;
+	struct ks_store *store;
+	struct ks_diff **diffs = NULL;
+	struct ks_def **defs = NULL;
+	size_t i, counts[3] = { 0 }, layout_only = 0;
+	int c, err, stat = 0, layout = 0, nnames;
+	char **names;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': stat = 1; break;
+		case 'L': layout = 1; break;
+		case 'l': lineage = optarg; break;
+		case 'f':
+			if (parse_format("diff", optarg, &fmt))
+				return EXIT_USAGE;
+			break;
+		case 'h':
+			fputs(diff_usage, stdout);
+			return EXIT_OK;
+		default:
+			return usage_err("diff", "bad option");
+		}
+	}
+	if (argc - optind < 2)
+		return usage_err("diff", "name two releases");
+	r1 = argv[optind];
+	r2 = argv[optind + 1];
+	names = argv + optind + 2;
+	nnames = argc - optind - 2;
+	if (lineage && (err = ks_store_check_lineage(lineage)))
+		return fail(err);
+	if ((err = open_store(&store)))
+		return err;
+	if (!lineage)
+		lineage = ks_store_default_lineage(store);
+	err = ks_store_diff_releases(store, lineage, r1, r2, !stat || !layout, &tc);
+	if (err)
+		goto out;
+
+	/* changed types are compared field by field */
+	diffs = ks_xcalloc(tc->n + 1, sizeof(*diffs));
+	defs = ks_xcalloc(2 * tc->n + 2, sizeof(*defs));
+	for (i = 0; i < tc->n && !err; i++) {
+		const struct ks_tree_change *t = &tc->c[i];
+
+		if (!wanted(t, names, nnames))
+			continue;
+		counts[t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
+		if (t->status != 'M' || (stat && layout))
+			continue;
+		err = parse_def(&defs[2 * i], t->old_text, t->old_len, t->name, r1);
+		if (!err)
+			err = parse_def(&defs[2 * i + 1], t->new_text, t->new_len, t->name, r2);
+		if (!err) {
+			diffs[i] = ks_diff_defs(defs[2 * i], defs[2 * i + 1]);
+			if (!diffs[i]->ndecl)
+				layout_only++;
+		}
+	}
+	if (err)
+		goto out;
+	if (!layout)
+		counts[2] -= layout_only;
+
+	if (fmt == FMT_JSON) {
+		struct json j;
+		static const char *const keys[] = { "added", "removed", "changed" };
+		static const char st[] = { 'A', 'D', 'M' };
+		size_t k;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "lineage", lineage);
+		json_str(&j, "from", r1);
+		json_str(&j, "to", r2);
+		json_obj_begin(&j, "stat");
+		for (k = 0; k < 3; k++)
+			json_uint(&j, keys[k], counts[k]);
+		if (!layout)
+			json_uint(&j, "layout_only", layout_only);
+		json_obj_end(&j);
+		for (k = 0; k < 3 && !stat; k++) {
+			json_arr_begin(&j, keys[k]);
+			for (i = 0; i < tc->n; i++) {
+				const struct ks_tree_change *t = &tc->c[i];
+				char *dn;
+
+				if (t->status != st[k] || !wanted(t, names, nnames) ||
+				    (diffs[i] && !diffs[i]->ndecl && !layout))
+					continue;
+				dn = display_name(t);
+				json_obj_begin(&j, NULL);
+				json_str(&j, "name", dn);
+				json_str(&j, "kind", t->kind);
+				if (t->status == 'M')
+					json_changes(&j, diffs[i], layout);
+				json_obj_end(&j);
+				free(dn);
+			}
+			json_arr_end(&j);
+		}
+		json_obj_end(&j);
+		json_finish(&j);
+		goto out;
+	}
+
+	out_begin(fmt);
+	printf("%s%s -> %s%s  %s(%s)%s: %zu added, %zu removed, %zu changed",
+	       col(C_BOLD), r1, r2, col(C_RESET), col(C_DIM), lineage, col(C_RESET),
+	       counts[0], counts[1], counts[2]);
+	if (layout_only && !layout)
+		printf(", %zu with layout-only changes (--layout)", layout_only);
+	putchar('\n');
+	for (i = 0; i < tc->n && !stat; i++) {
+		const struct ks_tree_change *t = &tc->c[i];
+		char *dn;
+
+		if (!wanted(t, names, nnames) || (diffs[i] && !diffs[i]->ndecl && !layout))
+			continue;
+		dn = display_name(t);
+		if (t->status == 'A')
+			printf("%sadded    %s %s%s\n", col(C_GREEN), t->kind, dn, col(C_RESET));
+		else if (t->status == 'D')
+			printf("%sremoved  %s %s%s\n", col(C_RED), t->kind, dn, col(C_RESET));
+		else {
+			printf("%schanged  %s %s%s\n", col(C_YELLOW), t->kind, dn, col(C_RESET));
+			print_changes(diffs[i], layout, "    ");
+		}
+		free(dn);
+	}
+	out_end();
+out:
+	for (i = 0; tc && i < tc->n; i++) {
+		ks_diff_free(diffs ? diffs[i] : NULL);
+		if (defs) {
+			ks_def_free(defs[2 * i]);
+			ks_def_free(defs[2 * i + 1]);
+		}
+	}
+	free(diffs);
+	free(defs);
+	ks_tree_changes_free(tc);
+	ks_store_free(store);
+	return err ? fail(err) : EXIT_OK;
+}
