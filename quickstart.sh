@@ -40,5 +40,7 @@ fi
 set -x
 $K --store "$STORE" import "${inputs[@]}"
 $K --store "$STORE" releases
-$K --store "$STORE" show bpf_mem_alloc@6.1.0-47-generic-amd64
 $K --store "$STORE" show bpf_mem_alloc
+$K --store "$STORE" log bpf_mem_alloc
+$K --store "$STORE" blame bpf_mem_alloc
+$K --store "$STORE" blame bpf_mem_alloc.objcg
