@@ -252,6 +252,61 @@ static int resolve(struct path_ctx *pc, struct defs *root, char **fields, size_t
 	return err;
 }
 
+/* Why a path resolves in no release: walked in the newest release that
+ * has the type, to name the step that fails and offer close names. */
+static int explain_missing(struct path_ctx *pc, struct defs *root, const char *name,
+			   char **fields, size_t nf, const char *arg)
+{
+	int newest = newest_present(root), err = 0;
+	const struct ks_def *def = root->def[newest];
+	struct ks_suggest *sg;
+	char *close, *where = ks_xstrdup(name);
+	size_t k, i;
+
+	for (k = 0; k < nf; k++) {
+		const struct ks_member *m = ks_def_member(def, fields[k]);
+		char *tname, *next;
+		struct defs *td;
+
+		if (!m)
+			break;
+		tname = embedded_type(m);
+		if (!tname) {
+			err = ks_err_set(KS_ENOTFOUND, "cannot follow %s.%s: '%s' is not an "
+					 "embedded struct or union", where, fields[k], m->decl);
+			free(where);
+			return err;
+		}
+		td = type_defs(pc, tname, &err);
+		if (err || !td || !td->def[newest]) {
+			if (!err)
+				err = ks_err_set(KS_ENOTFOUND, "cannot follow %s.%s: no "
+						 "definition of %s in %s", where, fields[k], tname,
+						 root->h->e[newest].release);
+			free(tname);
+			free(where);
+			return err;
+		}
+		next = ks_xasprintf("%s.%s", where, fields[k]);
+		free(where);
+		where = next;
+		free(tname);
+		def = td->def[newest];
+	}
+	sg = ks_suggest_new(k < nf ? fields[k] : "");
+	for (i = 0; i < def->n; i++)
+		if (def->members[i].name[0])
+			ks_suggest_add(sg, def->members[i].name);
+	close = ks_suggest_result(sg, 5);
+	err = ks_err_set(KS_ENOTFOUND, "%s has no field %s in any release of %s%s%s%s",
+			 name, arg + strlen(name) + 1, pc->lineage,
+			 close ? "; did you mean " : "", close ? close : "", close ? "?" : "");
+	free(close);
+	free(where);
+	ks_suggest_free(sg);
+	return err;
+}
+
 struct event {
 	size_t release;
 	const char *what;
@@ -309,22 +364,7 @@ static int blame_field(struct ks_store *s, const char *lineage, const char *arg,
 			nev++;
 	}
 	if (!seen) {
-		struct ks_suggest *sg = ks_suggest_new(nf ? fields[nf - 1] : "");
-		int newest = newest_present(&root);
-		char *close;
-
-		/* offer the members of the newest definition of the last type */
-		if (newest >= 0 && nf == 1)
-			for (i = 0; i < root.def[newest]->n; i++)
-				if (root.def[newest]->members[i].name[0])
-					ks_suggest_add(sg, root.def[newest]->members[i].name);
-		close = ks_suggest_result(sg, 5);
-		err = ks_err_set(KS_ENOTFOUND, "%s has no field %s in any release of %s%s%s%s",
-				 name, arg + strlen(name) + 1, lineage,
-				 close ? "; did you mean " : "", close ? close : "",
-				 close ? "?" : "");
-		free(close);
-		ks_suggest_free(sg);
+		err = explain_missing(&pc, &root, name, fields, nf, arg);
 		goto out;
 	}
 	/* the current unbroken run with the newest declaration */
