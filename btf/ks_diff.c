@@ -14,13 +14,14 @@ const char *ks_change_kind_name(enum ks_change_kind kind)
 	case KS_BITFIELD_CHANGED: return "bitfield_changed";
 	case KS_FIELD_MOVED: return "field_moved";
 	case KS_SIZE_CHANGED: return "size_changed";
+	case KS_FIELD_RESIZED: return "field_resized";
 	}
 	return "?";
 }
 
 int ks_change_is_layout(enum ks_change_kind kind)
 {
-	return kind == KS_FIELD_MOVED || kind == KS_SIZE_CHANGED;
+	return kind == KS_FIELD_MOVED || kind == KS_SIZE_CHANGED || kind == KS_FIELD_RESIZED;
 }
 
 const struct ks_member *ks_def_member(const struct ks_def *def, const char *name)
@@ -102,15 +103,24 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 
 		/* A move is the layout consequence of other changes; a field
 		 * whose declaration changed is reported as that already. */
-		if (!om || om->offset_bits == nm->offset_bits || strcmp(om->decl, nm->decl))
+		if (!om || strcmp(om->decl, nm->decl))
 			continue;
-		c.kind = KS_FIELD_MOVED;
 		c.field = nm->name;
 		c.old_decl = om->decl;
 		c.new_decl = nm->decl;
-		c.old_value = om->offset_bits;
-		c.new_value = nm->offset_bits;
-		push(d, &cap, c);
+		if (om->offset_bits != nm->offset_bits) {
+			c.kind = KS_FIELD_MOVED;
+			c.old_value = om->offset_bits;
+			c.new_value = nm->offset_bits;
+			push(d, &cap, c);
+		}
+		/* "struct inode vfs_inode" whose struct inode shrank */
+		if (om->size_bits != nm->size_bits) {
+			c.kind = KS_FIELD_RESIZED;
+			c.old_value = om->size_bits;
+			c.new_value = nm->size_bits;
+			push(d, &cap, c);
+		}
 	}
 	if (old->size != new->size) {
 		struct ks_change c = { 0 };

@@ -16,6 +16,7 @@ enum ks_change_kind {
 	KS_BITFIELD_CHANGED,	/* only the bitfield width changed */
 	KS_FIELD_MOVED,		/* same declaration, other offset: layout */
 	KS_SIZE_CHANGED,	/* the type's size: layout */
+	KS_FIELD_RESIZED,	/* same declaration, its type's size changed: layout */
 };
 
 struct ks_change {

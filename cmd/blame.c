@@ -448,6 +448,7 @@ int do_blame(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': lineage = optarg; break;
@@ -459,7 +460,7 @@ int do_blame(int argc, char **argv)
 			fputs(blame_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("blame", "bad option");
+			return bad_option("blame", argv);
 		}
 	}
 	if (argc - optind != 1)

@@ -55,6 +55,14 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s= size%s %llu -> %llu\n", indent, col(C_CYAN), col(C_RESET),
 			       c->old_value, c->new_value);
 			break;
+		case KS_FIELD_RESIZED:
+			printf("%s%s= %s%s: its type's size ", indent, col(C_CYAN), c->field,
+			       col(C_RESET));
+			print_bits(c->old_value);
+			printf(" -> ");
+			print_bits(c->new_value);
+			putchar('\n');
+			break;
 		}
 	}
 	if (hidden)
@@ -78,6 +86,12 @@ void json_changes(struct json *j, const struct ks_diff *d, int layout)
 			json_null(j, "field");
 			json_uint(j, "old_size", c->old_value);
 			json_uint(j, "new_size", c->new_value);
+		} else if (c->kind == KS_FIELD_RESIZED) {
+			json_str(j, "field", c->field);
+			json_str(j, "old_decl", c->old_decl);
+			json_str(j, "new_decl", c->new_decl);
+			json_uint(j, "old_size_bits", c->old_value);
+			json_uint(j, "new_size_bits", c->new_value);
 		} else {
 			json_str(j, "field", c->field);
 			json_str(j, "old_decl", c->old_decl);

@@ -31,6 +31,8 @@ void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The usage error: message, then a pointer to --help; returns EXIT_USAGE. */
 int usage_err(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The usage error for the option getopt_long just refused. */
+int bad_option(const char *cmd, char **argv);
 /* Maps a KS_E* code to an exit status after printing ks_err_msg(). */
 int fail(int err);
 

@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,16 @@ int usage_err(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nSee 'kstruct %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
+}
+
+int bad_option(const char *cmd, char **argv)
+{
+	const char *opt = argv[optind - 1];
+
+	if (strncmp(opt, "--", 2) && optopt > ' ' && optopt < 127)
+		return usage_err(cmd, "option '-%c' is unknown or needs a value", optopt);
+	return usage_err(cmd, "option '%.*s' is unknown or needs a value",
+			 (int)strcspn(opt, "="), opt);
 }
 
 int fail(int err)

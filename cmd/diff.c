@@ -31,6 +31,21 @@ static int wanted(const struct ks_tree_change *c, char **names, int nnames)
 	return 0;
 }
 
+/* A NAME to compare must exist in at least one of the two releases. */
+static int check_name(struct ks_store *s, const char *lineage, const char *r1,
+		      const char *r2, const char *name)
+{
+	struct ks_type_text *t = NULL;
+	int err = ks_store_read_type(s, lineage, r2, name, &t);
+
+	if (err == KS_ENOTFOUND)
+		err = ks_store_read_type(s, lineage, r1, name, &t) ? err : 0;
+	if (!err)
+		ks_err_clear();
+	ks_type_text_free(t);
+	return err;
+}
+
 static char *display_name(const struct ks_tree_change *c)
 {
 	return c->variant > 1 ? ks_xasprintf("%s~%u", c->name, c->variant) : ks_xstrdup(c->name);
@@ -57,6 +72,7 @@ int do_diff(int argc, char **argv)
 	char **names;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': stat = 1; break;
@@ -70,7 +86,7 @@ int do_diff(int argc, char **argv)
 			fputs(diff_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("diff", "bad option");
+			return bad_option("diff", argv);
 		}
 	}
 	if (argc - optind < 2)
@@ -86,6 +102,8 @@ int do_diff(int argc, char **argv)
 	if (!lineage)
 		lineage = ks_store_default_lineage(store);
 	err = ks_store_diff_releases(store, lineage, r1, r2, !stat || !layout, &tc);
+	for (c = 0; !err && c < nnames; c++)
+		err = check_name(store, lineage, r1, r2, names[c]);
 	if (err)
 		goto out;
 

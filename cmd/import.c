@@ -161,6 +161,7 @@ int do_import(int argc, char **argv)
 	size_t k;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': st.release = optarg; break;
@@ -172,7 +173,7 @@ int do_import(int argc, char **argv)
 			fputs(import_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("import", "bad option");
+			return bad_option("import", argv);
 		}
 	}
 	if (optind >= argc)

@@ -19,12 +19,13 @@ int do_init(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(init_usage, stdout);
 			return EXIT_OK;
 		}
-		return usage_err("init", "bad option");
+		return bad_option("init", argv);
 	}
 	if (argc - optind > 1)
 		return usage_err("init", "too many arguments");

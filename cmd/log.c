@@ -8,6 +8,7 @@
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_suggest.h"
 
 static const char log_usage[] =
 	"usage: kstruct log NAME [--since R] [--until R] [-p] [--layout]\n"
@@ -32,6 +33,7 @@ struct step {
 	struct ks_def *def;	/* parsed when the text differs from the last one */
 	struct ks_diff *diff;	/* against the previous definition, when changed */
 	int from;		/* index of the release compared with, or -1 */
+	int identical;		/* back after a gap exactly as it was */
 };
 
 struct log_opts {
@@ -64,6 +66,7 @@ static int compute_steps(const struct ks_history *h, struct step *steps)
 		if (e->same_as_prev) {
 			s->st = ST_UNCHANGED;
 			s->from = (int)i - 1;
+			last_idx = (int)i;
 			continue;
 		}
 		err = parse_def(&s->def, e->text, e->len, h->name, e->release);
@@ -75,10 +78,8 @@ static int compute_steps(const struct ks_history *h, struct step *steps)
 			/* back after a gap: compare with the last definition */
 			s->st = ST_ADDED;
 			s->from = last_idx;
+			s->identical = last_len == e->len && !memcmp(last_text, e->text, e->len);
 			s->diff = ks_diff_defs(last, s->def);
-		} else if (last_len == e->len && !memcmp(last_text, e->text, e->len)) {
-			s->st = ST_UNCHANGED;
-			s->from = (int)i - 1;
 		} else {
 			s->st = ST_CHANGED;
 			s->from = last_idx;
@@ -102,19 +103,32 @@ static int patch_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
 	const char *c = "";
 
 	(void)delta, (void)hunk, (void)payload;
+	if (line->origin != GIT_DIFF_LINE_ADDITION && line->origin != GIT_DIFF_LINE_DELETION &&
+	    line->origin != GIT_DIFF_LINE_CONTEXT)
+		return 0;	/* headers come through their own callbacks */
 	if (line->origin == GIT_DIFF_LINE_ADDITION)
 		c = col(C_GREEN);
 	else if (line->origin == GIT_DIFF_LINE_DELETION)
 		c = col(C_RED);
-	else if (line->origin == GIT_DIFF_LINE_HUNK_HDR || line->origin == GIT_DIFF_LINE_FILE_HDR)
-		c = col(C_CYAN);
-	if (line->origin == GIT_DIFF_LINE_ADDITION || line->origin == GIT_DIFF_LINE_DELETION ||
-	    line->origin == GIT_DIFF_LINE_CONTEXT)
-		printf("%s%c", c, line->origin);
-	else
-		printf("%s", c);
+	printf("%s%c", c, line->origin);
 	fwrite(line->content, 1, line->content_len, stdout);
 	printf("%s", col(C_RESET));
+	return 0;
+}
+
+static int patch_file(const git_diff_delta *delta, float progress, void *payload)
+{
+	(void)progress, (void)payload;
+	printf("%s--- %s\n+++ %s%s\n", col(C_BOLD), delta->old_file.path,
+	       delta->new_file.path, col(C_RESET));
+	return 0;
+}
+
+static int patch_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk,
+		      void *payload)
+{
+	(void)delta, (void)payload;
+	printf("%s%.*s%s", col(C_CYAN), (int)hunk->header_len, hunk->header, col(C_RESET));
 	return 0;
 }
 
@@ -126,7 +140,8 @@ static void print_patch(const char *name, const char *r1, const char *t1, size_t
 
 	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
 	o.context_lines = 3;
-	git_diff_buffers(t1, l1, a, t2, l2, b, &o, NULL, NULL, NULL, patch_line, NULL);
+	git_diff_buffers(t1, l1, a, t2, l2, b, &o, patch_file, NULL, patch_hunk,
+			 patch_line, NULL);
 	free(a);
 	free(b);
 }
@@ -164,8 +179,10 @@ static void print_text(const struct ks_history *h, const struct step *steps,
 		if (strlen(h->e[i].release) > w)
 			w = strlen(h->e[i].release);
 	}
-	printf("%s%s %s%s  %s(%s)%s\n", col(C_BOLD), kind ? kind : "struct", h->name,
-	       col(C_RESET), col(C_DIM), h->lineage, col(C_RESET));
+	printf("%s%s %s", col(C_BOLD), kind ? kind : "struct", h->name);
+	if (h->variant > 1)
+		printf("~%u", h->variant);
+	printf("%s  %s(%s)%s\n", col(C_RESET), col(C_DIM), h->lineage, col(C_RESET));
 
 	for (i = 0; i <= h->n; i++) {
 		const struct step *s = i < h->n ? &steps[i] : NULL;
@@ -211,14 +228,16 @@ static void print_text(const struct ks_history *h, const struct step *steps,
 			       s->st == ST_ADDED ? (s->diff ? "added again" : "added") : "changed");
 			if (s->st == ST_ADDED)
 				printf(": %zu fields, size %llu", s->def->n, s->def->size);
-			if (s->diff)
+			if (s->identical)
+				printf(" (as in %s)", h->e[s->from].release);
+			else if (s->diff)
 				printf(" (from %s)", h->e[s->from].release);
 			if (e->nvariants > 1)
 				printf(" [%u definitions of this name]", e->nvariants);
 			putchar('\n');
 			if (s->diff) {
 				print_changes(s->diff, o->layout, "    ");
-				if (!s->diff->n)
+				if (!s->diff->n && !s->identical)
 					printf("    %s(only the nesting of anonymous members changed)%s\n",
 					       col(C_DIM), col(C_RESET));
 			}
@@ -249,6 +268,7 @@ static void print_json(const struct ks_history *h, const struct step *steps,
 	json_init(&j, stdout);
 	json_obj_begin(&j, NULL);
 	json_str(&j, "name", h->name);
+	json_uint(&j, "variant", h->variant);
 	json_str(&j, "kind", kind);
 	json_str(&j, "lineage", h->lineage);
 	json_arr_begin(&j, "history");
@@ -281,13 +301,28 @@ static void print_json(const struct ks_history *h, const struct step *steps,
 /* --since/--until must name releases of the lineage. */
 static int check_release(const struct ks_history *h, const char *r)
 {
+	struct ks_suggest *sg = ks_suggest_new(r);
+	char *close;
 	size_t i;
+	int err;
 
-	for (i = 0; i < h->n; i++)
-		if (!strcmp(h->e[i].release, r))
+	for (i = 0; i < h->n; i++) {
+		if (!strcmp(h->e[i].release, r)) {
+			ks_suggest_free(sg);
 			return 0;
-	return ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s (see 'kstruct "
-			  "releases --lineage %s')", r, h->lineage, h->lineage);
+		}
+		ks_suggest_add(sg, h->e[i].release);
+	}
+	close = ks_suggest_result(sg, 5);
+	if (close)
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s; did you mean %s?",
+				 r, h->lineage, close);
+	else
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s (see 'kstruct "
+				 "releases --lineage %s')", r, h->lineage, h->lineage);
+	free(close);
+	ks_suggest_free(sg);
+	return err;
 }
 
 int do_log(int argc, char **argv)
@@ -310,6 +345,7 @@ int do_log(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "hp", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.since = optarg; break;
@@ -325,7 +361,7 @@ int do_log(int argc, char **argv)
 			fputs(log_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("log", "bad option");
+			return bad_option("log", argv);
 		}
 	}
 	if (argc - optind != 1)

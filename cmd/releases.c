@@ -27,6 +27,7 @@ int do_releases(int argc, char **argv)
 	int c, err;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -40,7 +41,7 @@ int do_releases(int argc, char **argv)
 			fputs(releases_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("releases", "bad option");
+			return bad_option("releases", argv);
 		}
 	}
 	if (optind < argc)

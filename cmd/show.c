@@ -127,7 +127,46 @@ struct all_ctx {
 	enum out_format fmt;
 	struct ks_type_text t;
 	size_t n;
+	char **names;		/* "kind name" of every variant, sorted */
+	size_t nnames, cap;
 };
+
+static int collect_name(const char *kind, const char *name, unsigned int variant,
+			const char *text, size_t len, void *ctx)
+{
+	struct all_ctx *a = ctx;
+
+	(void)variant, (void)text, (void)len;
+	if (a->nnames == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->names = ks_xrealloc(a->names, a->cap * sizeof(char *));
+	}
+	a->names[a->nnames++] = ks_xasprintf("%s %s", kind, name);
+	return 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* How many bodies a name has: its run length in the sorted list. */
+static unsigned int count_variants(const struct all_ctx *a, const char *kind,
+				   const char *name)
+{
+	char *key = ks_xasprintf("%s %s", kind, name), **hit;
+	unsigned int n = 0;
+
+	hit = bsearch(&key, a->names, a->nnames, sizeof(char *), cmp_str);
+	if (hit) {
+		while (hit > a->names && !strcmp(hit[-1], key))
+			hit--;
+		while (hit < a->names + a->nnames && !strcmp(*hit, key))
+			hit++, n++;
+	}
+	free(key);
+	return n;
+}
 
 static int show_one(const char *kind, const char *name, unsigned int variant,
 		    const char *text, size_t len, void *ctx)
@@ -139,6 +178,7 @@ static int show_one(const char *kind, const char *name, unsigned int variant,
 	a->t.kind = (char *)kind;
 	a->t.name = full ? full : (char *)name;
 	a->t.variant = variant;
+	a->t.nvariants = count_variants(a, kind, name);
 	a->t.text = (char *)text;
 	a->t.len = len;
 	if (a->fmt == FMT_JSON) {
@@ -166,10 +206,14 @@ static int show_all(struct ks_store *store, const char *lineage,
 		release = list->items[list->n - 1].release;
 	a.t.lineage = (char *)lineage;
 	a.t.release = (char *)(release ? release : "");
-	a.t.nvariants = 0;
+	if (!err)
+		err = ks_store_foreach_type(store, lineage, release, 0, collect_name, &a);
+	if (!err && a.nnames)
+		qsort(a.names, a.nnames, sizeof(char *), cmp_str);
 	if (!err)
 		err = ks_store_foreach_type(store, lineage, release, 1, show_one, &a);
 	ks_release_list_free(list);
+	ks_strv_free(a.names, a.nnames);
 	return err;
 }
 
@@ -190,6 +234,7 @@ int do_show(int argc, char **argv)
 	int c, err, all = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
@@ -206,7 +251,7 @@ int do_show(int argc, char **argv)
 			fputs(show_usage, stdout);
 			return EXIT_OK;
 		default:
-			return usage_err("show", "bad option");
+			return bad_option("show", argv);
 		}
 	}
 	if (lineage && (err = ks_store_check_lineage(lineage)))
