@@ -12,7 +12,7 @@ imported into one temporary store. Then, for every kernel:
 
   kstruct side  `kstruct show --all RELEASE --lineage L --format json`, one
                 definition per line, `members` already flattened.
-  pahole side   `pahole NAME.btf`, parsed here: every top-level
+  pahole side   `pahole NAME.btf`, parsed by pahole_parse.py: every top-level
                 `struct NAME {` / `union NAME {` block; anonymous nested
                 `struct {` / `union {` blocks closed by `};` are flattened
                 (their members belong to the enclosing type, pahole prints
@@ -63,6 +63,9 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+# the pahole output parser, shared with history_pahole.py
+from pahole_parse import ParseError, parse_pahole
+
 EXAMPLES_PER_KERNEL = 5
 
 # Disagreements are excused only by the EXCEPTIONS defined after RawBTF
@@ -86,178 +89,6 @@ def run(argv, **kw):
         die("%s exited with %d: %s" % (" ".join(argv), p.returncode,
                                        p.stderr.decode(errors="replace")[-2000:]))
     return p.stdout.decode(errors="replace")
-
-
-# ---------------------------------------------------------------------------
-# C declarators
-
-ATTR_RE = re.compile(r"__attribute__\s*\(\(")
-IDENT_RE = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*$")
-QUALS = ("const", "volatile", "restrict")
-
-
-def strip_attributes(s):
-    """Removes every __attribute__((...)) (balanced parentheses)."""
-    while True:
-        m = ATTR_RE.search(s)
-        if not m:
-            return s
-        depth, i = 0, m.end() - 2
-        while i < len(s):
-            if s[i] == "(":
-                depth += 1
-            elif s[i] == ")":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        s = s[:m.start()] + s[i + 1:]
-
-
-def match_open(s, close):
-    """Index of the bracket opening the one at s[close]."""
-    pairs = {")": "(", "]": "["}
-    c, o, depth = s[close], pairs[s[close]], 0
-    for i in range(close, -1, -1):
-        if s[i] == c:
-            depth += 1
-        elif s[i] == o:
-            depth -= 1
-            if depth == 0:
-                return i
-    raise ValueError("unbalanced %r" % s)
-
-
-def decl_name(decl):
-    """The declared name in a C declaration such as `void (*fn[2])(int)`.
-
-    Peels the declarator from the outside: trailing [N] and parameter
-    lists (a parameter list follows a `)` or `]`; a `(` after a type name
-    or `*` opens a group holding the declarator), then pointers and
-    qualifiers at the start of a group."""
-    s = decl.strip()
-    while True:
-        s = s.rstrip()
-        if not s:
-            return ""
-        if s[-1] == "]":
-            s = s[:match_open(s, len(s) - 1)]
-            continue
-        if s[-1] == ")":
-            o = match_open(s, len(s) - 1)
-            before = s[:o].rstrip()
-            if before and before[-1] in ")]":
-                s = before
-                continue
-            s = s[o + 1:-1].lstrip()
-            changed = True
-            while changed:
-                changed = False
-                s = s.lstrip("* ")
-                for q in QUALS:
-                    if s.startswith(q) and not re.match(r"[A-Za-z0-9_$]", s[len(q):len(q) + 1]):
-                        s = s[len(q):]
-                        changed = True
-            continue
-        m = IDENT_RE.search(s)
-        return m.group(0) if m else ""
-
-
-# ---------------------------------------------------------------------------
-# pahole output
-
-OFF_RE = re.compile(r"^(.*?)\s*/\*\s*(\d+)(?::\s*(\d+))?\s+(\d+)\s*\*/\s*$")
-HEAD_RE = re.compile(r"^(struct|union) ([A-Za-z_$][A-Za-z0-9_$]*) \{$")
-SIZE_RE = re.compile(r"^/\* size: (\d+),")
-BITS_RE = re.compile(r"^(.*?)(\s*):\s*(\d+)$")
-
-
-class ParseError(Exception):
-    pass
-
-
-def pahole_member(decl, byte, bit):
-    """(name, offset_bits, bitfield_size) of one pahole member line body."""
-    decl = strip_attributes(decl).strip()
-    bits, name = 0, None
-    m = BITS_RE.match(decl)
-    if m:
-        decl, bits = m.group(1), int(m.group(3))
-        if m.group(2):
-            name = ""           # `unsigned int :3`, an unnamed bitfield
-    off = byte * 8 + (bit if bit is not None else 0)
-    return decl_name(decl) if name is None else name, off, bits
-
-
-def parse_pahole(text):
-    """List of (kind, name, size, members) in pahole's order."""
-    defs = []
-    cur = None          # (kind, name, members, size)
-    stack = []          # open nested blocks: [kind, first member index]
-    for lineno, raw in enumerate(text.split("\n"), 1):
-        line = raw.strip()
-        try:
-            if cur is None:
-                if not line:
-                    continue
-                m = HEAD_RE.match(line)
-                if not m:
-                    raise ParseError("expected a struct or union")
-                cur = [m.group(1), m.group(2), [], None]
-                continue
-            if not line:
-                continue
-            if raw.startswith("}"):         # end of the top-level type
-                if stack:
-                    raise ParseError("unclosed nested block")
-                defs.append((cur[0], cur[1], cur[3], cur[2]))
-                cur = None
-                continue
-            if line.startswith("/*"):
-                if not line.endswith("*/"):
-                    raise ParseError("multi-line comment")
-                m = SIZE_RE.match(line)
-                if m and not stack:
-                    cur[3] = int(m.group(1))
-                continue
-            if stack and stack[-1][0] == "enum" and not line.startswith("}"):
-                continue                    # an enumerator
-            if line.endswith("{"):
-                body = strip_attributes(line[:-1]).split()
-                kind = body[-1] if body else ""
-                if kind not in ("struct", "union", "enum"):
-                    raise ParseError("unknown block")
-                stack.append([kind, len(cur[2])])
-                continue
-            m = OFF_RE.match(line)
-            if not m:
-                if re.match(r"^[A-Za-z_][A-Za-z0-9_ ]*\s:\d+;$", line):
-                    continue                # pahole's hole/alignment filler
-                raise ParseError("member without offset")
-            body, byte = m.group(1), int(m.group(2))
-            bit = int(m.group(3)) if m.group(3) is not None else None
-            if not body.endswith(";"):
-                raise ParseError("no ';'")
-            body = body[:-1].rstrip()
-            if body.startswith("}"):
-                if not stack:
-                    raise ParseError("'}' without block")
-                kind, first = stack.pop()
-                rest = strip_attributes(body[1:]).strip()
-                if not rest:                # anonymous: members stay
-                    if kind == "enum":
-                        raise ParseError("unnamed enum member")
-                    continue
-                name, off, bits = pahole_member("x " + rest, byte, bit)
-                del cur[2][first:]
-                cur[2].append((name, off, bits))
-                continue
-            cur[2].append(pahole_member(body, byte, bit))
-        except (ParseError, ValueError) as e:
-            raise ParseError("pahole output line %d: %s: %r" % (lineno, e, raw))
-    if cur is not None:
-        raise ParseError("pahole output ends inside %s %s" % (cur[0], cur[1]))
-    return defs
 
 
 # ---------------------------------------------------------------------------
