@@ -128,8 +128,13 @@ static int read_one(struct import_state *st, const char *path)
 		goto out;
 	}
 	group_add_sum(g, in->sha256);
-	ks_buf_printf(&g->source, "%s%s (%s)", g->source.len ? "\n" : "", path,
-		      ks_input_kind_name(in->kind));
+	{
+		char *abs = realpath(path, NULL);
+
+		ks_buf_printf(&g->source, "%s%s (%s)", g->source.len ? "\n" : "",
+			      abs ? abs : path, ks_input_kind_name(in->kind));
+		free(abs);
+	}
 out:
 	ks_input_free(in);
 	return err;

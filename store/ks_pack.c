@@ -3,6 +3,7 @@
  * they cost seconds of inode allocation, as one pack a few hundred ms.
  * Deltas would shrink the pack by about 1% only (shared/notes). */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
@@ -126,6 +127,36 @@ void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 		set_grow(pk);
 }
 
+/* Appends one pack entry (type and size header, zlib stream) to @out. */
+static int pack_entry(z_stream *z, git_object_t type, const void *data, size_t len,
+		      struct ks_buf *out, uint32_t *crc)
+{
+	unsigned char hdr[16];
+	size_t h = 0, start = out->len, sz = len;
+
+	/* Entry header: type and size, 4 bits then 7 bits per byte. */
+	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
+	sz >>= 4;
+	while (sz) {
+		hdr[h++] |= 0x80;
+		hdr[h] = sz & 0x7f;
+		sz >>= 7;
+	}
+	h++;
+	ks_buf_add(out, hdr, h);
+	deflateReset(z);
+	ks_buf_grow(out, deflateBound(z, len));
+	z->next_in = (Bytef *)data;
+	z->avail_in = (uInt)len;
+	z->next_out = (Bytef *)out->p + out->len;
+	z->avail_out = (uInt)(out->cap - out->len - 1);
+	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+		return -1;
+	out->len = (size_t)((char *)z->next_out - out->p);
+	*crc = (uint32_t)crc32(0, (const Bytef *)out->p + start, (uInt)(out->len - start));
+	return 0;
+}
+
 /* Compression is most of an import's time (about 30 MB/s for zlib on
  * many small texts), so it runs on every core; object ids were already
  * computed from the uncompressed bytes. */
@@ -145,33 +176,12 @@ static void *compress_slice(void *arg)
 	}
 	for (i = sl->first; i < sl->last; i++) {
 		struct pack_obj *o = &sl->objs[i];
-		unsigned char hdr[16];
-		size_t h = 0, start = sl->out.len, sz = o->len;
 
-		/* Entry header: type and size, 4 bits then 7 bits per byte. */
-		hdr[h] = (unsigned char)((o->type << 4) | (sz & 15));
-		sz >>= 4;
-		while (sz) {
-			hdr[h++] |= 0x80;
-			hdr[h] = sz & 0x7f;
-			sz >>= 7;
-		}
-		h++;
-		o->offset = start;
-		ks_buf_add(&sl->out, hdr, h);
-		deflateReset(&z);
-		ks_buf_grow(&sl->out, deflateBound(&z, o->len));
-		z.next_in = (Bytef *)o->data;
-		z.avail_in = (uInt)o->len;
-		z.next_out = (Bytef *)sl->out.p + sl->out.len;
-		z.avail_out = (uInt)(sl->out.cap - sl->out.len - 1);
-		if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+		o->offset = sl->out.len;
+		if (pack_entry(&z, o->type, o->data, o->len, &sl->out, &o->crc)) {
 			sl->err = 1;
 			break;
 		}
-		sl->out.len = (size_t)((char *)z.next_out - sl->out.p);
-		o->crc = (uint32_t)crc32(0, (const Bytef *)sl->out.p + start,
-					 (uInt)(sl->out.len - start));
 	}
 	deflateEnd(&z);
 	return NULL;
@@ -374,4 +384,318 @@ void ks_pack_free(struct ks_pack *pk)
 	free(pk->objs);
 	free(pk->slots);
 	free(pk);
+}
+
+/* ---- merging packs ---- */
+
+struct src_pack {
+	char *idx_path, *pack_path;
+	unsigned char *pack;	/* whole pack file */
+	size_t pack_len;
+};
+
+struct src_obj {
+	git_oid id;
+	uint32_t crc;
+	const unsigned char *data;	/* entry: header and zlib stream */
+	size_t len;
+	uint64_t offset;		/* in the source, then in the merged pack */
+};
+
+static uint32_t rd32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ks_buf_grow(&b, 1 << 20);
+		n = read(fd, b.p + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		b.len += (size_t)n;
+	}
+	close(fd);
+	if (n < 0) {
+		ks_buf_free(&b);
+		return NULL;
+	}
+	return (unsigned char *)ks_buf_detach(&b, len);
+}
+
+static int cmp_src_offset(const void *a, const void *b)
+{
+	const struct src_obj *x = a, *y = b;
+
+	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+static int cmp_src_id(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const struct src_obj *)a)->id,
+			   &((const struct src_obj *)b)->id);
+}
+
+/* Appends the objects of one pack to @objs; 0 when the pack cannot be
+ * merged by copying (deltas, 64-bit offsets, other index versions). */
+static int read_pack(struct src_pack *sp, struct src_obj **objs, size_t *n, size_t *cap)
+{
+	size_t ilen, i, first = *n;
+	unsigned char *idx = slurp(sp->idx_path, &ilen);
+	uint32_t count;
+	int ok = 0;
+
+	sp->pack = slurp(sp->pack_path, &sp->pack_len);
+	if (!idx || !sp->pack || ilen < 8 + 1024 + 40 || memcmp(idx, "\377tOc\0\0\0\2", 8) ||
+	    sp->pack_len < 32 || memcmp(sp->pack, "PACK\0\0\0\2", 8))
+		goto out;
+	count = rd32(idx + 8 + 255 * 4);
+	if (rd32(sp->pack + 8) != count || ilen < 8 + 1024 + (size_t)count * 28 + 40)
+		goto out;
+	for (i = 0; i < count; i++) {
+		const unsigned char *oid = idx + 8 + 1024 + i * 20;
+		uint32_t crc = rd32(idx + 8 + 1024 + (size_t)count * 20 + i * 4);
+		uint32_t off = rd32(idx + 8 + 1024 + (size_t)count * 24 + i * 4);
+		struct src_obj *o;
+
+		if (off & 0x80000000u || off < 12 || off >= sp->pack_len - 20)
+			goto out;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 4096;
+			*objs = ks_xrealloc(*objs, *cap * sizeof(**objs));
+		}
+		o = &(*objs)[(*n)++];
+		memcpy(o->id.id, oid, 20);
+		o->crc = crc;
+		o->offset = off;
+	}
+	/* entries end where the next begins, the last at the trailer */
+	qsort(*objs + first, *n - first, sizeof(**objs), cmp_src_offset);
+	for (i = first; i < *n; i++) {
+		struct src_obj *o = &(*objs)[i];
+		uint64_t end = i + 1 < *n ? (*objs)[i + 1].offset : sp->pack_len - 20;
+		int type = (sp->pack[o->offset] >> 4) & 7;
+
+		if (type == GIT_OBJECT_OFS_DELTA || type == GIT_OBJECT_REF_DELTA || end <= o->offset)
+			goto out;
+		o->data = sp->pack + o->offset;
+		o->len = (size_t)(end - o->offset);
+	}
+	ok = 1;
+out:
+	free(idx);
+	if (!ok)
+		*n = first;
+	return ok;
+}
+
+/* Loose objects (notes, chain commits written after a concurrent move)
+ * join the merged pack: @buf gets their entries, @objs their places. */
+static size_t read_loose(const char *objects_dir, git_odb *odb, struct ks_buf *buf,
+			 struct src_obj **objs, size_t *n, size_t *cap, char ***paths)
+{
+	size_t count = 0, first = *n, i;
+	z_stream z;
+	int d;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	for (d = 0; d < 256; d++) {
+		char *sub = ks_xasprintf("%s/%02x", objects_dir, d);
+		DIR *dir = opendir(sub);
+		struct dirent *e;
+
+		while (dir && (e = readdir(dir))) {
+			char hex[41];
+			git_oid id;
+			git_odb_object *obj = NULL;
+			struct src_obj *o;
+
+			if (strlen(e->d_name) != 38)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%s", d, e->d_name);
+			if (git_oid_fromstr(&id, hex) || git_odb_read(&obj, odb, &id))
+				continue;
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 4096;
+				*objs = ks_xrealloc(*objs, *cap * sizeof(**objs));
+			}
+			o = &(*objs)[(*n)++];
+			o->id = id;
+			o->offset = buf->len;
+			if (pack_entry(&z, git_odb_object_type(obj), git_odb_object_data(obj),
+				       git_odb_object_size(obj), buf, &o->crc)) {
+				(*n)--;
+			} else {
+				o->len = buf->len - (size_t)o->offset;
+				*paths = ks_xrealloc(*paths, (count + 1) * sizeof(char *));
+				(*paths)[count++] = ks_xasprintf("%s/%s", sub, e->d_name);
+			}
+			git_odb_object_free(obj);
+		}
+		if (dir)
+			closedir(dir);
+		free(sub);
+	}
+	deflateEnd(&z);
+	/* the buffer is complete: offsets become pointers */
+	for (i = first; i < *n; i++)
+		(*objs)[i].data = (const unsigned char *)buf->p + (*objs)[i].offset;
+	return count;
+}
+
+int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs)
+{
+	struct ks_buf loose = KS_BUF_INIT;
+	char **loose_paths = NULL;
+	size_t nloose = 0;
+	char *dir = ks_xasprintf("%s/pack", objects_dir);
+	struct src_pack *sp = NULL;
+	struct src_obj *objs = NULL;
+	size_t nsp = 0, spcap = 0, n = 0, cap = 0, i, k, merged = 0;
+	struct ks_buf head = KS_BUF_INIT, body = KS_BUF_INIT, tail = KS_BUF_INIT, idx = KS_BUF_INIT;
+	unsigned char sum[20], idxsum[20], b4[4];
+	uint32_t fan[256] = { 0 };
+	struct ks_sha1 *c;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int err = 0;
+
+	if (!d) {
+		free(dir);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char *keep;
+		struct stat st;
+
+		if (l < 10 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + l - 4, ".idx"))
+			continue;
+		keep = ks_xasprintf("%s/%.*s.keep", dir, (int)(l - 4), e->d_name);
+		if (!stat(keep, &st)) {
+			free(keep);
+			continue;
+		}
+		free(keep);
+		if (nsp == spcap) {
+			spcap = spcap ? spcap * 2 : 32;
+			sp = ks_xrealloc(sp, spcap * sizeof(*sp));
+		}
+		sp[nsp].idx_path = ks_xasprintf("%s/%s", dir, e->d_name);
+		sp[nsp].pack_path = ks_xasprintf("%s/%.*s.pack", dir, (int)(l - 4), e->d_name);
+		sp[nsp].pack = NULL;
+		nsp++;
+	}
+	closedir(d);
+	if (nsp <= max_packs)
+		goto out;
+
+	for (i = 0; i < nsp; i++) {
+		if (read_pack(&sp[i], &objs, &n, &cap)) {
+			merged++;
+		} else {
+			free(sp[i].pack);
+			sp[i].pack = NULL;	/* left as it is */
+		}
+	}
+	if (merged < 2)
+		goto out;
+	nloose = read_loose(objects_dir, odb, &loose, &objs, &n, &cap, &loose_paths);
+
+	/* one copy of each object, ordered by id for the index */
+	qsort(objs, n, sizeof(*objs), cmp_src_id);
+	for (i = 0, k = 0; i < n; i++)
+		if (!k || git_oid_cmp(&objs[k - 1].id, &objs[i].id))
+			objs[k++] = objs[i];
+	n = k;
+
+	ks_buf_add(&head, "PACK\0\0\0\2", 8);
+	be32(b4, (uint32_t)n);
+	ks_buf_add(&head, b4, 4);
+	for (i = 0; i < n; i++) {
+		objs[i].offset = 12 + body.len;
+		ks_buf_add(&body, objs[i].data, objs[i].len);
+		fan[objs[i].id.id[0]]++;
+	}
+	if (12 + body.len >= (1ull << 31))
+		goto out;	/* would need 64-bit offsets: keep the packs */
+	c = ks_sha1_new();
+	ks_sha1_update(c, head.p, head.len);
+	ks_sha1_update(c, body.p, body.len);
+	ks_sha1_final(c, sum);
+	ks_buf_add(&tail, sum, 20);
+
+	ks_buf_add(&idx, "\377tOc\0\0\0\2", 8);
+	for (i = 0; i < 256; i++) {
+		if (i)
+			fan[i] += fan[i - 1];
+		be32(b4, fan[i]);
+		ks_buf_add(&idx, b4, 4);
+	}
+	for (i = 0; i < n; i++)
+		ks_buf_add(&idx, objs[i].id.id, 20);
+	for (i = 0; i < n; i++) {
+		be32(b4, objs[i].crc);
+		ks_buf_add(&idx, b4, 4);
+	}
+	for (i = 0; i < n; i++) {
+		be32(b4, (uint32_t)objs[i].offset);
+		ks_buf_add(&idx, b4, 4);
+	}
+	ks_buf_add(&idx, sum, 20);
+	c = ks_sha1_new();
+	ks_sha1_update(c, idx.p, idx.len);
+	ks_sha1_final(c, idxsum);
+	ks_buf_add(&idx, idxsum, 20);
+
+	{
+		char hex[41], *packname, *idxname;
+		struct ks_buf parts[3] = { head, body, tail };
+
+		ks_hex(hex, sum, 20);
+		packname = ks_xasprintf("%s/pack-%s.pack", dir, hex);
+		idxname = ks_xasprintf("%s/pack-%s.idx", dir, hex);
+		err = write_file_atomic(dir, packname, parts, 3);
+		if (!err)
+			err = write_file_atomic(dir, idxname, &idx, 1);
+		/* the sources go only once the merged pack is complete; an
+		 * index first, so that no reader finds an index without pack */
+		for (i = 0; !err && i < nsp; i++) {
+			if (!sp[i].pack || !strcmp(sp[i].pack_path, packname))
+				continue;
+			unlink(sp[i].idx_path);
+			unlink(sp[i].pack_path);
+		}
+		for (i = 0; !err && i < nloose; i++)
+			unlink(loose_paths[i]);
+		free(packname);
+		free(idxname);
+	}
+out:
+	for (i = 0; i < nsp; i++) {
+		free(sp[i].idx_path);
+		free(sp[i].pack_path);
+		free(sp[i].pack);
+	}
+	free(sp);
+	free(objs);
+	ks_buf_free(&head);
+	ks_buf_free(&body);
+	ks_buf_free(&tail);
+	ks_buf_free(&idx);
+	ks_buf_free(&loose);
+	ks_strv_free(loose_paths, nloose);
+	free(dir);
+	return err;
 }

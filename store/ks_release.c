@@ -10,6 +10,8 @@
 #include "ks_store_int.h"
 
 #define KS_REF_RETRIES 8
+/* More packs than this are merged into one after an import. */
+#define KS_MAX_PACKS 16
 
 int ks_store_check_lineage_part(const char *what, const char *value)
 {
@@ -169,8 +171,11 @@ static int cmp_release(const void *a, const void *b)
 }
 
 /* The branch is a pure function of the lineage's tags: each release's
- * tree, with the previous release in version order as parent. */
-static int compute_chain(struct ks_store *s, const char *lineage, git_oid *head,
+ * tree, with the previous release in version order as parent. @extra_rel
+ * (with @extra_tree) is a release about to be tagged, counted in already.
+ * Commits go into @pk when given, else straight into the object store. */
+static int compute_chain(struct ks_store *s, const char *lineage, const char *extra_rel,
+			 const git_oid *extra_tree, struct ks_pack *pk, git_oid *head,
 			 int *empty)
 {
 	char *glob = ks_xasprintf("refs/tags/%s/*", lineage);
@@ -178,6 +183,7 @@ static int compute_chain(struct ks_store *s, const char *lineage, git_oid *head,
 	git_reference *ref;
 	size_t plen = strlen(glob) - 1, n = 0, cap = 0, i;
 	char **pairs = NULL; /* release, tree hex: two slots per release */
+	char hex[GIT_OID_HEXSZ + 1];
 	int err = 0;
 
 	*empty = 1;
@@ -185,27 +191,32 @@ static int compute_chain(struct ks_store *s, const char *lineage, git_oid *head,
 		free(glob);
 		return ks_err_git("cannot list releases of %s", lineage);
 	}
-	while (!(err = git_reference_next(&ref, it))) {
-		const char *name = git_reference_name(ref);
+	while (!(err = git_reference_next(&ref, it)) || (err == GIT_ITEROVER && extra_rel)) {
+		const char *name = err ? NULL : git_reference_name(ref);
 		git_object *obj = NULL;
-		char hex[GIT_OID_HEXSZ + 1];
 
-		if (strchr(name + plen, '/') ||
-		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)) {
+		if (name && (strchr(name + plen, '/') ||
+			     (extra_rel && !strcmp(name + plen, extra_rel)) ||
+			     git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT))) {
 			git_reference_free(ref);
 			continue;
 		}
-		git_oid_tostr(hex, sizeof(hex),
-			      git_commit_tree_id((git_commit *)obj));
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
 			pairs = ks_xrealloc(pairs, 2 * cap * sizeof(char *));
 		}
-		pairs[2 * n] = ks_xstrdup(name + plen);
+		if (name) {
+			git_oid_tostr(hex, sizeof(hex), git_commit_tree_id((git_commit *)obj));
+			pairs[2 * n] = ks_xstrdup(name + plen);
+			git_object_free(obj);
+			git_reference_free(ref);
+		} else {
+			git_oid_tostr(hex, sizeof(hex), extra_tree);
+			pairs[2 * n] = ks_xstrdup(extra_rel);
+			extra_rel = NULL;	/* added once, at the end of the list */
+		}
 		pairs[2 * n + 1] = ks_xstrdup(hex);
 		n++;
-		git_object_free(obj);
-		git_reference_free(ref);
 	}
 	git_reference_iterator_free(it);
 	free(glob);
@@ -222,7 +233,10 @@ static int compute_chain(struct ks_store *s, const char *lineage, git_oid *head,
 
 		git_oid_fromstr(&tree, pairs[2 * i + 1]);
 		buf = ks_commit_format(&tree, i ? head : NULL, lineage, pairs[2 * i], &len);
-		err = odb_write(s, buf, len, GIT_OBJECT_COMMIT, &id);
+		if (pk)
+			ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &id);
+		else
+			err = odb_write(s, buf, len, GIT_OBJECT_COMMIT, &id);
 		free(buf);
 		*head = id;
 		*empty = 0;
@@ -234,6 +248,27 @@ out:
 	return err;
 }
 
+/* Moves (or removes) the branch from @old to @head; GIT_EMODIFIED or
+ * GIT_EEXISTS when another writer moved it first. */
+static int move_branch(struct ks_store *s, const char *branch, int have_old,
+		       const git_oid *old, const git_oid *head, int empty)
+{
+	git_reference *ref = NULL;
+	int err;
+
+	if (empty)
+		return have_old && git_reference_remove(s->repo, branch) ?
+		       ks_err_git("cannot remove %s", branch) : 0;
+	if (have_old && !git_oid_cmp(old, head))
+		return 0;
+	err = git_reference_create_matching(&ref, s->repo, branch, head, have_old,
+					    have_old ? old : NULL, "kstruct: re-link lineage");
+	git_reference_free(ref);
+	if (err && err != GIT_EMODIFIED && err != GIT_EEXISTS)
+		return ks_err_git("cannot update %s", branch);
+	return err;
+}
+
 int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 {
 	char *branch = ks_branch_ref(lineage);
@@ -241,30 +276,13 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 
 	for (attempt = 0; attempt < KS_REF_RETRIES; attempt++) {
 		git_oid head, old;
-		git_reference *ref = NULL;
-		int empty, have_old;
+		int empty, have_old = !git_reference_name_to_id(&old, s->repo, branch);
 
-		err = compute_chain(s, lineage, &head, &empty);
-		if (err)
-			break;
-		have_old = !git_reference_name_to_id(&old, s->repo, branch);
-		if (empty) {
-			if (have_old && git_reference_remove(s->repo, branch))
-				err = ks_err_git("cannot remove %s", branch);
-			break;
-		}
-		if (have_old && !git_oid_cmp(&old, &head))
-			break;
-		err = git_reference_create_matching(&ref, s->repo, branch, &head,
-						    have_old, have_old ? &old : NULL,
-						    "kstruct: re-link lineage");
-		git_reference_free(ref);
+		err = compute_chain(s, lineage, NULL, NULL, NULL, &head, &empty);
 		if (!err)
+			err = move_branch(s, branch, have_old, &old, &head, empty);
+		if (err != GIT_EMODIFIED && err != GIT_EEXISTS)
 			break;
-		if (err != GIT_EMODIFIED && err != GIT_EEXISTS) {
-			err = ks_err_git("cannot update %s", branch);
-			break;
-		}
 		/* Another writer moved the branch: derive it again. */
 		err = ks_err_set(KS_ECONFLICT, "%s kept moving under concurrent imports",
 				 branch);
@@ -293,11 +311,11 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 {
 	struct ks_add_opts defaults = KS_ADD_OPTS_INIT;
 	struct ks_pack *pk = NULL;
-	git_oid tree, commit, old;
+	git_oid tree, commit, old, old_branch, head;
 	git_reference *ref = NULL;
-	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL;
+	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
-	int err, have_old;
+	int err, have_old, have_old_branch, empty;
 
 	if (!opts)
 		opts = &defaults;
@@ -336,6 +354,13 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		goto out;
 	}
 
+	/* The lineage's new chain goes into the same pack, so an import
+	 * writes one pack and no loose objects. */
+	branch = ks_branch_ref(lineage);
+	have_old_branch = !git_reference_name_to_id(&old_branch, s->repo, branch);
+	err = compute_chain(s, lineage, meta->release, &tree, pk, &head, &empty);
+	if (err)
+		goto out;
 	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
 	err = ks_pack_write(pk, objdir);
 	if (err)
@@ -367,10 +392,19 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	} else {
 		*status = have_old ? KS_ADD_REPLACED : KS_ADD_NEW;
 	}
-	err = ks_lineage_rebuild(s, lineage);
+	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
+	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+		err = ks_lineage_rebuild(s, lineage);
 	if (!err && opts->source && *status != KS_ADD_SAME)
 		err = write_note(s, &commit, opts->source);
+	/* Many small packs slow every lookup down; merging is best effort,
+	 * the release is recorded whatever happens here. */
+	if (!err)
+		ks_pack_consolidate(objdir, s->odb, KS_MAX_PACKS);
+	if (!err)
+		git_odb_refresh(s->odb);
 out:
+	free(branch);
 	free(objdir);
 	ks_pack_free(pk);
 	free(tag);

@@ -27,6 +27,11 @@ size_t ks_pack_count(const struct ks_pack *pk);
 /* Writes the pack into @objects_dir/pack/; no-op without objects. */
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
 void ks_pack_free(struct ks_pack *pk);
+/* Merges the packs of @objects_dir/pack into one when there are more
+ * than @max_packs. Only packs without deltas are merged (kstruct writes
+ * no deltas); others, and packs with a .keep file, are left alone.
+ * Loose objects join the merged pack. */
+int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs);
 
 /* ---- trees (ks_tree.c) ---- */
 

@@ -339,6 +339,51 @@ static void test_store_git_fsck_clean(void **state)
 	free(dir);
 }
 
+static size_t count_packs(const char *dir)
+{
+	char *cmd = ks_xasprintf("ls '%s'/objects/pack/*.idx | wc -l", dir);
+	FILE *f = popen(cmd, "r");
+	unsigned long n = 0;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", &n), 1);
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+/* Each import writes one pack; many packs are merged so that lookups
+ * stay fast, without losing an object. */
+static void test_store_packs_are_merged(void **state)
+{
+	enum ks_add_status st;
+	struct ks_type_text *t = NULL;
+	char *dir, rel[32], *cmd;
+	struct ks_store *s = new_store(&dir);
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 40; i++) {
+		snprintf(rel, sizeof(rel), "5.%d", i);
+		assert_int_equal(add(s, rel, i % 2, 0, &st), 0);
+		assert_int_equal(st, KS_ADD_NEW);
+		assert_true(count_packs(dir) <= 17);
+	}
+	for (i = 1; i <= 40; i++) {
+		snprintf(rel, sizeof(rel), "5.%d", i);
+		assert_int_equal(ks_store_read_type(s, "x86_64/generic", rel, "point", &t), 0);
+		assert_int_equal(strstr(t->text, "int z;") != NULL, i % 2);
+		ks_type_text_free(t);
+	}
+	ks_store_free(s);
+	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1 && "
+			   "test -z \"$(find '%s'/objects -type f ! -path '*/pack/*')\"", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_store_commits_are_deterministic),
 		cmocka_unit_test(test_store_list_and_read),
 		cmocka_unit_test(test_store_git_fsck_clean),
+		cmocka_unit_test(test_store_packs_are_merged),
 	};
 	int rc;
 
