@@ -15,6 +15,7 @@ const char *ks_change_kind_name(enum ks_change_kind kind)
 	case KS_FIELD_MOVED: return "field_moved";
 	case KS_SIZE_CHANGED: return "size_changed";
 	case KS_FIELD_RESIZED: return "field_resized";
+	case KS_KIND_CHANGED: return "kind_changed";
 	}
 	return "?";
 }
@@ -55,10 +56,68 @@ static int same_but_width(const struct ks_member *a, const struct ks_member *b)
 	return ca - a->decl == cb - b->decl && !memcmp(a->decl, b->decl, (size_t)(ca - a->decl));
 }
 
+/* Members by name, for lookups in O(log n): task_struct has hundreds. */
+struct name_index {
+	const struct ks_member **m;
+	size_t n;
+};
+
+/* By name, then by place: the first of duplicate names comes first. */
+static int cmp_member_name(const void *a, const void *b)
+{
+	const struct ks_member *x = *(const struct ks_member *const *)a;
+	const struct ks_member *y = *(const struct ks_member *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+static void index_build(struct name_index *ix, const struct ks_def *def)
+{
+	size_t i;
+
+	ix->m = ks_xcalloc(def->n + 1, sizeof(*ix->m));
+	ix->n = 0;
+	for (i = 0; i < def->n; i++)
+		if (def->members[i].name[0])
+			ix->m[ix->n++] = &def->members[i];
+	qsort(ix->m, ix->n, sizeof(*ix->m), cmp_member_name);
+}
+
+/* The first member of that name, as ks_def_member() finds it. */
+static const struct ks_member *index_find(const struct name_index *ix, const char *name)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->m[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ix->n && !strcmp(ix->m[lo]->name, name) ? ix->m[lo] : NULL;
+}
+
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 {
 	struct ks_diff *d = ks_xcalloc(1, sizeof(*d));
+	struct name_index oix, nix;
 	size_t cap = 0, i;
+
+	index_build(&oix, old);
+	index_build(&nix, new);
+	if (old->kind && new->kind && strcmp(old->kind, new->kind)) {
+		/* union foo became struct foo: members no longer overlap */
+		struct ks_change c = { 0 };
+
+		c.kind = KS_KIND_CHANGED;
+		c.field = "";
+		c.old_decl = old->kind;
+		c.new_decl = new->kind;
+		push(d, &cap, c);
+	}
 
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i];
@@ -70,7 +129,7 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		c.field = nm->name;
 		c.new_decl = nm->decl;
 		c.new_value = nm->offset_bits;
-		om = ks_def_member(old, nm->name);
+		om = index_find(&oix, nm->name);
 		if (!om) {
 			c.kind = KS_FIELD_ADDED;
 			push(d, &cap, c);
@@ -88,7 +147,7 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		const struct ks_member *om = &old->members[i];
 		struct ks_change c = { 0 };
 
-		if (!om->name[0] || ks_def_member(new, om->name))
+		if (!om->name[0] || index_find(&nix, om->name))
 			continue;
 		c.kind = KS_FIELD_REMOVED;
 		c.field = om->name;
@@ -98,7 +157,7 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 	}
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i];
-		const struct ks_member *om = nm->name[0] ? ks_def_member(old, nm->name) : NULL;
+		const struct ks_member *om = nm->name[0] ? index_find(&oix, nm->name) : NULL;
 		struct ks_change c = { 0 };
 
 		/* A move is the layout consequence of other changes; a field
@@ -131,6 +190,8 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		c.new_value = new->size;
 		push(d, &cap, c);
 	}
+	free(oix.m);
+	free(nix.m);
 	return d;
 }
 

@@ -17,6 +17,7 @@ enum ks_change_kind {
 	KS_FIELD_MOVED,		/* same declaration, other offset: layout */
 	KS_SIZE_CHANGED,	/* the type's size: layout */
 	KS_FIELD_RESIZED,	/* same declaration, its type's size changed: layout */
+	KS_KIND_CHANGED,	/* struct became union or back (old/new decl: the kinds) */
 };
 
 struct ks_change {

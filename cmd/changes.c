@@ -55,6 +55,10 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s= size%s %llu -> %llu\n", indent, col(C_CYAN), col(C_RESET),
 			       c->old_value, c->new_value);
 			break;
+		case KS_KIND_CHANGED:
+			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
+			       c->new_decl, col(C_RESET));
+			break;
 		case KS_FIELD_RESIZED:
 			printf("%s%s= %s%s: its type's size ", indent, col(C_CYAN), c->field,
 			       col(C_RESET));
@@ -82,7 +86,11 @@ void json_changes(struct json *j, const struct ks_diff *d, int layout)
 			continue;
 		json_obj_begin(j, NULL);
 		json_str(j, "kind", ks_change_kind_name(c->kind));
-		if (c->kind == KS_SIZE_CHANGED) {
+		if (c->kind == KS_KIND_CHANGED) {
+			json_null(j, "field");
+			json_str(j, "old_kind", c->old_decl);
+			json_str(j, "new_kind", c->new_decl);
+		} else if (c->kind == KS_SIZE_CHANGED) {
 			json_null(j, "field");
 			json_uint(j, "old_size", c->old_value);
 			json_uint(j, "new_size", c->new_value);

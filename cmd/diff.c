@@ -25,9 +25,16 @@ static int wanted(const struct ks_tree_change *c, char **names, int nnames)
 
 	if (!nnames)
 		return 1;
-	for (i = 0; i < nnames; i++)
-		if (!strcmp(names[i], c->name))
+	for (i = 0; i < nnames; i++) {
+		const char *n = names[i];
+		const char *kind = !strncmp(n, "struct ", 7) ? "struct" :
+				   !strncmp(n, "union ", 6) ? "union" : NULL;
+
+		if (kind)
+			n += strlen(kind) + 1;
+		if (!strcmp(n, c->name) && (!kind || !strcmp(kind, c->kind)))
 			return 1;
+	}
 	return 0;
 }
 

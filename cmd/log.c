@@ -174,8 +174,8 @@ static void print_text(const struct ks_history *h, const struct step *steps,
 	int run_start = -1, run_end = -1, absent_start = -1, absent_end = -1;
 
 	for (i = 0; i < h->n; i++) {
-		if (h->e[i].present && !kind)
-			kind = h->e[i].kind;
+		if (h->e[i].present)
+			kind = h->e[i].kind;	/* the newest */
 		if (strlen(h->e[i].release) > w)
 			w = strlen(h->e[i].release);
 	}
@@ -262,9 +262,9 @@ static void print_json(const struct ks_history *h, const struct step *steps,
 	const char *prev = NULL;
 	size_t i;
 
-	for (i = 0; i < h->n && !kind; i++)
+	for (i = 0; i < h->n; i++)
 		if (h->e[i].present)
-			kind = h->e[i].kind;
+			kind = h->e[i].kind;	/* the newest */
 	json_init(&j, stdout);
 	json_obj_begin(&j, NULL);
 	json_str(&j, "name", h->name);

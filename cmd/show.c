@@ -298,6 +298,9 @@ int do_show(int argc, char **argv)
 			err = print_json(t, 1);
 		} else {
 			print_aligned(t->text, t->len);
+			if (t->other_kind)
+				fprintf(stderr, "kstruct: note: there is also a union %s in %s "
+					"(kstruct show 'union %s')\n", t->name, t->release, t->name);
 			if (t->nvariants > 1)
 				fprintf(stderr, "kstruct: note: %s %s has %u different "
 					"definitions in %s (%s~2 ...)\n", t->kind, t->name,

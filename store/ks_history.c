@@ -229,6 +229,7 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 {
 	struct ks_history *h = ks_xcalloc(1, sizeof(*h));
 	struct kind_path kp[2];
+	const char *only;
 	struct chain c;
 	git_oid prev_blob;
 	int have_prev = 0, any = 0, err;
@@ -240,6 +241,7 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 		return err;
 	}
 	h->lineage = ks_xstrdup(lineage);
+	only = ks_store__split_kind(&arg);
 	h->name = ks_store__split_variant(arg, &h->variant);
 	h->e = ks_xcalloc(c.n ? c.n : 1, sizeof(*h->e));
 	h->n = c.n;
@@ -255,6 +257,8 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 			git_oid blob;
 			int found, more;
 
+			if (only && strcmp(only, kp[k].kind))
+				continue;
 			err = kind_path_find(s->repo, &kp[k], root, &found, &blob, &more);
 			if (err || !found)
 				continue;

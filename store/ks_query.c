@@ -354,6 +354,19 @@ int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
 	return err;
 }
 
+const char *ks_store__split_kind(const char **name)
+{
+	if (!strncmp(*name, "struct ", 7)) {
+		*name += 7;
+		return "struct";
+	}
+	if (!strncmp(*name, "union ", 6)) {
+		*name += 6;
+		return "union";
+	}
+	return NULL;
+}
+
 /* Splits "name~N" into name and variant. */
 char *ks_store__split_variant(const char *arg, unsigned int *variant)
 {
@@ -379,15 +392,21 @@ int ks_store_read_type(struct ks_store *s, const char *lineage,
 	struct ks_type_text *tt = NULL;
 	git_tree *tree = NULL;
 	char *base = NULL, *meta;
+	const char *only;
 	size_t mlen, k;
 	unsigned int variant;
 	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (err)
 		return err;
+	only = ks_store__split_kind(&name);
 	base = ks_store__split_variant(name, &variant);
 	for (k = 0; k < 2 && !tt; k++) {
-		char *path = ks_store_type_path(kinds[k], base, variant);
+		char *path;
+
+		if (only && strcmp(only, kinds[k]))
+			continue;
+		path = ks_store_type_path(kinds[k], base, variant);
 		size_t len;
 		char *text = blob_text(s->repo, tree, path, &len);
 
@@ -412,6 +431,15 @@ int ks_store_read_type(struct ks_store *s, const char *lineage,
 				break;
 		}
 		err = 0;
+		if (!only && k == 0) {
+			/* "irte" is both a struct and a union in some kernels */
+			char *upath = ks_store_type_path("union", base, 1);
+			git_tree_entry *ue = NULL;
+
+			tt->other_kind = !git_tree_entry_bypath(&ue, tree, upath);
+			git_tree_entry_free(ue);
+			free(upath);
+		}
 	}
 	if (!tt) {
 		err = ks_store__no_such_type(s, tree, name, lineage, release);

@@ -103,9 +103,12 @@ struct ks_type_text {
 	char *text;
 	size_t len;
 	unsigned int nvariants;	/* how many bodies this name has there */
+	int other_kind;		/* a union of the same name exists too */
 };
 
-/* Looks up NAME (optionally "NAME~N" for a further definition) in
+/* Looks up NAME (optionally "NAME~N" for a further definition, and
+ * "struct NAME" or "union NAME" to choose the kind; a plain NAME that
+ * is both finds the struct) in
  * @release of @lineage, or in the newest release when @release is NULL.
  * KS_ENOTFOUND with a message that suggests close names or releases. */
 int ks_store_read_type(struct ks_store *store, const char *lineage,
@@ -142,7 +145,7 @@ struct ks_history {
 	size_t n;
 };
 
-/* The definition of NAME (or NAME~N) in every release of @lineage,
+/* The definition of NAME (or NAME~N, "union NAME") in every release of @lineage,
  * found by comparing tree and blob ids release by release: only trees
  * on the name's path are read, and only blobs that differ. KS_ENOTFOUND
  * (with suggestions) when no release defines the name. */

@@ -74,6 +74,9 @@ int ks_store__release_tree(struct ks_store *s, const char *lineage,
 /* KS_ENOTFOUND for @name, suggesting close names from @tree. */
 int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
 			   const char *lineage, const char *release);
+/* "struct foo" / "union foo": skips the kind word in *@name and returns
+ * the kind, or NULL when @name has none. */
+const char *ks_store__split_kind(const char **name);
 /* Splits "name~N" into name and variant (1 without a suffix). */
 char *ks_store__split_variant(const char *arg, unsigned int *variant);
 
