@@ -149,8 +149,8 @@ static int step_lookup(git_repository *repo, struct step *st, const git_oid *tre
  * tells whether more bodies exist. */
 struct kind_path {
 	const char *kind;
-	char *bucket, *entry, *entry2, *base_entry;
-	struct step kind_step, bucket_step, entry_step, entry2_step;
+	char *letter, *bucket, *entry, *entry2, *base_entry;
+	struct step kind_step, letter_step, bucket_step, entry_step, entry2_step;
 };
 
 static void kind_path_init(struct kind_path *kp, const char *kind, const char *name,
@@ -159,10 +159,11 @@ static void kind_path_init(struct kind_path *kp, const char *kind, const char *n
 	char *path = ks_store_type_path(kind, name, variant);
 	char *p2 = ks_store_type_path(kind, name, variant + 1);
 	char *p1 = ks_store_type_path(kind, name, 1);
-	char *b = strchr(path, '/') + 1, *e = strchr(b, '/');
+	char *l = strchr(path, '/') + 1, *b = strchr(l, '/') + 1, *e = strchr(b, '/');
 
 	memset(kp, 0, sizeof(*kp));
 	kp->kind = kind;
+	kp->letter = ks_xstrndup(l, (size_t)(b - 1 - l));
 	kp->bucket = ks_xstrndup(b, (size_t)(e - b));
 	kp->entry = ks_xstrdup(e + 1);
 	kp->entry2 = ks_xstrdup(strrchr(p2, '/') + 1);
@@ -174,6 +175,7 @@ static void kind_path_init(struct kind_path *kp, const char *kind, const char *n
 
 static void kind_path_free(struct kind_path *kp)
 {
+	free(kp->letter);
 	free(kp->bucket);
 	free(kp->entry);
 	free(kp->entry2);
@@ -189,7 +191,10 @@ static int kind_path_find(git_repository *repo, struct kind_path *kp,
 	*found = *more = 0;
 	if ((err = step_lookup(repo, &kp->kind_step, root, kp->kind)) || !kp->kind_step.found)
 		return err;
-	if ((err = step_lookup(repo, &kp->bucket_step, &kp->kind_step.id, kp->bucket)) ||
+	if ((err = step_lookup(repo, &kp->letter_step, &kp->kind_step.id, kp->letter)) ||
+	    !kp->letter_step.found)
+		return err;
+	if ((err = step_lookup(repo, &kp->bucket_step, &kp->letter_step.id, kp->bucket)) ||
 	    !kp->bucket_step.found)
 		return err;
 	if ((err = step_lookup(repo, &kp->entry_step, &kp->bucket_step.id, kp->entry)) ||

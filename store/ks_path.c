@@ -1,6 +1,6 @@
 /* Type names become tree paths: escaped so that no name can leave its
- * folder, fanned out by their first two letters so a release rewrites
- * few trees. */
+ * folder, fanned out by their first letter and first two letters so a
+ * release rewrites few trees. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +40,9 @@ char *ks_store_type_path(const char *kind, const char *name, unsigned int varian
 	n = strlen(s);
 	if (!n)
 		s = "_", n = 1;
-	ks_buf_printf(&path, "%s/%.*s/%s", kind, n >= 2 ? 2 : 1, s, esc.p);
+	/* Two levels (first letter, then first two) keep the kind's tree
+	 * small: a history walk reads it once per release. */
+	ks_buf_printf(&path, "%s/%.1s/%.*s/%s", kind, s, n >= 2 ? 2 : 1, s, esc.p);
 	if (variant > 1)
 		ks_buf_printf(&path, "~%u", variant);
 	ks_buf_free(&esc);

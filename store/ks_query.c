@@ -235,54 +235,60 @@ int ks_store__missing_release(struct ks_store *s, const char *lineage,
 	return err;
 }
 
+/* Entries of a kind's folder sit two fan-out levels down. */
+static int walk_level(git_repository *repo, git_tree *t, int level, const char *kind,
+		      int want_text, ks_type_fn fn, void *ctx)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < git_tree_entrycount(t) && !ret; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+
+		if (level < 2) {
+			git_tree *sub = NULL;
+
+			if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+			    git_tree_lookup(&sub, repo, git_tree_entry_id(e)))
+				continue;
+			ret = walk_level(repo, sub, level + 1, kind, want_text, fn, ctx);
+			git_tree_free(sub);
+		} else {
+			unsigned int variant;
+			char *name = ks_store_unescape_name(git_tree_entry_name(e), &variant);
+			git_blob *blob = NULL;
+
+			if (!name)
+				continue;
+			if (!want_text) {
+				ret = fn(kind, name, variant, NULL, 0, ctx);
+			} else if (git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
+				ret = ks_err_git("cannot read %s", name);
+			} else {
+				ret = fn(kind, name, variant, git_blob_rawcontent(blob),
+					 (size_t)git_blob_rawsize(blob), ctx);
+				git_blob_free(blob);
+			}
+			free(name);
+		}
+	}
+	return ret;
+}
+
 static int walk_tree(git_repository *repo, git_tree *root, int want_text,
 		     ks_type_fn fn, void *ctx)
 {
 	static const char *const kinds[] = { "struct", "union" };
-	size_t k, i, j;
+	size_t k;
 	int ret = 0;
 
 	for (k = 0; k < 2 && !ret; k++) {
 		git_tree_entry *ke = NULL;
 		git_tree *kt = NULL;
 
-		if (git_tree_entry_bypath(&ke, root, kinds[k]) ||
-		    git_tree_lookup(&kt, repo, git_tree_entry_id(ke))) {
-			git_tree_entry_free(ke);
-			continue;
-		}
-		for (i = 0; i < git_tree_entrycount(kt) && !ret; i++) {
-			const git_tree_entry *be = git_tree_entry_byindex(kt, i);
-			git_tree *bt = NULL;
-
-			if (git_tree_lookup(&bt, repo, git_tree_entry_id(be)))
-				continue;
-			for (j = 0; j < git_tree_entrycount(bt) && !ret; j++) {
-				const git_tree_entry *e = git_tree_entry_byindex(bt, j);
-				unsigned int variant;
-				char *name = ks_store_unescape_name(git_tree_entry_name(e),
-								    &variant);
-				git_blob *blob = NULL;
-
-				if (!name)
-					continue;
-				if (want_text) {
-					if (git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
-						ret = ks_err_git("cannot read %s", name);
-						free(name);
-						break;
-					}
-					ret = fn(kinds[k], name, variant,
-						 git_blob_rawcontent(blob),
-						 (size_t)git_blob_rawsize(blob), ctx);
-					git_blob_free(blob);
-				} else {
-					ret = fn(kinds[k], name, variant, NULL, 0, ctx);
-				}
-				free(name);
-			}
-			git_tree_free(bt);
-		}
+		if (!git_tree_entry_bypath(&ke, root, kinds[k]) &&
+		    !git_tree_lookup(&kt, repo, git_tree_entry_id(ke)))
+			ret = walk_level(repo, kt, 0, kinds[k], want_text, fn, ctx);
 		git_tree_free(kt);
 		git_tree_entry_free(ke);
 	}

@@ -69,7 +69,7 @@ int ks_store_check_release_name(const char *release)
 }
 
 struct path_entry {
-	char *path;		/* kind/bucket/entry */
+	char *path;		/* kind/letter/bucket/entry */
 	git_oid blob;
 };
 

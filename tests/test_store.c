@@ -113,16 +113,16 @@ static void test_store_type_paths(void **state)
 
 	(void)state;
 	p = ks_store_type_path("struct", "bpf_mem_alloc", 1);
-	assert_string_equal(p, "struct/bp/bpf_mem_alloc");
+	assert_string_equal(p, "struct/b/bp/bpf_mem_alloc");
 	free(p);
 	p = ks_store_type_path("struct", "__sk_buff", 1);
-	assert_string_equal(p, "struct/sk/__sk_buff");
+	assert_string_equal(p, "struct/s/sk/__sk_buff");
 	free(p);
 	p = ks_store_type_path("union", "a", 3);
-	assert_string_equal(p, "union/a/a~3");
+	assert_string_equal(p, "union/a/a/a~3");
 	free(p);
 	p = ks_store_type_path("struct", "___", 1);
-	assert_string_equal(p, "struct/_/___");
+	assert_string_equal(p, "struct/_/_/___");
 	free(p);
 	/* no name can leave its folder or hide as another */
 	p = ks_store_type_path("struct", "../../x/y", 1);
