@@ -638,6 +638,51 @@ static void test_diff_size_changed_only(void **state)
 	assert_string_equal(ks_change_kind_name(d->changes[0].kind), "size_changed");
 }
 
+/* struct inode vfs_inode, where struct inode shrank: same declaration,
+ * same offset, other size: a layout change of its own. */
+static void test_diff_field_resized(void **state)
+{
+	struct base b;
+	struct btf *b1 = new_btf(&b);
+	int in1 = add_struct(b1, "inner", 16, NULL, 0);
+	struct fld f1[] = { F("a", b.i, 0), F("in", in1, 32) };
+	int o = add_struct(b1, "s", 20, f1, NF(f1));
+	struct btf *b2 = new_btf(&b);
+	int in2 = add_struct(b2, "inner", 8, NULL, 0);
+	struct fld f2[] = { F("a", b.i, 0), F("in", in2, 32) };
+	int n = add_struct(b2, "s", 12, f2, NF(f2));
+	struct ks_diff *d;
+
+	(void)state;
+	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 2, 0);
+	expect_change(d, 0, KS_FIELD_RESIZED, "in", "struct inner in", "struct inner in",
+		      128, 64);
+	expect_change(d, 1, KS_SIZE_CHANGED, "", NULL, NULL, 20, 12);
+	assert_true(ks_change_is_layout(KS_FIELD_RESIZED));
+	assert_string_equal(ks_change_kind_name(KS_FIELD_RESIZED), "field_resized");
+}
+
+/* union u became struct u: reported first, as a declaration change. */
+static void test_diff_kind_changed(void **state)
+{
+	struct base b;
+	struct btf *b1 = new_btf(&b);
+	struct fld f1[] = { F("a", b.i, 0), F("b", b.i, 0) };
+	int o = add_union(b1, "u", 4, f1, NF(f1));
+	struct btf *b2 = new_btf(&b);
+	struct fld f2[] = { F("a", b.i, 0), F("b", b.i, 32) };
+	int n = add_struct(b2, "u", 8, f2, NF(f2));
+	struct ks_diff *d;
+
+	(void)state;
+	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 3, 1);
+	expect_change(d, 0, KS_KIND_CHANGED, "", "union", "struct", 0, 0);
+	expect_change(d, 1, KS_FIELD_MOVED, "b", "int b", "int b", 0, 32);
+	assert_false(ks_change_is_layout(KS_KIND_CHANGED));
+}
+
 /* Everything at once, to pin the order: declaration changes in the new
  * member order, removals in the old order, moves in the new order, the
  * size last. */
@@ -983,6 +1028,8 @@ int main(void)
 		T(test_diff_unnamed_bitfield_ignored),
 		T(test_diff_moved_by_insertion),
 		T(test_diff_size_changed_only),
+		T(test_diff_field_resized),
+		T(test_diff_kind_changed),
 		T(test_diff_order_of_changes),
 		T(test_diff_into_anon_union_same_offset_no_change),
 		T(test_diff_anon_union_alias_added),
