@@ -154,8 +154,15 @@ static void truncate_members(struct ks_def *d, size_t n)
 	}
 }
 
+static void body_add(struct ks_buf *b, const char *s, const char *sep)
+{
+	ks_buf_puts(b, s);
+	ks_buf_puts(b, sep);
+}
+
 int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 {
+	struct ks_buf lbuf = KS_BUF_INIT;
 	struct ks_def *d = ks_xcalloc(1, sizeof(*d));
 	struct frame stack[KS_PARSE_MAX_DEPTH];
 	const char *p = text, *end = text + len;
@@ -168,16 +175,19 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 	while (p < end && !err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *line = ks_xstrndup(p, n), *content, *cm;
+		char *line, *content, *cm;
 		unsigned long long off = 0, size = 0;
 		int is_bits = 0, has_comment = 0;
 		size_t tabs = 0;
 
+		/* one buffer for every line: parsing is on the history path */
+		ks_buf_truncate(&lbuf, 0);
+		ks_buf_add(&lbuf, p, n);
+		line = lbuf.p;
 		p += n + (nl ? 1 : 0);
 		lineno++;
 		if (done) {
 			err = -1;
-			free(line);
 			break;
 		}
 		while (line[tabs] == '\t')
@@ -189,7 +199,6 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 
 			if (cl < 7 || strcmp(cm + cl - 3, " */")) {
 				err = -1;
-				free(line);
 				break;
 			}
 			cm[cl - 3] = '\0';
@@ -245,10 +254,11 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 					add_member(d, &cap, name, decl, f->off_bits,
 						   f->size_bits, 0);
 					if (depth)
-						ks_buf_printf(&stack[depth - 1].body, "%s; ", decl);
+						body_add(&stack[depth - 1].body, decl, "; ");
 				} else if (depth) {
-					ks_buf_printf(&stack[depth - 1].body, "%s %s}; ", f->open,
-						      f->body.p ? f->body.p : "");
+					body_add(&stack[depth - 1].body, f->open, " ");
+					body_add(&stack[depth - 1].body, f->body.p ? f->body.p : "",
+						 "}; ");
 				}
 				free(f->open);
 				ks_buf_free(&f->body);
@@ -301,12 +311,12 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 
 					add_member(d, &cap, name, decl, off, size, bits);
 					if (depth)
-						ks_buf_printf(&stack[depth - 1].body, "%s; ", decl);
+						body_add(&stack[depth - 1].body, decl, "; ");
 				}
 			}
 		}
-		free(line);
 	}
+	ks_buf_free(&lbuf);
 	if (!err && !done)
 		err = -1;
 	if (err) {

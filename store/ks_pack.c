@@ -163,14 +163,18 @@ static int pack_entry(z_stream *z, git_object_t type, const void *data, size_t l
 static void *compress_slice(void *arg)
 {
 	struct slice *sl = arg;
-	z_stream z;
+	z_stream z, stored;
 	size_t i;
 
 	memset(&z, 0, sizeof(z));
+	memset(&stored, 0, sizeof(stored));
 	/* Level 1, small window and hash: objects are small, and
 	 * deflateReset() clears the whole hash table for each one. Any zlib
-	 * reader accepts a smaller window. */
-	if (deflateInit2(&z, 1, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK) {
+	 * reader accepts a smaller window. Trees are mostly object ids,
+	 * which do not compress, and a history walk reads one per release
+	 * and level: they are stored, so reading them costs no inflating. */
+	if (deflateInit2(&z, 1, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK ||
+	    deflateInit2(&stored, 0, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK) {
 		sl->err = 1;
 		return NULL;
 	}
@@ -178,12 +182,14 @@ static void *compress_slice(void *arg)
 		struct pack_obj *o = &sl->objs[i];
 
 		o->offset = sl->out.len;
-		if (pack_entry(&z, o->type, o->data, o->len, &sl->out, &o->crc)) {
+		if (pack_entry(o->type == GIT_OBJECT_TREE ? &stored : &z, o->type, o->data,
+			       o->len, &sl->out, &o->crc)) {
 			sl->err = 1;
 			break;
 		}
 	}
 	deflateEnd(&z);
+	deflateEnd(&stored);
 	return NULL;
 }
 
