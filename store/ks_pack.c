@@ -529,7 +529,7 @@ static size_t read_loose(const char *objects_dir, git_odb *odb, struct ks_buf *b
 
 			if (strlen(e->d_name) != 38)
 				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", d, e->d_name);
+			snprintf(hex, sizeof(hex), "%02x%.38s", d, e->d_name);
 			if (git_oid_fromstr(&id, hex) || git_odb_read(&obj, odb, &id))
 				continue;
 			if (*n == *cap) {
