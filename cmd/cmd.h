@@ -25,6 +25,16 @@ int do_show(int argc, char **argv);
 int do_log(int argc, char **argv);
 int do_blame(int argc, char **argv);
 int do_diff(int argc, char **argv);
+int do_clone(int argc, char **argv);
+int do_remote(int argc, char **argv);
+int do_fetch(int argc, char **argv);
+int do_pull(int argc, char **argv);
+int do_push(int argc, char **argv);
+
+/* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
+void sync_opts_init(struct ks_sync_opts *o);
+void sync_report(const char *what, const struct ks_sync_opts *o,
+		 const struct ks_sync_result *r);
 
 /* One line on stderr, "kstruct: <msg>". */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

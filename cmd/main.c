@@ -23,6 +23,11 @@ static const struct cmd {
 	{ "log", do_log, "how a struct or union changed, release by release" },
 	{ "blame", do_blame, "in which release each field (or one field) got its form" },
 	{ "diff", do_diff, "what changed between two releases" },
+	{ "clone", do_clone, "make a store from another one" },
+	{ "remote", do_remote, "name the stores to sync with" },
+	{ "fetch", do_fetch, "bring in another store's releases" },
+	{ "pull", do_pull, "the same as fetch" },
+	{ "push", do_push, "send this store's releases to another one" },
 	{ NULL, NULL, NULL },
 };
 

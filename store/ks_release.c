@@ -10,8 +10,7 @@
 #include "ks_store_int.h"
 
 #define KS_REF_RETRIES 8
-/* More packs than this are merged into one after an import. */
-#define KS_MAX_PACKS 16
+
 
 int ks_store_check_lineage_part(const char *what, const char *value)
 {

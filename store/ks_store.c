@@ -186,6 +186,7 @@ int ks_store_open(struct ks_store **out, const char *path)
 		return err;
 	}
 	s->path = ks_xstrdup(path);
+	s->objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
 	*out = s;
 	return 0;
 }
@@ -197,6 +198,7 @@ void ks_store_free(struct ks_store *s)
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);
 	free(s->path);
+	free(s->objdir);
 	free(s->default_lineage);
 	free(s);
 }

@@ -178,6 +178,47 @@ int ks_store_diff_releases(struct ks_store *store, const char *lineage,
 			   struct ks_tree_changes **out);
 void ks_tree_changes_free(struct ks_tree_changes *c);
 
+/* ---- sync ---- */
+
+struct ks_sync_opts {
+	unsigned int version;
+	/* a progress line now and then (the caller decides where it goes) */
+	void (*progress)(const char *line, void *payload);
+	void *payload;
+};
+#define KS_SYNC_OPTS_VERSION 1
+#define KS_SYNC_OPTS_INIT { KS_SYNC_OPTS_VERSION, NULL, NULL }
+
+struct ks_sync_result {
+	size_t added;		/* releases new in this store */
+	size_t present;		/* releases both sides had */
+	size_t conflicts;	/* same release, other content: kept ours */
+	size_t skipped;		/* tags of that shape that are no releases */
+	size_t sent;		/* refs offered by a push */
+	unsigned long long bytes;	/* transferred */
+	unsigned int objects;
+	char **messages;	/* one line per conflict or skip */
+	size_t nmessages;
+};
+
+int ks_store_remote_add(struct ks_store *store, const char *name, const char *url);
+int ks_store_remote_remove(struct ks_store *store, const char *name);
+int ks_store_remote_list(struct ks_store *store, char ***names, char ***urls, size_t *n);
+
+/* Downloads the releases @remote (a remote's name, a URL or a path) has
+ * and this store lacks, adds their tags and re-derives the lineages. */
+int ks_store_fetch(struct ks_store *store, const char *remote,
+		   const struct ks_sync_opts *opts, struct ks_sync_result *res);
+/* Fetches first (so the branches pushed hold both sides), then sends the
+ * tags (never forced) and the lineage branches (forced: derived). */
+int ks_store_push(struct ks_store *store, const char *remote,
+		  const struct ks_sync_opts *opts, struct ks_sync_result *res);
+/* A new store at @path with remote "origin" = @url, fetched. On failure
+ * nothing is left at @path. */
+int ks_store_clone(const char *url, const char *path, const struct ks_sync_opts *opts,
+		   struct ks_sync_result *res);
+void ks_sync_result_free(struct ks_sync_result *res);
+
 /* ---- helpers shared with tests and other modules ---- */
 
 /* Natural version order: digit runs compare as numbers. */

@@ -11,8 +11,12 @@ struct ks_store {
 	git_repository *repo;
 	git_odb *odb;
 	char *path;
+	char *objdir;		/* the repository's objects folder */
 	char *default_lineage;
 };
+
+/* More packs than this are merged into one after a write. */
+#define KS_MAX_PACKS 16
 
 /* ---- object writing (ks_pack.c) ---- */
 

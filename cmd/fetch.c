@@ -1,0 +1,55 @@
+#include <getopt.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ks_err.h"
+
+static const char fetch_usage[] =
+	"usage: kstruct fetch [REMOTE]\n"
+	"       kstruct pull [REMOTE]\n\n"
+	"Brings in the releases REMOTE (a remote's name, default origin, or a URL)\n"
+	"has and this store lacks, and re-links the lineages. Releases never change,\n"
+	"so there is nothing to merge: fetch and pull do the same. A release with\n"
+	"other content there than here is reported as a conflict and left as it is\n"
+	"here (exit status 1).\n";
+
+static int run(const char *cmd, int argc, char **argv)
+{
+	struct ks_sync_opts o;
+	struct ks_sync_result r;
+	struct ks_store *store;
+	const char *remote = "origin";
+	int err;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(fetch_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return usage_err(cmd, "%s takes at most one REMOTE", cmd);
+	if (argc == 2)
+		remote = argv[1];
+	if ((err = open_store(&store)))
+		return err;
+	sync_opts_init(&o);
+	err = ks_store_fetch(store, remote, &o, &r);
+	if (!err) {
+		sync_report(cmd, &o, &r);
+		if (r.conflicts)
+			err = ks_err_set(KS_ECONFLICT, "%zu release%s differ between this store "
+					 "and %s", r.conflicts, r.conflicts > 1 ? "s" : "", remote);
+	}
+	ks_sync_result_free(&r);
+	ks_store_free(store);
+	return err ? fail(err) : EXIT_OK;
+}
+
+int do_fetch(int argc, char **argv)
+{
+	return run("fetch", argc, argv);
+}
+
+int do_pull(int argc, char **argv)
+{
+	return run("pull", argc, argv);
+}

@@ -1,0 +1,40 @@
+#include <string.h>
+
+#include "cmd.h"
+
+static const char push_usage[] =
+	"usage: kstruct push [REMOTE]\n\n"
+	"Sends this store's releases to REMOTE (a remote's name, default origin, or\n"
+	"a URL; a bare git repository). It fetches first, so that the lineage\n"
+	"branches it sends hold the releases of both sides; a release with other\n"
+	"content there stops the push before anything is sent. Release tags are\n"
+	"never forced; lineage branches are (they are derived from the tags).\n";
+
+int do_push(int argc, char **argv)
+{
+	struct ks_sync_opts o;
+	struct ks_sync_result r;
+	struct ks_store *store;
+	const char *remote = "origin";
+	int err;
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(push_usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return usage_err("push", "push takes at most one REMOTE");
+	if (argc == 2)
+		remote = argv[1];
+	if ((err = open_store(&store)))
+		return err;
+	sync_opts_init(&o);
+	err = ks_store_push(store, remote, &o, &r);
+	if (!err || r.nmessages)
+		sync_report("push (fetched first)", &o, &r);
+	if (!err)
+		printf("push: %s is up to date with this store\n", remote);
+	ks_sync_result_free(&r);
+	ks_store_free(store);
+	return err ? fail(err) : EXIT_OK;
+}

@@ -1,0 +1,579 @@
+/* Sync between stores over git's protocols. Releases travel as their
+ * tags, which never move; a fetch adds the tags this store lacks and
+ * re-derives the lineage branches, so two stores that pull from each
+ * other hold the same tags and therefore the same branches. A tag that
+ * names other content here than there is a conflict, never chosen. */
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_store_int.h"
+
+#define KS_AUTH_TRIES 6
+
+/* ---- remotes ---- */
+
+int ks_store_remote_add(struct ks_store *s, const char *name, const char *url)
+{
+	git_remote *r = NULL;
+	int valid = 0;
+
+	if (git_remote_name_is_valid(&valid, name) || !valid)
+		return ks_err_set(KS_EINVAL, "invalid remote name '%s'", name);
+	if (!git_remote_lookup(&r, s->repo, name)) {
+		git_remote_free(r);
+		return ks_err_set(KS_EEXISTS, "remote %s already exists", name);
+	}
+	/* No fetch refspec: kstruct chooses what to fetch (release tags);
+	 * plain git fetches of the store would mirror branches too. */
+	if (git_remote_create_with_fetchspec(&r, s->repo, name, url, "+refs/tags/*:refs/tags/*"))
+		return ks_err_git("cannot add remote %s", name);
+	git_remote_free(r);
+	return 0;
+}
+
+int ks_store_remote_remove(struct ks_store *s, const char *name)
+{
+	git_remote *r = NULL;
+
+	if (git_remote_lookup(&r, s->repo, name))
+		return ks_err_set(KS_ENOTFOUND, "no remote %s", name);
+	git_remote_free(r);
+	if (git_remote_delete(s->repo, name))
+		return ks_err_git("cannot remove remote %s", name);
+	return 0;
+}
+
+int ks_store_remote_list(struct ks_store *s, char ***names, char ***urls, size_t *n)
+{
+	git_strarray list = { 0 };
+	size_t i;
+
+	if (git_remote_list(&list, s->repo))
+		return ks_err_git("cannot list remotes");
+	*names = ks_xcalloc(list.count + 1, sizeof(char *));
+	*urls = ks_xcalloc(list.count + 1, sizeof(char *));
+	for (i = 0; i < list.count; i++) {
+		git_remote *r = NULL;
+
+		(*names)[i] = ks_xstrdup(list.strings[i]);
+		if (!git_remote_lookup(&r, s->repo, list.strings[i]))
+			(*urls)[i] = ks_xstrdup(git_remote_url(r) ? git_remote_url(r) : "");
+		else
+			(*urls)[i] = ks_xstrdup("");
+		git_remote_free(r);
+	}
+	*n = list.count;
+	git_strarray_dispose(&list);
+	return 0;
+}
+
+/* ---- callbacks: credentials as git users have them, progress ---- */
+
+struct cb_state {
+	const struct ks_sync_opts *opts;
+	int tries;
+	int ssh_key;		/* next ~/.ssh key to offer */
+	struct ks_buf rejected;	/* refs the server refused, one line each */
+};
+
+static int file_exists(const char *p)
+{
+	struct stat st;
+
+	return !stat(p, &st) && S_ISREG(st.st_mode);
+}
+
+/* `git credential fill`, when git is installed: helpers, stores, caches. */
+static int credential_helper(git_credential **out, const char *url, const char *user)
+{
+	char *cmd, line[1024], *u = NULL, *p = NULL;
+	char tmpl[] = "/tmp/kstruct-cred-XXXXXX";
+	int fd = mkstemp(tmpl), err = GIT_PASSTHROUGH;
+	FILE *f;
+
+	if (fd < 0)
+		return GIT_PASSTHROUGH;
+	f = fdopen(fd, "w");
+	fprintf(f, "url=%s\n", url);
+	if (user)
+		fprintf(f, "username=%s\n", user);
+	fclose(f);
+	cmd = ks_xasprintf("GIT_TERMINAL_PROMPT=0 git credential fill < %s 2>/dev/null", tmpl);
+	f = popen(cmd, "r");
+	free(cmd);
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "username=", 9))
+			u = ks_xstrdup(line + 9);
+		else if (!strncmp(line, "password=", 9))
+			p = ks_xstrdup(line + 9);
+	}
+	if (f)
+		pclose(f);
+	unlink(tmpl);
+	if (u && p && !git_credential_userpass_plaintext_new(out, u, p))
+		err = 0;
+	free(u);
+	free(p);
+	return err;
+}
+
+static int cred_cb(git_credential **out, const char *url, const char *user_from_url,
+		   unsigned int allowed, void *payload)
+{
+	static const char *const keys[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	struct cb_state *st = payload;
+	const char *user = user_from_url;
+	const char *home = getenv("HOME");
+
+	if (++st->tries > KS_AUTH_TRIES) {
+		git_error_set_str(GIT_ERROR_NET, "authentication failed");
+		return GIT_EAUTH;
+	}
+	if (!user || !user[0])
+		user = getenv("USER") && getenv("USER")[0] ? getenv("USER") : "git";
+	if (allowed & GIT_CREDENTIAL_SSH_KEY) {
+		/* the agent first, then ~/.ssh keys, like ssh(1) */
+		if (st->ssh_key == 0) {
+			st->ssh_key++;
+			if (getenv("SSH_AUTH_SOCK") && !git_credential_ssh_key_from_agent(out, user))
+				return 0;
+		}
+		while (home && st->ssh_key - 1 < (int)(sizeof(keys) / sizeof(keys[0]))) {
+			char *key = ks_xasprintf("%s/.ssh/%s", home, keys[st->ssh_key - 1]);
+			char *pub = ks_xasprintf("%s.pub", key);
+			int ok = -1;
+
+			st->ssh_key++;
+			if (file_exists(key))
+				ok = git_credential_ssh_key_new(out, user, file_exists(pub) ? pub : NULL,
+								key, getenv("KSTRUCT_SSH_PASSPHRASE"));
+			free(key);
+			free(pub);
+			if (!ok)
+				return 0;
+		}
+	}
+	if (allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) {
+		const char *eu = getenv("KSTRUCT_USERNAME"), *ep = getenv("KSTRUCT_PASSWORD");
+
+		if (ep && st->tries == 1)
+			return git_credential_userpass_plaintext_new(out, eu ? eu : user, ep);
+		if (st->tries <= 2 && !credential_helper(out, url, user_from_url))
+			return 0;
+	}
+	if (allowed & GIT_CREDENTIAL_USERNAME)
+		return git_credential_username_new(out, user);
+	git_error_set_str(GIT_ERROR_NET, "authentication failed: no usable credentials "
+			  "(ssh agent or ~/.ssh key; KSTRUCT_USERNAME/KSTRUCT_PASSWORD or a "
+			  "git credential helper for https)");
+	return GIT_EAUTH;
+}
+
+static int cert_cb(git_cert *cert, int valid, const char *host, void *payload)
+{
+	(void)cert, (void)valid, (void)host, (void)payload;
+	/* libgit2's own checks: CA store for https, known_hosts for ssh */
+	return GIT_PASSTHROUGH;
+}
+
+static void report(struct cb_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void report(struct cb_state *st, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	if (!st->opts || !st->opts->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	st->opts->progress(line, st->opts->payload);
+}
+
+static int fetch_progress(const git_indexer_progress *p, void *payload)
+{
+	report(payload, "receiving objects: %u/%u, %.1f KiB", p->received_objects,
+	       p->total_objects, p->received_bytes / 1024.0);
+	return 0;
+}
+
+static int push_progress(unsigned int current, unsigned int total, size_t bytes,
+			 void *payload)
+{
+	report(payload, "sending objects: %u/%u, %.1f KiB", current, total, bytes / 1024.0);
+	return 0;
+}
+
+static int push_ref_cb(const char *ref, const char *status, void *payload)
+{
+	struct cb_state *st = payload;
+
+	/* the push call itself succeeds; refusals arrive only here */
+	if (status)
+		ks_buf_printf(&st->rejected, "%s%s: %s", st->rejected.len ? "; " : "", ref, status);
+	return 0;
+}
+
+static void init_callbacks(git_remote_callbacks *cb, struct cb_state *st)
+{
+	git_remote_init_callbacks(cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb->credentials = cred_cb;
+	cb->certificate_check = cert_cb;
+	cb->transfer_progress = fetch_progress;
+	cb->push_transfer_progress = push_progress;
+	cb->push_update_reference = push_ref_cb;
+	cb->payload = st;
+}
+
+/* ---- fetch ---- */
+
+static int open_remote(struct ks_store *s, const char *name, git_remote **out)
+{
+	if (!git_remote_lookup(out, s->repo, name))
+		return 0;
+	/* not a configured remote: a URL or a path */
+	if (strchr(name, '/') || strchr(name, ':') || !strcmp(name, ".") || !strcmp(name, "..")) {
+		if (git_remote_create_anonymous(out, s->repo, name))
+			return ks_err_git("invalid remote URL %s", name);
+		return 0;
+	}
+	return ks_err_set(KS_ENOTFOUND, "no remote %s (see 'kstruct remote list')", name);
+}
+
+/* refs/tags/ARCH/FLAVOR/RELEASE */
+static int is_release_tag(const char *ref)
+{
+	const char *p;
+	int slashes = 0;
+
+	if (strncmp(ref, "refs/tags/", 10) || !strcmp(ref + strlen(ref) - 3, "^{}"))
+		return 0;
+	for (p = ref + 10; *p; p++)
+		slashes += *p == '/';
+	return slashes == 2;
+}
+
+static int fail_remote(git_remote *r, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return ks_err_set(KS_EGIT, "%s %s: %s", what, git_remote_url(r) ? git_remote_url(r) : "?",
+			  e && e->message ? e->message : "unknown error");
+}
+
+/* A commit that claims to be a release must look like one. */
+static int valid_release(struct ks_store *s, const git_oid *id, const char *ref)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	git_blob *b = NULL;
+	const char *rel = ref + 10, *msg;
+	int ok = 0;
+
+	if (git_commit_lookup(&c, s->repo, id) || git_commit_parentcount(c) ||
+	    git_commit_tree(&t, c) || git_tree_entry_bypath(&e, t, KS_META_PATH) ||
+	    git_blob_lookup(&b, s->repo, git_tree_entry_id(e)))
+		goto out;
+	msg = git_commit_message(c);
+	{
+		/* the message names the tag's lineage and release */
+		char *fmt = ks_meta_get(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
+					"kstruct-format");
+		char *want = ks_xasprintf("%.*s %s\n", (int)(strrchr(rel, '/') - rel), rel,
+					  strrchr(rel, '/') + 1);
+
+		ok = fmt && atoi(fmt) >= 1 && atoi(fmt) <= KS_STORE_FORMAT_VERSION &&
+		     msg && !strcmp(msg, want);
+		free(fmt);
+		free(want);
+	}
+out:
+	git_blob_free(b);
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return ok;
+}
+
+static void add_message(struct ks_sync_result *res, char *msg)
+{
+	res->messages = ks_xrealloc(res->messages, (res->nmessages + 1) * sizeof(char *));
+	res->messages[res->nmessages++] = msg;
+}
+
+/* Adds the lineage of @ref ("refs/tags/A/F/R") to @lineages once. */
+static void note_lineage(char ***lineages, size_t *n, const char *ref)
+{
+	const char *l = ref + 10, *end = strrchr(l, '/');
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*lineages)[i]) == (size_t)(end - l) &&
+		    !strncmp((*lineages)[i], l, (size_t)(end - l)))
+			return;
+	*lineages = ks_xrealloc(*lineages, (*n + 1) * sizeof(char *));
+	(*lineages)[(*n)++] = ks_xstrndup(l, (size_t)(end - l));
+}
+
+static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_opts *opts,
+			struct ks_sync_result *res)
+{
+	struct cb_state st = { .opts = opts };
+	git_remote_callbacks cb;
+	git_fetch_options fo;
+	const git_remote_head **heads;
+	size_t nheads, i, nwant = 0, nother = 0, nlin = 0;
+	char **lineages = NULL;
+	git_strarray specs = { 0 };
+	const git_indexer_progress *stats;
+	int err = 0;
+
+	init_callbacks(&cb, &st);
+	if (git_remote_connect(r, GIT_DIRECTION_FETCH, &cb, NULL, NULL)) {
+		err = fail_remote(r, "cannot reach");
+		goto out;
+	}
+	if (git_remote_ls(&heads, &nheads, r)) {
+		err = fail_remote(r, "cannot list");
+		goto out;
+	}
+	specs.strings = ks_xcalloc(nheads + 1, sizeof(char *));
+	for (i = 0; i < nheads; i++) {
+		if (is_release_tag(heads[i]->name))
+			specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
+		else if (strcmp(heads[i]->name, "HEAD") && strncmp(heads[i]->name, "refs/heads/", 11) &&
+			 strncmp(heads[i]->name, "refs/notes/", 11))
+			nother++;
+	}
+	specs.count = nwant;
+	if (!nwant && (nother || nheads > 0)) {
+		int only_branches = 1;
+
+		for (i = 0; i < nheads; i++)
+			if (strcmp(heads[i]->name, "HEAD"))
+				only_branches = 0;
+		if (!only_branches) {
+			err = ks_err_set(KS_ENOTSTORE, "%s is not a kstruct store (no release "
+					 "tags refs/tags/ARCH/FLAVOR/RELEASE)", git_remote_url(r));
+			goto out;
+		}
+	}
+	if (nwant) {
+		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+		fo.callbacks = cb;
+		fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+		fo.update_fetchhead = 0;
+		if (git_remote_download(r, &specs, &fo)) {
+			err = fail_remote(r, "cannot fetch from");
+			goto out;
+		}
+		stats = git_remote_stats(r);
+		res->bytes += stats->received_bytes;
+		res->objects += stats->received_objects;
+		git_odb_refresh(s->odb);
+	}
+	/* integrate: every tag this store lacks, after checking it */
+	for (i = 0; i < nheads; i++) {
+		const char *ref = heads[i]->name;
+		git_oid here;
+		git_reference *nref = NULL;
+		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+
+		if (!is_release_tag(ref))
+			continue;
+		if (!git_reference_name_to_id(&here, s->repo, ref)) {
+			if (!git_oid_cmp(&here, &heads[i]->oid)) {
+				res->present++;
+				continue;
+			}
+			git_oid_tostr(a, sizeof(a), &here);
+			git_oid_tostr(b, sizeof(b), &heads[i]->oid);
+			add_message(res, ks_xasprintf("conflict: %s is %.12s here and %.12s in %s; "
+						      "kept this store's", ref + 10, a, b,
+						      git_remote_url(r)));
+			res->conflicts++;
+			continue;
+		}
+		if (!valid_release(s, &heads[i]->oid, ref)) {
+			add_message(res, ks_xasprintf("skipped %s: not a kstruct release", ref + 10));
+			res->skipped++;
+			continue;
+		}
+		if (git_reference_create_matching(&nref, s->repo, ref, &heads[i]->oid, 0, NULL,
+						  "kstruct: fetch")) {
+			git_reference_free(nref);
+			err = ks_err_git("cannot record %s", ref);
+			goto out;
+		}
+		git_reference_free(nref);
+		res->added++;
+		note_lineage(&lineages, &nlin, ref);
+	}
+	for (i = 0; i < nlin && !err; i++)
+		err = ks_lineage_rebuild(s, lineages[i]);
+	if (!err && res->added)
+		ks_pack_consolidate(s->objdir, s->odb, KS_MAX_PACKS);
+out:
+	git_remote_disconnect(r);
+	for (i = 0; i < nwant; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	ks_strv_free(lineages, nlin);
+	ks_buf_free(&st.rejected);
+	return err;
+}
+
+int ks_store_fetch(struct ks_store *s, const char *remote, const struct ks_sync_opts *opts,
+		   struct ks_sync_result *res)
+{
+	git_remote *r = NULL;
+	int err = open_remote(s, remote, &r);
+
+	memset(res, 0, sizeof(*res));
+	if (!err)
+		err = fetch_remote(s, r, opts, res);
+	git_remote_free(r);
+	return err;
+}
+
+/* ---- push ---- */
+
+int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_opts *opts,
+		  struct ks_sync_result *res)
+{
+	struct cb_state st = { .opts = opts };
+	git_remote *r = NULL;
+	git_remote_callbacks cb;
+	git_push_options po;
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	git_strarray specs = { 0 };
+	size_t cap = 0, i;
+	int err;
+
+	/* the union first: the branches pushed then hold both sides'
+	 * releases, and a conflict stops the push before anything moves */
+	err = ks_store_fetch(s, remote, opts, res);
+	if (err)
+		return err;
+	if (res->conflicts)
+		return ks_err_set(KS_ECONFLICT, "%zu release%s differ between this store and %s; "
+				  "nothing pushed", res->conflicts, res->conflicts > 1 ? "s" : "",
+				  remote);
+	err = open_remote(s, remote, &r);
+	if (err)
+		return err;
+	if (git_reference_iterator_new(&it, s->repo)) {
+		git_remote_free(r);
+		return ks_err_git("cannot list refs");
+	}
+	/* tags first (never forced), then the derived branches (forced) */
+	while (!git_reference_next(&ref, it)) {
+		const char *name = git_reference_name(ref);
+
+		if (is_release_tag(name)) {
+			if (specs.count == cap) {
+				cap = cap ? cap * 2 : 64;
+				specs.strings = ks_xrealloc(specs.strings, cap * sizeof(char *));
+			}
+			specs.strings[specs.count++] = ks_xasprintf("%s:%s", name, name);
+		}
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (!git_reference_iterator_glob_new(&it, s->repo, "refs/heads/*")) {
+		while (!git_reference_next(&ref, it)) {
+			if (specs.count == cap) {
+				cap = cap ? cap * 2 : 64;
+				specs.strings = ks_xrealloc(specs.strings, cap * sizeof(char *));
+			}
+			specs.strings[specs.count++] = ks_xasprintf("+%s:%s", git_reference_name(ref),
+								    git_reference_name(ref));
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+	}
+	init_callbacks(&cb, &st);
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks = cb;
+	if (specs.count && git_remote_push(r, &specs, &po)) {
+		err = fail_remote(r, "cannot push to");
+	} else if (st.rejected.len) {
+		err = ks_err_set(KS_ECONFLICT, "%s refused: %s", git_remote_url(r), st.rejected.p);
+	} else {
+		const git_indexer_progress *stats = git_remote_stats(r);
+
+		res->sent = specs.count;
+		res->bytes += stats->received_bytes;
+	}
+	for (i = 0; i < specs.count; i++)
+		free(specs.strings[i]);
+	free(specs.strings);
+	ks_buf_free(&st.rejected);
+	git_remote_free(r);
+	return err;
+}
+
+/* ---- clone ---- */
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag;
+	if (ftw->level == 0)
+		return 0;
+	return remove(p);
+}
+
+/* Removes what a failed clone created; an existing folder stays. */
+static void remove_tree(const char *path, int keep_top)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	if (!keep_top)
+		rmdir(path);
+}
+
+int ks_store_clone(const char *url, const char *path, const struct ks_sync_opts *opts,
+		   struct ks_sync_result *res)
+{
+	struct ks_store *s = NULL;
+	struct stat st;
+	int existed = !stat(path, &st), err;
+
+	memset(res, 0, sizeof(*res));
+	if (existed) {
+		err = ks_store_init(path);
+		if (err == 1)
+			return ks_err_set(KS_EEXISTS, "%s is already a kstruct store; use "
+					  "'kstruct pull' there", path);
+		if (err < 0)
+			return err;
+	} else if ((err = ks_store_init(path)) < 0) {
+		return err;
+	}
+	err = ks_store_open(&s, path);
+	if (!err)
+		err = ks_store_remote_add(s, "origin", url);
+	if (!err)
+		err = ks_store_fetch(s, "origin", opts, res);
+	ks_store_free(s);
+	if (err)
+		remove_tree(path, existed);	/* nothing half-made stays behind */
+	return err;
+}
+
+void ks_sync_result_free(struct ks_sync_result *res)
+{
+	ks_strv_free(res->messages, res->nmessages);
+	res->messages = NULL;
+	res->nmessages = 0;
+}
