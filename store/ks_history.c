@@ -52,11 +52,9 @@ static int load_chain(struct ks_store *s, const char *lineage, struct chain *out
 		free(ref);
 		return err;
 	}
-	if (git_reference_name_to_id(&id, s->repo, ref)) {
-		free(ref);
-		return ks_store__missing_release(s, lineage, NULL);
-	}
 	free(ref);
+	if (ks_store__lineage_head(s, lineage, &id))
+		return ks_store__missing_release(s, lineage, NULL);
 	if (git_commit_lookup(&c, s->repo, &id))
 		return ks_err_git("cannot read lineage %s", lineage);
 	while (c) {

@@ -315,12 +315,15 @@ int ks_store__release_tree(struct ks_store *s, const char *lineage,
 
 	if ((err = ks_lineage_split(lineage, NULL, NULL)))
 		return err;
-	ref = release ? ks_tag_ref(lineage, release) : ks_branch_ref(lineage);
-	if (git_reference_name_to_id(&id, s->repo, ref)) {
+	if (release) {
+		ref = ks_tag_ref(lineage, release);
+		err = git_reference_name_to_id(&id, s->repo, ref);
 		free(ref);
-		return ks_store__missing_release(s, lineage, release);
+	} else {
+		err = ks_store__lineage_head(s, lineage, &id);
 	}
-	free(ref);
+	if (err)
+		return ks_store__missing_release(s, lineage, release);
 	if (git_commit_lookup(&commit, s->repo, &id) || git_commit_tree(tree, commit))
 		err = ks_err_git("cannot read release snapshot");
 	git_commit_free(commit);
@@ -336,6 +339,20 @@ int ks_store_foreach_type(struct ks_store *s, const char *lineage,
 	if (!err)
 		err = walk_tree(s->repo, tree, want_text, fn, ctx);
 	git_tree_free(tree);
+	return err;
+}
+
+int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id)
+{
+	char *ref = ks_branch_ref(lineage);
+	int err = git_reference_name_to_id(id, s->repo, ref);
+
+	free(ref);
+	if (err) {
+		ref = ks_xasprintf("refs/remotes/origin/%s", lineage);
+		err = git_reference_name_to_id(id, s->repo, ref);
+		free(ref);
+	}
 	return err;
 }
 

@@ -133,6 +133,46 @@ int ks_store_init(const char *path)
 	return err;
 }
 
+/* A git clone of a store lacks kstruct's config; its release tags and
+ * their metadata still say what it is. Returns the format or 0. */
+static int looks_like_store(git_repository *repo)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	int format = 0;
+
+	if (git_reference_iterator_glob_new(&it, repo, "refs/tags/*"))
+		return 0;
+	while (!format && !git_reference_next(&ref, it)) {
+		const char *n = git_reference_name(ref) + 10, *p;
+		int slashes = 0;
+		git_object *c = NULL;
+		git_tree *t = NULL;
+		git_tree_entry *e = NULL;
+		git_blob *b = NULL;
+
+		for (p = n; *p; p++)
+			slashes += *p == '/';
+		if (slashes == 2 && !git_reference_peel(&c, ref, GIT_OBJECT_COMMIT) &&
+		    !git_commit_tree(&t, (git_commit *)c) &&
+		    !git_tree_entry_bypath(&e, t, KS_META_PATH) &&
+		    !git_blob_lookup(&b, repo, git_tree_entry_id(e))) {
+			char *v = ks_meta_get(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
+					      "kstruct-format");
+
+			format = v ? atoi(v) : 0;
+			free(v);
+		}
+		git_blob_free(b);
+		git_tree_entry_free(e);
+		git_tree_free(t);
+		git_object_free(c);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	return format > 0 ? format : 0;
+}
+
 int ks_store_open(struct ks_store **out, const char *path)
 {
 	struct ks_store *s;
@@ -144,13 +184,15 @@ int ks_store_open(struct ks_store **out, const char *path)
 		return ks_err_set(KS_ENOTFOUND, "no store at %s (run 'kstruct import' "
 				  "or 'kstruct init' to create one)", path);
 	s = ks_xcalloc(1, sizeof(*s));
-	if (git_repository_open_bare(&s->repo, path)) {
+	/* bare as kstruct makes them, or a plain `git clone` of one */
+	if (git_repository_open_ext(&s->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
 		free(s);
 		return ks_err_set(KS_ENOTSTORE, "%s is not a kstruct store "
-				  "(not a bare git repository)", path);
+				  "(not a git repository)", path);
 	}
 	if (git_repository_config_snapshot(&cfg, s->repo) ||
-	    git_config_get_int32(&v, cfg, CFG_FORMAT) || v <= 0) {
+	    ((git_config_get_int32(&v, cfg, CFG_FORMAT) || v <= 0) &&
+	     !(v = looks_like_store(s->repo)))) {
 		if (cfg)
 			git_config_free(cfg);
 		git_repository_free(s->repo);

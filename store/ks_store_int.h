@@ -84,6 +84,10 @@ const char *ks_store__split_kind(const char **name);
 /* Splits "name~N" into name and variant (1 without a suffix). */
 char *ks_store__split_variant(const char *arg, unsigned int *variant);
 
+/* The newest commit of a lineage: its branch, or in a plain git clone
+ * of a store, the branch as the clone's origin has it. */
+int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id);
+
 /* Re-links refs/heads/<lineage> from the lineage's tags. */
 int ks_lineage_rebuild(struct ks_store *store, const char *lineage);
 
