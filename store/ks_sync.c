@@ -236,10 +236,32 @@ static void init_callbacks(git_remote_callbacks *cb, struct cb_state *st)
 
 /* ---- fetch ---- */
 
+static int is_local_path(const char *url)
+{
+	const char *colon = strchr(url, ':');
+
+	/* user@host:path (scp-like) and scheme:// are not local */
+	return !strstr(url, "://") && (!colon || (strchr(url, '/') && strchr(url, '/') < colon));
+}
+
 static int open_remote(struct ks_store *s, const char *name, git_remote **out)
 {
-	if (!git_remote_lookup(out, s->repo, name))
+	const char *url;
+	struct stat st;
+
+	if (!git_remote_lookup(out, s->repo, name)) {
+		url = git_remote_url(*out);
+		if (url && is_local_path(url) && stat(url, &st)) {
+			int err = ks_err_set(KS_ENOTFOUND, "remote %s: no store at %s", name, url);
+
+			git_remote_free(*out);
+			*out = NULL;
+			return err;
+		}
 		return 0;
+	}
+	if (is_local_path(name) && (strchr(name, '/') || name[0] == '.') && stat(name, &st))
+		return ks_err_set(KS_ENOTFOUND, "no store at %s (no such folder)", name);
 	/* not a configured remote: a URL or a path */
 	if (strchr(name, '/') || strchr(name, ':') || !strcmp(name, ".") || !strcmp(name, "..")) {
 		if (git_remote_create_anonymous(out, s->repo, name))
