@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ks_buf.h"
@@ -78,6 +79,7 @@ int ks_store_remote_list(struct ks_store *s, char ***names, char ***urls, size_t
 
 struct cb_state {
 	const struct ks_sync_opts *opts;
+	struct timespec start;	/* for the transfer rate */
 	int tries;
 	int ssh_key;		/* next ~/.ssh key to offer */
 	struct ks_buf rejected;	/* refs the server refused, one line each */
@@ -199,17 +201,32 @@ static void report(struct cb_state *st, const char *fmt, ...)
 	st->opts->progress(line, st->opts->payload);
 }
 
+static double rate_kib(struct cb_state *st, size_t bytes)
+{
+	struct timespec now;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!st->start.tv_sec && !st->start.tv_nsec)
+		st->start = now;
+	secs = (double)(now.tv_sec - st->start.tv_sec) +
+	       (double)(now.tv_nsec - st->start.tv_nsec) / 1e9;
+	return secs > 0.01 ? bytes / 1024.0 / secs : 0;
+}
+
 static int fetch_progress(const git_indexer_progress *p, void *payload)
 {
-	report(payload, "receiving objects: %u/%u, %.1f KiB", p->received_objects,
-	       p->total_objects, p->received_bytes / 1024.0);
+	report(payload, "receiving objects: %u/%u, %.1f KiB, %.0f KiB/s", p->received_objects,
+	       p->total_objects, p->received_bytes / 1024.0,
+	       rate_kib(payload, p->received_bytes));
 	return 0;
 }
 
 static int push_progress(unsigned int current, unsigned int total, size_t bytes,
 			 void *payload)
 {
-	report(payload, "sending objects: %u/%u, %.1f KiB", current, total, bytes / 1024.0);
+	report(payload, "sending objects: %u/%u, %.1f KiB, %.0f KiB/s", current, total,
+	       bytes / 1024.0, rate_kib(payload, bytes));
 	return 0;
 }
 
