@@ -80,6 +80,7 @@ int ks_store_remote_list(struct ks_store *s, char ***names, char ***urls, size_t
 struct cb_state {
 	const struct ks_sync_opts *opts;
 	struct timespec start;	/* for the transfer rate */
+	double last;		/* seconds since start at the last line */
 	int tries;
 	int ssh_key;		/* next ~/.ssh key to offer */
 	struct ks_buf rejected;	/* refs the server refused, one line each */
@@ -201,32 +202,46 @@ static void report(struct cb_state *st, const char *fmt, ...)
 	st->opts->progress(line, st->opts->payload);
 }
 
-static double rate_kib(struct cb_state *st, size_t bytes)
+static double elapsed(struct cb_state *st)
 {
 	struct timespec now;
-	double secs;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!st->start.tv_sec && !st->start.tv_nsec)
 		st->start = now;
-	secs = (double)(now.tv_sec - st->start.tv_sec) +
+	return (double)(now.tv_sec - st->start.tv_sec) +
 	       (double)(now.tv_nsec - st->start.tv_nsec) / 1e9;
-	return secs > 0.01 ? bytes / 1024.0 / secs : 0;
+}
+
+/* A line at most every tenth of a second, and the last one. */
+static int due(struct cb_state *st, unsigned int cur, unsigned int total, double *secs)
+{
+	*secs = elapsed(st);
+	if (cur != total && *secs - st->last < 0.1)
+		return 0;
+	st->last = *secs;
+	return 1;
 }
 
 static int fetch_progress(const git_indexer_progress *p, void *payload)
 {
-	report(payload, "receiving objects: %u/%u, %.1f KiB, %.0f KiB/s", p->received_objects,
-	       p->total_objects, p->received_bytes / 1024.0,
-	       rate_kib(payload, p->received_bytes));
+	double secs;
+
+	if (due(payload, p->received_objects, p->total_objects, &secs))
+		report(payload, "receiving objects: %u/%u, %.1f KiB, %.0f KiB/s",
+		       p->received_objects, p->total_objects, p->received_bytes / 1024.0,
+		       secs > 0.01 ? p->received_bytes / 1024.0 / secs : 0);
 	return 0;
 }
 
 static int push_progress(unsigned int current, unsigned int total, size_t bytes,
 			 void *payload)
 {
-	report(payload, "sending objects: %u/%u, %.1f KiB, %.0f KiB/s", current, total,
-	       bytes / 1024.0, rate_kib(payload, bytes));
+	double secs;
+
+	if (due(payload, current, total, &secs))
+		report(payload, "sending objects: %u/%u, %.1f KiB, %.0f KiB/s", current, total,
+		       bytes / 1024.0, secs > 0.01 ? bytes / 1024.0 / secs : 0);
 	return 0;
 }
 
