@@ -30,7 +30,7 @@ int do_push(int argc, char **argv)
 		return err;
 	sync_opts_init(&o);
 	err = ks_store_push(store, remote, &o, &r);
-	if (!err || r.nmessages)
+	if (!err)
 		sync_report("push (fetched first)", &o, &r);
 	if (!err)
 		printf("push: %s is up to date with this store\n", remote);

@@ -1,5 +1,6 @@
 /* What clone, fetch, pull and push print: a progress line on a terminal,
  * the outcome, and every conflict. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,8 @@ void sync_opts_init(struct ks_sync_opts *o)
 	struct ks_sync_opts init = KS_SYNC_OPTS_INIT;
 
 	*o = init;
+	/* a server that hangs up is an error to report, not a signal */
+	signal(SIGPIPE, SIG_IGN);
 	if (isatty(STDERR_FILENO))
 		o->progress = progress_line;
 }

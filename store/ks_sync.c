@@ -386,7 +386,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	git_remote_callbacks cb;
 	git_fetch_options fo;
 	const git_remote_head **heads;
-	size_t nheads, i, nwant = 0, nother = 0, nlin = 0;
+	size_t nheads, i, nwant = 0, nother = 0, nlin = 0, nreleases = 0;
 	char **lineages = NULL;
 	git_strarray specs = { 0 };
 	const git_indexer_progress *stats;
@@ -403,14 +403,21 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	}
 	specs.strings = ks_xcalloc(nheads + 1, sizeof(char *));
 	for (i = 0; i < nheads; i++) {
-		if (is_release_tag(heads[i]->name))
-			specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
+		git_oid here;
+
+		/* only what is new here: a release present (or in conflict)
+		 * brings nothing, so a pull of only conflicts writes nothing */
+		if (is_release_tag(heads[i]->name)) {
+			if (git_reference_name_to_id(&here, s->repo, heads[i]->name))
+				specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
+			nreleases++;
+		}
 		else if (strcmp(heads[i]->name, "HEAD") && strncmp(heads[i]->name, "refs/heads/", 11) &&
 			 strncmp(heads[i]->name, "refs/notes/", 11))
 			nother++;
 	}
 	specs.count = nwant;
-	if (!nwant && (nother || nheads > 0)) {
+	if (!nreleases && (nother || nheads > 0)) {
 		int only_branches = 1;
 
 		for (i = 0; i < nheads; i++)
@@ -502,6 +509,18 @@ int ks_store_fetch(struct ks_store *s, const char *remote, const struct ks_sync_
 
 /* ---- push ---- */
 
+/* The remote has @name at @id already: nothing to send for it. */
+static int remote_has(const git_remote_head **heads, size_t n, const char *name,
+		      const git_oid *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(heads[i]->name, name))
+			return id && !git_oid_cmp(&heads[i]->oid, id);
+	return 0;
+}
+
 int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_opts *opts,
 		  struct ks_sync_result *res)
 {
@@ -512,7 +531,8 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	git_strarray specs = { 0 };
-	size_t cap = 0, i;
+	const git_remote_head **heads;
+	size_t cap = 0, i, nheads;
 	int err;
 
 	/* the union first: the branches pushed then hold both sides'
@@ -520,13 +540,24 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	err = ks_store_fetch(s, remote, opts, res);
 	if (err)
 		return err;
-	if (res->conflicts)
-		return ks_err_set(KS_ECONFLICT, "%zu release%s differ between this store and %s; "
-				  "nothing pushed", res->conflicts, res->conflicts > 1 ? "s" : "",
-				  remote);
+	if (res->conflicts) {
+		for (i = 0; i < res->nmessages; i++)
+			if (!strncmp(res->messages[i], "conflict: ", 10))
+				break;
+		return ks_err_set(KS_ECONFLICT, "nothing pushed: %s%s",
+				  i < res->nmessages ? res->messages[i] + 10 : "conflicting releases",
+				  res->conflicts > 1 ? " (and more: kstruct pull shows them)" : "");
+	}
 	err = open_remote(s, remote, &r);
 	if (err)
 		return err;
+	init_callbacks(&cb, &st);
+	if (git_remote_connect(r, GIT_DIRECTION_PUSH, &cb, NULL, NULL) ||
+	    git_remote_ls(&heads, &nheads, r)) {
+		err = fail_remote(r, "cannot reach");
+		git_remote_free(r);
+		return err;
+	}
 	if (git_reference_iterator_new(&it, s->repo)) {
 		git_remote_free(r);
 		return ks_err_git("cannot list refs");
@@ -535,7 +566,7 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	while (!git_reference_next(&ref, it)) {
 		const char *name = git_reference_name(ref);
 
-		if (is_release_tag(name)) {
+		if (is_release_tag(name) && !remote_has(heads, nheads, name, git_reference_target(ref))) {
 			if (specs.count == cap) {
 				cap = cap ? cap * 2 : 64;
 				specs.strings = ks_xrealloc(specs.strings, cap * sizeof(char *));
@@ -547,17 +578,21 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	git_reference_iterator_free(it);
 	if (!git_reference_iterator_glob_new(&it, s->repo, "refs/heads/*")) {
 		while (!git_reference_next(&ref, it)) {
-			if (specs.count == cap) {
-				cap = cap ? cap * 2 : 64;
-				specs.strings = ks_xrealloc(specs.strings, cap * sizeof(char *));
+			if (git_reference_target(ref) &&
+			    !remote_has(heads, nheads, git_reference_name(ref),
+					git_reference_target(ref))) {
+				if (specs.count == cap) {
+					cap = cap ? cap * 2 : 64;
+					specs.strings = ks_xrealloc(specs.strings,
+								    cap * sizeof(char *));
+				}
+				specs.strings[specs.count++] = ks_xasprintf(
+					"+%s:%s", git_reference_name(ref), git_reference_name(ref));
 			}
-			specs.strings[specs.count++] = ks_xasprintf("+%s:%s", git_reference_name(ref),
-								    git_reference_name(ref));
 			git_reference_free(ref);
 		}
 		git_reference_iterator_free(it);
 	}
-	init_callbacks(&cb, &st);
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks = cb;
 	if (specs.count && git_remote_push(r, &specs, &po)) {
