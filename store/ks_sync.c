@@ -31,9 +31,10 @@ int ks_store_remote_add(struct ks_store *s, const char *name, const char *url)
 		git_remote_free(r);
 		return ks_err_set(KS_EEXISTS, "remote %s already exists", name);
 	}
-	/* No fetch refspec: kstruct chooses what to fetch (release tags);
-	 * plain git fetches of the store would mirror branches too. */
-	if (git_remote_create_with_fetchspec(&r, s->repo, name, url, "+refs/tags/*:refs/tags/*"))
+	/* kstruct chooses its own wants; this refspec is for a plain
+	 * `git fetch` in the store: tags only, never forced, so a conflicting
+	 * release is refused there too. */
+	if (git_remote_create_with_fetchspec(&r, s->repo, name, url, "refs/tags/*:refs/tags/*"))
 		return ks_err_git("cannot add remote %s", name);
 	git_remote_free(r);
 	return 0;
@@ -316,6 +317,19 @@ static int is_release_tag(const char *ref)
 	return slashes == 2;
 }
 
+/* refs/heads/ARCH/FLAVOR */
+static int is_lineage_branch(const char *ref)
+{
+	const char *p;
+	int slashes = 0;
+
+	if (strncmp(ref, "refs/heads/", 11))
+		return 0;
+	for (p = ref + 11; *p; p++)
+		slashes += *p == '/';
+	return slashes == 1;
+}
+
 static int fail_remote(git_remote *r, const char *what)
 {
 	const git_error *e = git_error_last();
@@ -386,7 +400,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	git_remote_callbacks cb;
 	git_fetch_options fo;
 	const git_remote_head **heads;
-	size_t nheads, i, nwant = 0, nother = 0, nlin = 0, nreleases = 0;
+	size_t nheads, i, nwant = 0, nother = 0, nlin = 0, nreleases = 0, ntags;
 	char **lineages = NULL;
 	git_strarray specs = { 0 };
 	const git_indexer_progress *stats;
@@ -415,6 +429,24 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 		else if (strcmp(heads[i]->name, "HEAD") && strncmp(heads[i]->name, "refs/heads/", 11) &&
 			 strncmp(heads[i]->name, "refs/notes/", 11))
 			nother++;
+	}
+	/* Release commits have no parents, so a server sends all of a new
+	 * release's objects; a lineage branch's commit has the previous
+	 * release as parent, which lets the server leave out what this store
+	 * has. So the branches of lineages with new releases are asked for
+	 * too; the branches themselves are re-derived here, not taken. */
+	for (i = 0, ntags = nwant; i < nheads; i++) {
+		size_t k, ll;
+
+		if (!is_lineage_branch(heads[i]->name) || git_odb_exists(s->odb, &heads[i]->oid))
+			continue;
+		ll = strlen(heads[i]->name + 11);
+		for (k = 0; k < ntags; k++)
+			if (!strncmp(specs.strings[k] + 10, heads[i]->name + 11, ll) &&
+			    specs.strings[k][10 + ll] == '/')
+				break;
+		if (k < ntags)
+			specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
 	}
 	specs.count = nwant;
 	if (!nreleases && (nother || nheads > 0)) {
