@@ -538,3 +538,16 @@ void ks_canon_set_free(struct ks_canon_set *set)
 	free(set->types);
 	free(set);
 }
+
+void ks_canon_set_merge(struct ks_canon_set *dst, struct ks_canon_set *src)
+{
+	if (dst->n + src->n > dst->cap) {
+		dst->cap = dst->n + src->n;
+		dst->types = ks_xrealloc(dst->types, dst->cap * sizeof(*dst->types));
+	}
+	if (src->n)
+		memcpy(dst->types + dst->n, src->types, src->n * sizeof(*src->types));
+	dst->n += src->n;
+	free(src->types);
+	free(src);
+}

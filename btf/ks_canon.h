@@ -43,6 +43,9 @@ void ks_canon_set_finish(struct ks_canon_set *set);
 
 void ks_canon_set_free(struct ks_canon_set *set);
 
+/* Moves every type of @src (not yet finished) into @dst and frees @src. */
+void ks_canon_set_merge(struct ks_canon_set *dst, struct ks_canon_set *src);
+
 /* Canonical text of one struct/union type (named or not). */
 int ks_canon_render(char **text, size_t *len, const struct btf *btf, __u32 id);
 

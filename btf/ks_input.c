@@ -386,7 +386,7 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 		goto fail;
 
 	if (fb.len == 0) {
-		err = ks_err_set(KS_EFORMAT, "%s: file is empty", path);
+		err = ks_err_set(KS_ENOTKERNEL, "%s: file is empty", path);
 	} else if (fb.len >= 4 && !memcmp(fb.p, ELFMAG, SELFMAG)) {
 		err = open_elf(in, &fb, base);
 	} else if (fb.len >= 2 && (!memcmp(fb.p, BTF_MAGIC_LE, 2) ||
@@ -402,7 +402,7 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 		if (!err && !in->release)
 			in->release = ks_input_release_from_filename(path);
 	} else {
-		err = ks_err_set(KS_EFORMAT, "%s: not BTF, ELF or a kernel module "
+		err = ks_err_set(KS_ENOTKERNEL, "%s: not BTF, ELF or a kernel module "
 				 "(unrecognised content)", path);
 	}
 	file_bytes_free(&fb);

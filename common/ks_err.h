@@ -18,6 +18,7 @@ enum ks_error_code {
 	KS_EGIT = -7,       /* libgit2 reported an error */
 	KS_ECONFLICT = -8,  /* a ref moved under us */
 	KS_ENOMEM = -9,
+	KS_ENOTKERNEL = -10,	/* content is no kernel data at all */
 };
 
 /* Records the message for @code (printf-style) and returns @code, so a

@@ -276,8 +276,8 @@ static void test_input_bad_files(void **state)
 		int err;
 		const char *says;
 	} cases[] = {
-		{ "empty", "", 0, KS_EFORMAT, "empty" },
-		{ "random", random, sizeof(random), KS_EFORMAT, "unrecognised" },
+		{ "empty", "", 0, KS_ENOTKERNEL, "empty" },
+		{ "random", random, sizeof(random), KS_ENOTKERNEL, "unrecognised" },
 		{ "truncated.btf", raw, len - 5, KS_EFORMAT, "BTF" },
 		{ "header-only.btf", raw, 24, KS_EFORMAT, "BTF" },
 		{ "magic.btf", raw, 2, KS_EFORMAT, "BTF" },

@@ -128,7 +128,18 @@ else
 	bad_input "unreadable file" /proc/self/mem --release x
 fi
 out=$(ks --store "$S" import "$T/$OLD.btf" "$T/random.bin" 2>&1); rc=$?
-check "one bad file among good ones writes nothing" test $rc -ne 0 -a "$(store_sum "$S")" = "$sum"
+check "a bad file next to an already present one changes nothing" test $rc -eq 1 -a "$(store_sum "$S")" = "$sum"
+out=$(ks --store "$T/s3" import "$T/random.bin" "$T/$OLD.btf" "$T/truncated.btf" 2>&1); rc=$?
+check "one bad file does not stop the others" test $rc -eq 1 -a -n "$(grep "$OLD x86_64/generic: imported" <<<"$out")"
+check "each failure is named" test "$(grep -c "random.bin\|truncated.btf" <<<"$out")" -eq 2
+check "a summary counts them" grep -q "summary: 1 imported, 0 already present, 0 replaced, 2 failed" <<<"$out"
+mkdir -p "$T/kdir/sub" && cp "$T/$OLD.btf" "$T/kdir/sub/" && cp "$T/$NEW.btf" "$T/kdir/" && echo notes > "$T/kdir/README"
+out=$(ks --store "$T/s4" import "$T/kdir" 2>&1); rc=$?
+check "a folder imports every kernel below it and skips other files" \
+	test $rc -eq 0 -a -n "$(grep "2 imported.*1 skipped" <<<"$out")"
+out=$(ks --store "$T/s5" import "$T/kdir" --jobs 1 2>&1)
+check "one thread and all cores give the same store" \
+	test "$(git --git-dir="$T/s4" for-each-ref refs/tags refs/heads)" = "$(git --git-dir="$T/s5" for-each-ref refs/tags refs/heads)"
 
 mkdir -p "$T/notastore" && echo hi > "$T/notastore/file"
 before=$(store_sum "$T/notastore")
