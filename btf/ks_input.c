@@ -10,6 +10,7 @@
 #include <libelf.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 #include "ks_buf.h"
 #include "ks_err.h"
 #include "ks_hash.h"
+#include "ks_unpack.h"
 
 #define BTF_MAGIC_LE "\x9f\xeb"
 #define BTF_MAGIC_BE "\xeb\x9f"
@@ -271,7 +273,7 @@ static int is_running_kernel_btf(const char *path)
 /* Copies the raw BTF section bytes so they outlive the mapping, checks
  * its header and parses it. */
 static int parse_btf(struct ks_input *in, const unsigned char *data,
-		     size_t len, struct btf *base)
+		     size_t len, struct btf *base, const char *elf_path)
 {
 	if (len < 24 || (memcmp(data, BTF_MAGIC_LE, 2) && memcmp(data, BTF_MAGIC_BE, 2)))
 		return ks_err_set(KS_EFORMAT, "%s: no BTF header", in->path);
@@ -281,7 +283,7 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 	errno = 0;
 	/* libbpf 1.1 does not export btf__new_split(); for a module, let
 	 * it read the same section from the file. */
-	in->btf = base ? btf__parse_elf_split(in->path, base)
+	in->btf = base ? btf__parse_elf_split(elf_path, base)
 		       : btf__new(data, (__u32)len);
 	if (!in->btf) {
 		int e = errno ? errno : EINVAL;
@@ -318,8 +320,10 @@ static int section_by_name(Elf *elf, size_t shstrndx, const char *name,
 }
 
 static int open_elf(struct ks_input *in, const struct file_bytes *fb,
-		    struct btf *base)
+		    struct btf *base, int unpacked)
 {
+	char memfd_path[64] = "";
+	const char *elf_path = in->path;
 	Elf *elf;
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
@@ -363,8 +367,24 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 				 in->path);
 		goto out;
 	}
+	if (in->kind == KS_INPUT_MODULE && unpacked) {
+		/* libbpf reads split BTF only from a file (1.1 exports no
+		 * btf__new_split): give it the unpacked module as one */
+		int mfd = memfd_create("kstruct-module", MFD_CLOEXEC);
+
+		if (mfd < 0 || write(mfd, fb->p, fb->len) != (ssize_t)fb->len) {
+			if (mfd >= 0)
+				close(mfd);
+			err = ks_err_set(KS_EIO, "%s: cannot hold the unpacked module", in->path);
+			goto out;
+		}
+		snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", mfd);
+		elf_path = memfd_path;
+	}
 	err = parse_btf(in, fb->p + sh.sh_offset, sh.sh_size,
-			in->kind == KS_INPUT_MODULE ? base : NULL);
+			in->kind == KS_INPUT_MODULE ? base : NULL, elf_path);
+	if (memfd_path[0])
+		close(atoi(memfd_path + strlen("/proc/self/fd/")));
 	if (err)
 		goto out;
 	if (in->kind == KS_INPUT_ELF)
@@ -377,35 +397,60 @@ out:
 int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 {
 	struct ks_input *in = ks_xcalloc(1, sizeof(*in));
+	struct ks_unpacked u = { 0 };
 	struct file_bytes fb;
-	int err;
+	int err, unpacked;
 
 	in->path = ks_xstrdup(path);
 	err = read_file(&fb, path);
 	if (err)
 		goto fail;
+	/* packages, images, archives and compressed files: down to the
+	 * ELF or raw BTF inside, named path:member in messages */
+	unpacked = ks_unpack(&u, path, fb.p, fb.len);
+	if (unpacked < 0) {
+		err = unpacked;
+		file_bytes_free(&fb);
+		goto fail;
+	}
+	if (unpacked) {
+		file_bytes_free(&fb);
+		fb.p = fb.heap = u.data;
+		fb.len = u.len;
+		u.data = NULL;
+		free(in->path);
+		in->path = ks_xstrdup(u.name);
+	}
 
 	if (fb.len == 0) {
 		err = ks_err_set(KS_ENOTKERNEL, "%s: file is empty", path);
 	} else if (fb.len >= 4 && !memcmp(fb.p, ELFMAG, SELFMAG)) {
-		err = open_elf(in, &fb, base);
+		err = open_elf(in, &fb, base, unpacked);
 	} else if (fb.len >= 2 && (!memcmp(fb.p, BTF_MAGIC_LE, 2) ||
 				   !memcmp(fb.p, BTF_MAGIC_BE, 2))) {
 		in->kind = KS_INPUT_RAW;
-		err = parse_btf(in, fb.p, fb.len, NULL);
+		err = parse_btf(in, fb.p, fb.len, NULL, NULL);
 		if (!err && is_running_kernel_btf(path)) {
 			struct utsname u;
 
 			if (!uname(&u))
 				in->release = ks_xstrdup(u.release);
 		}
-		if (!err && !in->release)
+		if (!err && !in->release && !unpacked)
 			in->release = ks_input_release_from_filename(path);
 	} else {
 		err = ks_err_set(KS_ENOTKERNEL, "%s: not BTF, ELF or a kernel module "
 				 "(unrecognised content)", path);
 	}
 	file_bytes_free(&fb);
+	if (!err && unpacked) {
+		/* what the package says, where the kernel itself said nothing */
+		if (!in->release && u.release)
+			in->release = ks_xstrdup(u.release);
+		if (!in->arch && u.arch)
+			in->arch = ks_xstrdup(u.arch);
+	}
+	ks_unpacked_free(&u);
 	if (err)
 		goto fail;
 	*out = in;
