@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# End-to-end: kernels in the shapes people have them. A real Debian kernel
+# package fetched with `apt-get download` is imported as the .deb and as
+# the /boot/vmlinuz inside it; both must give the very release commit that
+# the same kernel's raw BTF (tests/data) gives. A btfhub-style .btf.tar.xz
+# is built here from a real kernel. Damaged archives and images fail with
+# one line and leave the store byte-identical.
+set -u
+
+KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
+DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+CACHE=${KS_DEB_CACHE:-}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+pass=0
+failed=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+ks() { "$KSTRUCT" "$@"; }
+store_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+commit_of() { # STORE RELEASE -> the release's commit id
+	ks --store "$1" releases --format json |
+		python3 -c "import json,sys; print([r['commit'] for r in json.load(sys.stdin) if r['release']=='$2'][0])"
+}
+
+REL=6.1.0-47-amd64
+PKG=linux-image-$REL
+xz -dc "$DATA/6.1.0-47-generic-amd64.btf.xz" > "$T/raw.btf"
+ks --store "$T/raw" import "$T/raw.btf" --release "$REL" >/dev/null 2>&1
+want=$(commit_of "$T/raw" "$REL")
+
+# ---- a btfhub-style archive made here ----
+mkdir -p "$T/hub" && cp "$T/raw.btf" "$T/hub/$REL.btf"
+tar -C "$T/hub" -cJf "$T/$REL.btf.tar.xz" "$REL.btf"
+out=$(ks --store "$T/hub-store" import "$T/$REL.btf.tar.xz" 2>&1)
+check "btfhub .btf.tar.xz: release from the member's name" grep -q "^$REL x86_64/generic: imported" <<<"$out"
+check "btfhub .btf.tar.xz: the same commit as the raw BTF" test "$(commit_of "$T/hub-store" "$REL")" = "$want"
+gzip -c "$T/raw.btf" > "$T/vmlinux.btf.gz"
+ks --store "$T/gz-store" import "$T/vmlinux.btf.gz" --release "$REL" >/dev/null 2>&1
+check "gzip-compressed BTF: the same commit" test "$(commit_of "$T/gz-store" "$REL")" = "$want"
+
+# ---- a real Debian package ----
+deb=""
+if [ -n "$CACHE" ] && ls "$CACHE/${PKG}_"*.deb >/dev/null 2>&1; then
+	deb=$(ls "$CACHE/${PKG}_"*.deb | head -1)
+else
+	dir=${CACHE:-$T}
+	mkdir -p "$dir"
+	if (cd "$dir" && apt-get download "$PKG" >/dev/null 2>&1); then
+		deb=$(ls "$dir/${PKG}_"*.deb | head -1)
+	fi
+fi
+if [ -z "$deb" ]; then
+	echo "skip Debian package checks: 'apt-get download $PKG' failed (no package archive reachable?)"
+else
+	out=$(ks --store "$T/deb-store" import "$deb" 2>&1); rc=$?
+	check "the .deb imports (release, arch and flavor from the package)" \
+		test $rc -eq 0 -a -n "$(grep "^$REL x86_64/generic: imported" <<<"$out")"
+	check ".deb: the same commit as the raw BTF" test "$(commit_of "$T/deb-store" "$REL")" = "$want"
+	dpkg-deb -x "$deb" "$T/pkg"
+	vmlinuz=$(ls "$T/pkg/boot/vmlinuz-"*)
+	out=$(ks --store "$T/vmlinuz-store" import "$vmlinuz" 2>&1); rc=$?
+	check "the vmlinuz inside (bzImage, xz) imports" test $rc -eq 0
+	check "vmlinuz: the same commit as the raw BTF" test "$(commit_of "$T/vmlinuz-store" "$REL")" = "$want"
+	check "vmlinuz: release from its Linux version banner" grep -q "^$REL " <<<"$out"
+
+	# damaged packages and images
+	S=$T/deb-store
+	bad_input() { # NAME FILE
+		local before after out rc
+		before=$(store_sum "$S")
+		out=$(ks --store "$S" import "$2" --release 9.9.9 2>&1); rc=$?
+		after=$(store_sum "$S")
+		if [ $rc -ne 0 ] && [ "$(wc -l <<<"$out")" -eq 1 ] && grep -qF "$2" <<<"$out" &&
+		   [ "$before" = "$after" ]; then
+			ok "bad input: $1 ($out)"
+		else
+			bad "bad input: $1 (rc=$rc, out=$out)"
+		fi
+	}
+	head -c 5000000 "$deb" > "$T/truncated.deb"
+	bad_input "truncated .deb" "$T/truncated.deb"
+	head -c 3000000 "$vmlinuz" > "$T/vmlinuz-truncated"
+	bad_input "truncated vmlinuz" "$T/vmlinuz-truncated"
+	python3 - "$vmlinuz" "$T/vmlinuz-garbled" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+# the compressed payload starts after the setup sectors; spoil its middle
+mid = len(b) // 2
+b[mid:mid + 4096] = bytes(4096)
+open(sys.argv[2], 'wb').write(b)
+EOF
+	bad_input "vmlinuz with a spoilt payload" "$T/vmlinuz-garbled"
+fi
+printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate' > "$T/broken.btf.gz"
+S=$T/hub-store
+before=$(store_sum "$S")
+out=$(ks --store "$S" import "$T/broken.btf.gz" --release 9.9.9 2>&1); rc=$?
+check "wrong compression: one line, exit 1, store unchanged" \
+	test $rc -eq 1 -a "$(wc -l <<<"$out")" -eq 1 -a "$(store_sum "$S")" = "$before"
+mkdir -p "$T/nobtf" && echo hello > "$T/nobtf/README"
+tar -C "$T/nobtf" -cJf "$T/nobtf.btf.tar.xz" README
+out=$(ks --store "$S" import "$T/nobtf.btf.tar.xz" --release 9.9.9 2>&1); rc=$?
+check "an archive with no BTF inside: one line, exit 1, store unchanged" \
+	test $rc -eq 1 -a "$(wc -l <<<"$out")" -eq 1 -a "$(store_sum "$S")" = "$before"
+
+echo "$pass passed, $failed failed"
+[ "$failed" -eq 0 ]
