@@ -5,6 +5,8 @@
 #   KSTRUCT   binary (default build/kstruct)
 #   KS_CORPUS corpus folder (default ../shared/corpus, else tests/data)
 #   RUNS      runs of each (default 3; the median is printed)
+#   KS_DEB    a linux-image-*.deb for the package figure (default: apt-get
+#             download linux-image-6.1.0-47-amd64 into a temporary folder)
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 K=${KSTRUCT:-$repo/build/kstruct}
@@ -18,6 +20,8 @@ mkdir -p "$T/kernels"
 for f in "$corpus"/*.btf.xz; do
 	xz -dc "$f" > "$T/kernels/$(basename "$f" .xz)"
 done
+# btfhub archives are imported as they are (.btf.tar.xz)
+cp "$corpus"/btfhub/*.btf.tar.xz "$T/kernels/" 2>/dev/null || true
 n=$(ls "$T/kernels" | wc -l)
 cores=$(nproc)
 echo "kstruct: $K"
@@ -41,3 +45,37 @@ printf '  bulk import, 1 thread          %6d ms\n' "$one"
 printf '  bulk import, %d threads         %6d ms\n' "$cores" "$all"
 python3 -c "print('  speed-up                       %6.2fx' % ($one / max($all, 1)))"
 printf '  per kernel (all cores)         %6d ms\n' $(( all / n ))
+
+# ---- a Debian package: kstruct alone against dpkg-deb and tools by hand ----
+deb=${KS_DEB:-}
+if [ -z "$deb" ]; then
+	(cd "$T" && apt-get download linux-image-6.1.0-47-amd64 >/dev/null 2>&1) &&
+		deb=$(ls "$T"/linux-image-*.deb | head -1)
+fi
+if [ -z "$deb" ] || ! command -v objcopy >/dev/null; then
+	echo "  (.deb figure skipped: no package or no objcopy)"
+	exit 0
+fi
+by_hand() {
+	rm -rf "$T/x" "$T/store" && mkdir "$T/x"
+	dpkg-deb -x "$deb" "$T/x"
+	local z off
+	z=$(ls "$T"/x/boot/vmlinuz-*)
+	# the xz payload of the bzImage, found by its magic, as extract-vmlinux does
+	off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$z" | head -1 | cut -d: -f1)
+	tail -c +$((off + 1)) "$z" | xz -dc 2>/dev/null > "$T/x/vmlinux" || true
+	objcopy -O binary --only-section=.BTF "$T/x/vmlinux" "$T/x/btf"
+	"$K" --store "$T/store" import "$T/x/btf" --release 6.1.0-47-amd64 >/dev/null 2>&1
+}
+direct() {
+	rm -rf "$T/store"
+	"$K" --store "$T/store" import "$deb" >/dev/null 2>&1
+}
+ms_of() { local t0 t1; t0=$(date +%s%N); "$@"; t1=$(date +%s%N); echo $(( (t1 - t0) / 1000000 )); }
+a=(); b=()
+for i in $(seq "$runs"); do a+=($(ms_of direct)); b+=($(ms_of by_hand)); done
+da=$(median "${a[@]}"); db=$(median "${b[@]}")
+echo "$(basename "$deb") ($(( $(stat -c %s "$deb") / 1048576 )) MiB):"
+printf '  kstruct import PKG.deb          %6d ms\n' "$da"
+printf '  dpkg-deb -x + xz + objcopy + import %4d ms\n' "$db"
+python3 -c "print('  ratio direct / by hand          %6.2f' % ($da / max($db, 1)))"
