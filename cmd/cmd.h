@@ -35,6 +35,10 @@ int do_push(int argc, char **argv);
 void sync_opts_init(struct ks_sync_opts *o);
 void sync_report(const char *what, const struct ks_sync_opts *o,
 		 const struct ks_sync_result *r);
+/* Parses "CMD [REMOTE]" (default origin) or --help and opens the store:
+ * -1 to go on, else the exit status to return. */
+int sync_begin(const char *cmd, const char *usage, int argc, char **argv,
+	       const char **remote, struct ks_store **store);
 
 /* One line on stderr, "kstruct: <msg>". */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

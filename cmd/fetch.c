@@ -18,18 +18,10 @@ static int run(const char *cmd, int argc, char **argv)
 	struct ks_sync_opts o;
 	struct ks_sync_result r;
 	struct ks_store *store;
-	const char *remote = "origin";
-	int err;
+	const char *remote;
+	int err = sync_begin(cmd, fetch_usage, argc, argv, &remote, &store);
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(fetch_usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 2)
-		return usage_err(cmd, "%s takes at most one REMOTE", cmd);
-	if (argc == 2)
-		remote = argv[1];
-	if ((err = open_store(&store)))
+	if (err >= 0)
 		return err;
 	sync_opts_init(&o);
 	err = ks_store_fetch(store, remote, &o, &r);

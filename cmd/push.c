@@ -15,18 +15,10 @@ int do_push(int argc, char **argv)
 	struct ks_sync_opts o;
 	struct ks_sync_result r;
 	struct ks_store *store;
-	const char *remote = "origin";
-	int err;
+	const char *remote;
+	int err = sync_begin("push", push_usage, argc, argv, &remote, &store);
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(push_usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 2)
-		return usage_err("push", "push takes at most one REMOTE");
-	if (argc == 2)
-		remote = argv[1];
-	if ((err = open_store(&store)))
+	if (err >= 0)
 		return err;
 	sync_opts_init(&o);
 	err = ks_store_push(store, remote, &o, &r);

@@ -41,3 +41,21 @@ void sync_report(const char *what, const struct ks_sync_opts *o,
 		printf(" (%u objects, %.1f KiB received)", r->objects, r->bytes / 1024.0);
 	putchar('\n');
 }
+
+int sync_begin(const char *cmd, const char *usage, int argc, char **argv,
+	       const char **remote, struct ks_store **store)
+{
+	int err;
+
+	*store = NULL;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return EXIT_OK;
+	}
+	if (argc > 2)
+		return usage_err(cmd, "%s takes at most one REMOTE", cmd);
+	*remote = argc == 2 ? argv[1] : "origin";
+	if ((err = open_store(store)))
+		return err;
+	return -1;
+}
