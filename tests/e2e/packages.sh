@@ -94,6 +94,32 @@ open(sys.argv[2], 'wb').write(b)
 EOF
 	bad_input "vmlinuz with a spoilt payload" "$T/vmlinuz-garbled"
 fi
+# ---- the cloud kernel: an lz4 (legacy format) bzImage, against lz4(1) ----
+CPKG=linux-image-6.1.0-47-cloud-amd64
+cdeb=""
+if [ -n "$CACHE" ] && ls "$CACHE/${CPKG}_"*.deb >/dev/null 2>&1; then
+	cdeb=$(ls "$CACHE/${CPKG}_"*.deb | head -1)
+elif (cd "${CACHE:-$T}" && apt-get download "$CPKG" >/dev/null 2>&1); then
+	cdeb=$(ls "${CACHE:-$T}/${CPKG}_"*.deb | head -1)
+fi
+if [ -z "$cdeb" ] || ! command -v lz4 >/dev/null || ! command -v objcopy >/dev/null; then
+	echo "skip the cloud package: no package, lz4 or objcopy"
+else
+	mkdir -p "$T/cpkg"
+	dpkg-deb -x "$cdeb" "$T/cpkg"
+	cz=$(ls "$T/cpkg/boot/vmlinuz-"*)
+	# by other means: the payload after lz4's legacy magic, lz4 -d, objcopy
+	off=$(LC_ALL=C grep -obUaP '\x02\x21\x4c\x18' "$cz" | head -1 | cut -d: -f1)
+	tail -c +$((off + 1)) "$cz" | lz4 -dc 2>/dev/null > "$T/cpkg/vmlinux" || true
+	objcopy -O binary --only-section=.BTF "$T/cpkg/vmlinux" "$T/cpkg/btf"
+	ks --store "$T/c-raw" import "$T/cpkg/btf" --release 6.1.0-47-cloud-amd64 >/dev/null 2>&1
+	out=$(ks --store "$T/c-deb" import "$cdeb" 2>&1); rc=$?
+	check "the cloud .deb imports into x86_64/cloud" \
+		test $rc -eq 0 -a -n "$(grep "^6.1.0-47-cloud-amd64 x86_64/cloud: imported" <<<"$out")"
+	check "cloud .deb: the same commit as BTF extracted with lz4 and objcopy" \
+		test "$(commit_of "$T/c-deb" 6.1.0-47-cloud-amd64)" = "$(commit_of "$T/c-raw" 6.1.0-47-cloud-amd64)"
+fi
+
 printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage-not-deflate' > "$T/broken.btf.gz"
 S=$T/hub-store
 before=$(store_sum "$S")
