@@ -21,6 +21,7 @@
 #include "ks_err.h"
 #include "ks_hash.h"
 #include "ks_input.h"
+#include "ks_test_elf.h"
 
 static char dir[] = "/tmp/ks_test_input_XXXXXX";
 
@@ -57,61 +58,12 @@ static void *tiny_btf(size_t *len)
 	return copy;
 }
 
-struct sec {
-	const char *name;
-	const void *data;
-	size_t len;
-};
+#define sec ks_test_sec
 
 static void write_elf(const char *path, int machine, int type, const struct sec *secs,
 		      size_t nsecs)
 {
-	struct ks_buf strtab = KS_BUF_INIT;
-	size_t *names = ks_xcalloc(nsecs + 1, sizeof(size_t)), i, shstr_name;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	Elf *e;
-	GElf_Ehdr eh;
-	Elf_Scn *scn;
-	Elf_Data *d;
-	GElf_Shdr sh;
-
-	assert_true(fd >= 0);
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_WRITE, NULL);
-	assert_non_null(e);
-	assert_non_null(gelf_newehdr(e, ELFCLASS64));
-	gelf_getehdr(e, &eh);
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_machine = (GElf_Half)machine;
-	eh.e_type = (GElf_Half)type;
-	eh.e_version = EV_CURRENT;
-	ks_buf_putc(&strtab, '\0');
-	for (i = 0; i < nsecs; i++) {
-		names[i] = strtab.len;
-		ks_buf_add(&strtab, secs[i].name, strlen(secs[i].name) + 1);
-	}
-	shstr_name = strtab.len;
-	ks_buf_add(&strtab, ".shstrtab", 10);
-	for (i = 0; i <= nsecs; i++) {
-		scn = elf_newscn(e);
-		d = elf_newdata(scn);
-		d->d_align = 1;
-		d->d_type = ELF_T_BYTE;
-		d->d_buf = (void *)(i < nsecs ? secs[i].data : strtab.p);
-		d->d_size = i < nsecs ? secs[i].len : strtab.len;
-		gelf_getshdr(scn, &sh);
-		sh.sh_name = i < nsecs ? names[i] : shstr_name;
-		sh.sh_type = i < nsecs ? SHT_PROGBITS : SHT_STRTAB;
-		gelf_update_shdr(scn, &sh);
-		if (i == nsecs)
-			eh.e_shstrndx = (GElf_Half)elf_ndxscn(scn);
-	}
-	gelf_update_ehdr(e, &eh);
-	assert_true(elf_update(e, ELF_C_WRITE) > 0);
-	elf_end(e);
-	close(fd);
-	ks_buf_free(&strtab);
-	free(names);
+	assert_int_equal(ks_test_write_elf(path, machine, type, secs, nsecs), 0);
 }
 
 static int setup(void **state)

@@ -22,6 +22,7 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_test_elf.h"
 #include "ks_unpack.h"
 
 static char dir[] = "/tmp/ks_test_unpack_XXXXXX";
@@ -71,59 +72,14 @@ static unsigned char *read_whole(const char *path, size_t *len)
 static unsigned char *make_elf(const void *btf, size_t btf_len, size_t *len)
 {
 	static const char banner[] = "Linux version 6.1.0-99-amd64 (b@h) #1 SMP\n";
-	const struct {
-		const char *name;
-		const void *data;
-		size_t len;
-	} secs[] = { { ".rodata", banner, sizeof(banner) }, { ".BTF", btf, btf_len } };
-	const size_t nsecs = 2;
-	struct ks_buf strtab = KS_BUF_INIT;
-	size_t names[2], i, shstr_name;
+	struct ks_test_sec secs[] = {
+		{ ".rodata", banner, sizeof(banner) },
+		{ ".BTF", btf, btf_len },
+	};
 	char *path = ks_xasprintf("%s/vmlinux.elf", dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	unsigned char *bytes;
-	Elf *e;
-	GElf_Ehdr eh;
-	Elf_Scn *scn;
-	Elf_Data *d;
-	GElf_Shdr sh;
 
-	assert_true(fd >= 0);
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_WRITE, NULL);
-	assert_non_null(e);
-	assert_non_null(gelf_newehdr(e, ELFCLASS64));
-	gelf_getehdr(e, &eh);
-	eh.e_ident[EI_DATA] = ELFDATA2LSB;
-	eh.e_machine = EM_X86_64;
-	eh.e_type = ET_EXEC;
-	eh.e_version = EV_CURRENT;
-	ks_buf_putc(&strtab, '\0');
-	for (i = 0; i < nsecs; i++) {
-		names[i] = strtab.len;
-		ks_buf_add(&strtab, secs[i].name, strlen(secs[i].name) + 1);
-	}
-	shstr_name = strtab.len;
-	ks_buf_add(&strtab, ".shstrtab", 10);
-	for (i = 0; i <= nsecs; i++) {
-		scn = elf_newscn(e);
-		d = elf_newdata(scn);
-		d->d_align = 1;
-		d->d_type = ELF_T_BYTE;
-		d->d_buf = (void *)(i < nsecs ? secs[i].data : strtab.p);
-		d->d_size = i < nsecs ? secs[i].len : strtab.len;
-		gelf_getshdr(scn, &sh);
-		sh.sh_name = i < nsecs ? names[i] : shstr_name;
-		sh.sh_type = i < nsecs ? SHT_PROGBITS : SHT_STRTAB;
-		gelf_update_shdr(scn, &sh);
-		if (i == nsecs)
-			eh.e_shstrndx = (GElf_Half)elf_ndxscn(scn);
-	}
-	gelf_update_ehdr(e, &eh);
-	assert_true(elf_update(e, ELF_C_WRITE) > 0);
-	elf_end(e);
-	close(fd);
-	ks_buf_free(&strtab);
+	assert_int_equal(ks_test_write_elf(path, EM_X86_64, ET_EXEC, secs, 2), 0);
 	bytes = read_whole(path, len);
 	free(path);
 	return bytes;
