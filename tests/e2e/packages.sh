@@ -66,6 +66,27 @@ else
 	check "vmlinuz: the same commit as the raw BTF" test "$(commit_of "$T/vmlinuz-store" "$REL")" = "$want"
 	check "vmlinuz: release from its Linux version banner" grep -q "^$REL " <<<"$out"
 
+	# a module of the package: split BTF over the vmlinuz it came with
+	mod=$(find "$T/pkg/lib/modules" -name nf_conntrack.ko | head -1)
+	if [ -n "$mod" ]; then
+		out=$(ks --store "$T/mod-store" import "$mod" --base "$vmlinuz" 2>&1); rc=$?
+		check "a module imports over its vmlinuz (release from vermagic)" \
+			test $rc -eq 0 -a -n "$(grep "^$REL x86_64/generic: imported" <<<"$out")"
+		check "the module's own types are in the snapshot" \
+			grep -q "struct nf_conn {" < <(ks --store "$T/mod-store" show nf_conn)
+		check "and the vmlinux's too" grep -q "struct task_struct {" \
+			< <(ks --store "$T/mod-store" show task_struct)
+		xz -c "$mod" > "$T/nf_conntrack.ko.xz"
+		ks --store "$T/modxz-store" import "$T/nf_conntrack.ko.xz" --base "$vmlinuz" >/dev/null 2>&1
+		check "a compressed module (.ko.xz) gives the same commit" \
+			test "$(commit_of "$T/modxz-store" "$REL")" = "$(commit_of "$T/mod-store" "$REL")"
+		out=$(ks --store "$T/x" import "$mod" 2>&1); rc=$?
+		check "a module without --base says to name it" \
+			test $rc -ne 0 -a -n "$(grep -- "--base" <<<"$out")" -a ! -e "$T/x"
+	else
+		bad "no nf_conntrack.ko in $PKG"
+	fi
+
 	# damaged packages and images
 	S=$T/deb-store
 	bad_input() { # NAME FILE
