@@ -45,7 +45,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\nThe store is --store DIR, else $KSTRUCT_STORE, else the nearest .kstruct\n"
 		"folder upward from here, else ${XDG_DATA_HOME:-~/.local/share}/kstruct.\n"
-		"'kstruct COMMAND --help' describes a command; 'man kstruct' all of them.\n");
+		"'kstruct COMMAND --help' describes a command; 'man kstruct' (docs/kstruct.1)\n"
+		"all of them.\n");
 }
 
 int do_help(int argc, char **argv)
