@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -263,15 +264,80 @@ out:
 	return err;
 }
 
+/* Where an index's fields sit in a caller's array of objects, so that
+ * the pack writer and the pack merger share one index writer. */
+struct idx_layout {
+	size_t stride, id, crc, offset;
+};
+
+/* Index v2 of @n objects sorted by id, for the pack whose checksum is @sum. */
+static void build_idx(struct ks_buf *idx, const void *objs, size_t n,
+		      const struct idx_layout *l, const unsigned char sum[20])
+{
+	const char *base = objs;
+	uint32_t fan[256] = { 0 };
+	unsigned char b[4], idxsum[20];
+	struct ks_sha1 *c;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fan[((const git_oid *)(base + i * l->stride + l->id))->id[0]]++;
+	ks_buf_add(idx, "\377tOc\0\0\0\2", 8);
+	for (i = 0; i < 256; i++) {
+		if (i)
+			fan[i] += fan[i - 1];
+		be32(b, fan[i]);
+		ks_buf_add(idx, b, 4);
+	}
+	for (i = 0; i < n; i++)
+		ks_buf_add(idx, ((const git_oid *)(base + i * l->stride + l->id))->id, 20);
+	for (i = 0; i < n; i++) {
+		be32(b, *(const uint32_t *)(base + i * l->stride + l->crc));
+		ks_buf_add(idx, b, 4);
+	}
+	for (i = 0; i < n; i++) {
+		be32(b, (uint32_t)*(const uint64_t *)(base + i * l->stride + l->offset));
+		ks_buf_add(idx, b, 4);
+	}
+	ks_buf_add(idx, sum, 20);
+	c = ks_sha1_new();
+	ks_sha1_update(c, idx->p, idx->len);
+	ks_sha1_final(c, idxsum);
+	ks_buf_add(idx, idxsum, 20);
+}
+
+/* Puts pack-<sum>.pack, then its index, into @dir. */
+static int install_pack(const char *dir, const struct ks_buf *parts, size_t nparts,
+			const struct ks_buf *idx, const unsigned char sum[20],
+			char **packname_out)
+{
+	char hex[41], *packname, *idxname;
+	int err;
+
+	ks_hex(hex, sum, 20);
+	packname = ks_xasprintf("%s/pack-%s.pack", dir, hex);
+	idxname = ks_xasprintf("%s/pack-%s.idx", dir, hex);
+	/* The pack first: an index is what makes git look at a pack. */
+	err = write_file_atomic(dir, packname, parts, nparts);
+	if (!err)
+		err = write_file_atomic(dir, idxname, idx, 1);
+	if (err)
+		unlink(packname);
+	free(idxname);
+	if (packname_out && !err)
+		*packname_out = packname;
+	else
+		free(packname);
+	return err;
+}
+
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 {
-	unsigned char sum[20], idxsum[20];
+	unsigned char sum[20];
 	struct ks_buf idx = KS_BUF_INIT, *parts;
 	struct slice *sl;
 	pthread_t *tids;
 	struct ks_sha1 *c;
-	char hex[41], *dir, *packname = NULL, *idxname = NULL;
-	uint32_t fan[256] = { 0 };
 	uint64_t base = 12;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t i, k, nt;
@@ -327,50 +393,17 @@ int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 		goto out;
 
 	qsort(pk->objs, pk->n, sizeof(*pk->objs), cmp_obj);
-	ks_buf_add(&idx, "\377tOc\0\0\0\2", 8);
-	for (i = 0; i < pk->n; i++)
-		fan[pk->objs[i].id.id[0]]++;
-	for (i = 0; i < 256; i++) {
-		unsigned char b[4];
+	{
+		static const struct idx_layout l = {
+			sizeof(struct pack_obj), offsetof(struct pack_obj, id),
+			offsetof(struct pack_obj, crc), offsetof(struct pack_obj, offset),
+		};
+		char *dir = ks_xasprintf("%s/pack", objects_dir);
 
-		if (i)
-			fan[i] += fan[i - 1];
-		be32(b, fan[i]);
-		ks_buf_add(&idx, b, 4);
+		build_idx(&idx, pk->objs, pk->n, &l, sum);
+		err = install_pack(dir, parts, nt + 2, &idx, sum, NULL);
+		free(dir);
 	}
-	for (i = 0; i < pk->n; i++)
-		ks_buf_add(&idx, pk->objs[i].id.id, 20);
-	for (i = 0; i < pk->n; i++) {
-		unsigned char b[4];
-
-		be32(b, pk->objs[i].crc);
-		ks_buf_add(&idx, b, 4);
-	}
-	for (i = 0; i < pk->n; i++) {
-		unsigned char b[4];
-
-		be32(b, (uint32_t)pk->objs[i].offset);
-		ks_buf_add(&idx, b, 4);
-	}
-	ks_buf_add(&idx, sum, 20);
-	c = ks_sha1_new();
-	ks_sha1_update(c, idx.p, idx.len);
-	ks_sha1_final(c, idxsum);
-	ks_buf_add(&idx, idxsum, 20);
-
-	ks_hex(hex, sum, 20);
-	dir = ks_xasprintf("%s/pack", objects_dir);
-	packname = ks_xasprintf("%s/pack-%s.pack", dir, hex);
-	idxname = ks_xasprintf("%s/pack-%s.idx", dir, hex);
-	/* The pack first: an index is what makes git look at a pack. */
-	err = write_file_atomic(dir, packname, parts, nt + 2);
-	if (!err)
-		err = write_file_atomic(dir, idxname, &idx, 1);
-	if (err)
-		unlink(packname);
-	free(dir);
-	free(packname);
-	free(idxname);
 out:
 	for (k = 0; k < nt + 2; k++)
 		ks_buf_free(&parts[k]);
@@ -570,8 +603,7 @@ int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs)
 	struct src_obj *objs = NULL;
 	size_t nsp = 0, spcap = 0, n = 0, cap = 0, i, k, merged = 0;
 	struct ks_buf head = KS_BUF_INIT, body = KS_BUF_INIT, tail = KS_BUF_INIT, idx = KS_BUF_INIT;
-	unsigned char sum[20], idxsum[20], b4[4];
-	uint32_t fan[256] = { 0 };
+	unsigned char sum[20], b4[4];
 	struct ks_sha1 *c;
 	struct dirent *e;
 	DIR *d = opendir(dir);
@@ -632,7 +664,6 @@ int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs)
 	for (i = 0; i < n; i++) {
 		objs[i].offset = 12 + body.len;
 		ks_buf_add(&body, objs[i].data, objs[i].len);
-		fan[objs[i].id.id[0]]++;
 	}
 	if (12 + body.len >= (1ull << 31))
 		goto out;	/* would need 64-bit offsets: keep the packs */
@@ -642,39 +673,16 @@ int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs)
 	ks_sha1_final(c, sum);
 	ks_buf_add(&tail, sum, 20);
 
-	ks_buf_add(&idx, "\377tOc\0\0\0\2", 8);
-	for (i = 0; i < 256; i++) {
-		if (i)
-			fan[i] += fan[i - 1];
-		be32(b4, fan[i]);
-		ks_buf_add(&idx, b4, 4);
-	}
-	for (i = 0; i < n; i++)
-		ks_buf_add(&idx, objs[i].id.id, 20);
-	for (i = 0; i < n; i++) {
-		be32(b4, objs[i].crc);
-		ks_buf_add(&idx, b4, 4);
-	}
-	for (i = 0; i < n; i++) {
-		be32(b4, (uint32_t)objs[i].offset);
-		ks_buf_add(&idx, b4, 4);
-	}
-	ks_buf_add(&idx, sum, 20);
-	c = ks_sha1_new();
-	ks_sha1_update(c, idx.p, idx.len);
-	ks_sha1_final(c, idxsum);
-	ks_buf_add(&idx, idxsum, 20);
-
 	{
-		char hex[41], *packname, *idxname;
+		static const struct idx_layout l = {
+			sizeof(struct src_obj), offsetof(struct src_obj, id),
+			offsetof(struct src_obj, crc), offsetof(struct src_obj, offset),
+		};
 		struct ks_buf parts[3] = { head, body, tail };
+		char *packname = NULL;
 
-		ks_hex(hex, sum, 20);
-		packname = ks_xasprintf("%s/pack-%s.pack", dir, hex);
-		idxname = ks_xasprintf("%s/pack-%s.idx", dir, hex);
-		err = write_file_atomic(dir, packname, parts, 3);
-		if (!err)
-			err = write_file_atomic(dir, idxname, &idx, 1);
+		build_idx(&idx, objs, n, &l, sum);
+		err = install_pack(dir, parts, 3, &idx, sum, &packname);
 		/* the sources go only once the merged pack is complete; an
 		 * index first, so that no reader finds an index without pack */
 		for (i = 0; !err && i < nsp; i++) {
@@ -686,7 +694,6 @@ int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs)
 		for (i = 0; !err && i < nloose; i++)
 			unlink(loose_paths[i]);
 		free(packname);
-		free(idxname);
 	}
 out:
 	for (i = 0; i < nsp; i++) {
