@@ -71,17 +71,23 @@ struct pool {
 	pthread_cond_t cv;
 };
 
-static void add_sum(struct job *j, const unsigned char sha[32])
+static void add_sum_hex(struct job *j, const char *hex)
 {
-	char hex[65];
 	size_t i;
 
-	ks_hex(hex, sha, 32);
 	for (i = 0; i < j->nsums; i++)
 		if (!strcmp(j->sums[i], hex))
 			return;
 	j->sums = ks_xrealloc(j->sums, (j->nsums + 1) * sizeof(char *));
 	j->sums[j->nsums++] = ks_xstrdup(hex);
+}
+
+static void add_sum(struct job *j, const unsigned char sha[32])
+{
+	char hex[65];
+
+	ks_hex(hex, sha, 32);
+	add_sum_hex(j, hex);
 }
 
 static int read_one(const struct opts *o, struct job *j)
@@ -367,14 +373,8 @@ static int run(struct paths *ps, const struct opts *o, int force, int jobs)
 		} else if (have && same_key(&pending, j)) {
 			ks_canon_set_merge(pending.set, j->set);
 			j->set = NULL;
-			for (k = 0; k < (int)j->nsums; k++) {
-				unsigned char bin[32];
-				size_t b;
-
-				for (b = 0; b < 32; b++)
-					sscanf(j->sums[k] + 2 * b, "%2hhx", &bin[b]);
-				add_sum(&pending, bin);
-			}
+			for (k = 0; k < (int)j->nsums; k++)
+				add_sum_hex(&pending, j->sums[k]);
 			ks_buf_printf(&pending.source, "\n%s", j->source.p);
 		} else {
 			if (have)

@@ -95,3 +95,32 @@ int ks_lineage_split(const char *lineage, char **arch, char **flavor)
 		*flavor = ks_xstrdup(slash + 1);
 	return 0;
 }
+
+int ks_release_ref_parse(const char *ref, char **arch, char **flavor, char **release)
+{
+	const char *a = ref + 10, *f, *r;
+
+	if (strncmp(ref, "refs/tags/", 10) || strchr(ref, '^'))
+		return 0;
+	f = strchr(a, '/');
+	r = f ? strchr(f + 1, '/') : NULL;
+	if (!r || strchr(r + 1, '/') || f == a || r == f + 1 || !r[1])
+		return 0;
+	if (arch)
+		*arch = ks_xstrndup(a, (size_t)(f - a));
+	if (flavor)
+		*flavor = ks_xstrndup(f + 1, (size_t)(r - f - 1));
+	if (release)
+		*release = ks_xstrdup(r + 1);
+	return 1;
+}
+
+int ks_lineage_ref_is(const char *ref)
+{
+	const char *a = ref + 11, *f;
+
+	if (strncmp(ref, "refs/heads/", 11))
+		return 0;
+	f = strchr(a, '/');
+	return f && f != a && f[1] && !strchr(f + 1, '/');
+}

@@ -48,25 +48,6 @@ static int cmp_info(const void *a, const void *b)
 	return c ? c : ks_version_cmp(x->release, y->release);
 }
 
-/* refs/tags/ARCH/FLAVOR/RELEASE; other tags (a user's own) are ignored. */
-static int parse_tag(const char *ref, char **arch, char **flavor, char **release)
-{
-	const char *a = ref + strlen("refs/tags/"), *f, *r;
-
-	if (strncmp(ref, "refs/tags/", 10))
-		return -1;
-	f = strchr(a, '/');
-	if (!f)
-		return -1;
-	r = strchr(f + 1, '/');
-	if (!r || strchr(r + 1, '/') || f == a || r == f + 1 || !r[1])
-		return -1;
-	*arch = ks_xstrndup(a, (size_t)(f - a));
-	*flavor = ks_xstrndup(f + 1, (size_t)(r - f - 1));
-	*release = ks_xstrdup(r + 1);
-	return 0;
-}
-
 int ks_store_list_releases(struct ks_store *s, const char *lineage,
 			   struct ks_release_list **out)
 {
@@ -92,8 +73,8 @@ int ks_store_list_releases(struct ks_store *s, const char *lineage,
 		char *meta;
 		size_t mlen = 0;
 
-		if (parse_tag(git_reference_name(ref), &info.arch, &info.flavor,
-			      &info.release) ||
+		if (!ks_release_ref_parse(git_reference_name(ref), &info.arch, &info.flavor,
+					  &info.release) ||
 		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)) {
 			free(info.arch);
 			free(info.flavor);

@@ -144,16 +144,13 @@ static int looks_like_store(git_repository *repo)
 	if (git_reference_iterator_glob_new(&it, repo, "refs/tags/*"))
 		return 0;
 	while (!format && !git_reference_next(&ref, it)) {
-		const char *n = git_reference_name(ref) + 10, *p;
-		int slashes = 0;
 		git_object *c = NULL;
 		git_tree *t = NULL;
 		git_tree_entry *e = NULL;
 		git_blob *b = NULL;
 
-		for (p = n; *p; p++)
-			slashes += *p == '/';
-		if (slashes == 2 && !git_reference_peel(&c, ref, GIT_OBJECT_COMMIT) &&
+		if (ks_release_ref_parse(git_reference_name(ref), NULL, NULL, NULL) &&
+		    !git_reference_peel(&c, ref, GIT_OBJECT_COMMIT) &&
 		    !git_commit_tree(&t, (git_commit *)c) &&
 		    !git_tree_entry_bypath(&e, t, KS_META_PATH) &&
 		    !git_blob_lookup(&b, repo, git_tree_entry_id(e))) {

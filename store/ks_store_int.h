@@ -66,6 +66,11 @@ char *ks_commit_format(const git_oid *tree, const git_oid *parent,
 char *ks_tag_ref(const char *lineage, const char *release);
 char *ks_branch_ref(const char *lineage);
 int ks_lineage_split(const char *lineage, char **arch, char **flavor);
+/* refs/tags/ARCH/FLAVOR/RELEASE: 1 when @ref has that shape (other tags
+ * are a user's own), copying out the parts asked for. */
+int ks_release_ref_parse(const char *ref, char **arch, char **flavor, char **release);
+/* refs/heads/ARCH/FLAVOR */
+int ks_lineage_ref_is(const char *ref);
 
 /* ---- lookups shared by ks_query.c and ks_history.c ---- */
 

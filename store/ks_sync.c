@@ -304,32 +304,6 @@ static int open_remote(struct ks_store *s, const char *name, git_remote **out)
 	return ks_err_set(KS_ENOTFOUND, "no remote %s (see 'kstruct remote list')", name);
 }
 
-/* refs/tags/ARCH/FLAVOR/RELEASE */
-static int is_release_tag(const char *ref)
-{
-	const char *p;
-	int slashes = 0;
-
-	if (strncmp(ref, "refs/tags/", 10) || !strcmp(ref + strlen(ref) - 3, "^{}"))
-		return 0;
-	for (p = ref + 10; *p; p++)
-		slashes += *p == '/';
-	return slashes == 2;
-}
-
-/* refs/heads/ARCH/FLAVOR */
-static int is_lineage_branch(const char *ref)
-{
-	const char *p;
-	int slashes = 0;
-
-	if (strncmp(ref, "refs/heads/", 11))
-		return 0;
-	for (p = ref + 11; *p; p++)
-		slashes += *p == '/';
-	return slashes == 1;
-}
-
 static int fail_remote(git_remote *r, const char *what)
 {
 	const git_error *e = git_error_last();
@@ -421,7 +395,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 
 		/* only what is new here: a release present (or in conflict)
 		 * brings nothing, so a pull of only conflicts writes nothing */
-		if (is_release_tag(heads[i]->name)) {
+		if (ks_release_ref_parse(heads[i]->name, NULL, NULL, NULL)) {
 			if (git_reference_name_to_id(&here, s->repo, heads[i]->name))
 				specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
 			nreleases++;
@@ -438,7 +412,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	for (i = 0, ntags = nwant; i < nheads; i++) {
 		size_t k, ll;
 
-		if (!is_lineage_branch(heads[i]->name) || git_odb_exists(s->odb, &heads[i]->oid))
+		if (!ks_lineage_ref_is(heads[i]->name) || git_odb_exists(s->odb, &heads[i]->oid))
 			continue;
 		ll = strlen(heads[i]->name + 11);
 		for (k = 0; k < ntags; k++)
@@ -482,7 +456,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 		git_reference *nref = NULL;
 		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
 
-		if (!is_release_tag(ref))
+		if (!ks_release_ref_parse(ref, NULL, NULL, NULL))
 			continue;
 		if (!git_reference_name_to_id(&here, s->repo, ref)) {
 			if (!git_oid_cmp(&here, &heads[i]->oid)) {
@@ -598,7 +572,8 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	while (!git_reference_next(&ref, it)) {
 		const char *name = git_reference_name(ref);
 
-		if (is_release_tag(name) && !remote_has(heads, nheads, name, git_reference_target(ref))) {
+		if (ks_release_ref_parse(name, NULL, NULL, NULL) &&
+		    !remote_has(heads, nheads, name, git_reference_target(ref))) {
 			if (specs.count == cap) {
 				cap = cap ? cap * 2 : 64;
 				specs.strings = ks_xrealloc(specs.strings, cap * sizeof(char *));
