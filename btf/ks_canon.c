@@ -541,6 +541,14 @@ void ks_canon_set_free(struct ks_canon_set *set)
 
 void ks_canon_set_merge(struct ks_canon_set *dst, struct ks_canon_set *src)
 {
+	size_t i;
+
+	/* finish numbers variants; merged, they are numbered again */
+	for (i = 0; i < dst->n; i++)
+		dst->types[i].variant = 1;
+	for (i = 0; i < src->n; i++)
+		src->types[i].variant = 1;
+	dst->finished = 0;
 	if (dst->n + src->n > dst->cap) {
 		dst->cap = dst->n + src->n;
 		dst->types = ks_xrealloc(dst->types, dst->cap * sizeof(*dst->types));

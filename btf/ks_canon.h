@@ -43,7 +43,8 @@ void ks_canon_set_finish(struct ks_canon_set *set);
 
 void ks_canon_set_free(struct ks_canon_set *set);
 
-/* Moves every type of @src (not yet finished) into @dst and frees @src. */
+/* Moves every type of @src into @dst and frees @src; @dst is then
+ * unfinished (finish it again). */
 void ks_canon_set_merge(struct ks_canon_set *dst, struct ks_canon_set *src);
 
 /* Canonical text of one struct/union type (named or not). */

@@ -55,6 +55,7 @@ struct job {
 	char *msg;
 	char *release, *arch, *flavor;
 	struct ks_canon_set *set;
+	struct ks_snapshot_plan *plan;	/* made by the worker, for the writer */
 	char **sums;
 	size_t nsums;
 	struct ks_buf source;
@@ -154,6 +155,7 @@ static void job_clear(struct job *j)
 	free(j->release);
 	free(j->arch);
 	free(j->flavor);
+	ks_snapshot_plan_free(j->plan);
 	ks_canon_set_free(j->set);
 	ks_strv_free(j->sums, j->nsums);
 	ks_buf_free(&j->source);
@@ -178,6 +180,11 @@ static void *worker(void *arg)
 			return NULL;
 		j = &p->jobs[i];
 		err = read_one(p->o, j);
+		if (!err) {
+			/* the writer's hashing and sorting, done here in parallel */
+			ks_canon_set_finish(j->set);
+			j->plan = ks_snapshot_plan_new(j->set);
+		}
 		pthread_mutex_lock(&p->mu);
 		j->err = err;
 		if (err)
@@ -292,6 +299,7 @@ static int flush(struct ks_store **store, struct job *g, int force, struct tally
 	ks_canon_set_finish(g->set);
 	ao.force = force;
 	ao.source = g->source.p;
+	ao.plan = g->plan;
 	err = ks_store_add_release(*store, &meta, g->set, &ao, &status, commit);
 	if (err) {
 		t->failed++;
@@ -341,7 +349,10 @@ static int run(struct paths *ps, const struct opts *o, int force, int jobs)
 	p.jobs = ks_xcalloc(ps->n, sizeof(*p.jobs));
 	p.n = ps->n;
 	p.o = o;
-	p.window = 2 * (size_t)jobs;
+	/* Ahead of the writer by this many: enough that one slow input (a
+	 * 27 MB btfhub BTF) does not idle the other workers, few enough to
+	 * bound memory (a finished set is ~15 MB). */
+	p.window = 4 * (size_t)jobs + 4;
 	pthread_mutex_init(&p.mu, NULL);
 	pthread_cond_init(&p.cv, NULL);
 	for (i = 0; i < ps->n; i++) {
@@ -373,6 +384,8 @@ static int run(struct paths *ps, const struct opts *o, int force, int jobs)
 		} else if (have && same_key(&pending, j)) {
 			ks_canon_set_merge(pending.set, j->set);
 			j->set = NULL;
+			ks_snapshot_plan_free(pending.plan);	/* stale now */
+			pending.plan = NULL;
 			for (k = 0; k < (int)j->nsums; k++)
 				add_sum_hex(&pending, j->sums[k]);
 			ks_buf_printf(&pending.source, "\n%s", j->source.p);

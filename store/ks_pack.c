@@ -89,7 +89,7 @@ static void set_grow(struct ks_pack *pk)
 	}
 }
 
-static void object_id(git_oid *id, git_object_t type, const void *data, size_t len)
+void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len)
 {
 	struct ks_sha1 *c = ks_sha1_new();
 	char hdr[64];
@@ -103,10 +103,16 @@ static void object_id(git_oid *id, git_object_t type, const void *data, size_t l
 void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 		 size_t len, git_oid *id)
 {
+	ks_object_id(id, type, data, len);
+	ks_pack_add_known(pk, type, data, len, id);
+}
+
+void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
+		       size_t len, const git_oid *id)
+{
 	struct pack_obj *o;
 	size_t slot;
 
-	object_id(id, type, data, len);
 	if (set_find(pk, id, &slot))
 		return;
 	/* No refresh: a failed lookup would rescan objects/pack each time. */

@@ -67,20 +67,9 @@ int ks_store_check_release_name(const char *release)
 	return 0;
 }
 
-struct path_entry {
-	char *path;		/* kind/letter/bucket/entry */
-	git_oid blob;
-};
-
-static int cmp_path(const void *a, const void *b)
-{
-	return strcmp(((const struct path_entry *)a)->path,
-		      ((const struct path_entry *)b)->path);
-}
-
 /* Writes the tree of entries [*i, n) sharing the prefix of length @plen
  * and the next path component; recursion follows the path's depth. */
-static void build_tree(struct ks_pack *pk, struct path_entry *pe, size_t *i,
+static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 		       size_t n, size_t plen, git_oid *out)
 {
 	struct ks_tree_entry *ents = NULL;
@@ -127,31 +116,38 @@ static void build_tree(struct ks_pack *pk, struct path_entry *pe, size_t *i,
 
 /* Puts the snapshot's blobs and trees into @pk and returns its tree. */
 static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
-			  const struct ks_canon_set *set, git_oid *tree)
+			  const struct ks_canon_set *set,
+			  const struct ks_snapshot_plan *plan, git_oid *tree)
 {
-	struct path_entry *pe = ks_xcalloc(set->n + 1, sizeof(*pe));
+	struct ks_snapshot_plan *own = NULL;
+	struct ks_path_entry *pe, meta_e;
 	char *metatext;
-	size_t i, n = 0, metalen;
+	size_t i, n, at, metalen;
 
-	for (i = 0; i < set->n; i++) {
-		const struct ks_canon_type *t = &set->types[i];
+	if (!plan || plan->set != set || plan->n != set->n)
+		plan = own = ks_snapshot_plan_new(set);
+	n = plan->n;
+	for (i = 0; i < n; i++) {
+		const struct ks_path_entry *e = &plan->entries[i];
 
-		pe[n].path = ks_store_type_path(t->kind, t->name, t->variant);
-		ks_pack_add(pk, GIT_OBJECT_BLOB, t->text, t->len, &pe[n].blob);
-		n++;
+		ks_pack_add_known(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob);
 	}
 	metatext = ks_meta_format(meta, set->nstructs, set->nunions, &metalen);
-	pe[n].path = ks_xstrdup(KS_META_PATH);
-	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &pe[n].blob);
+	meta_e.path = KS_META_PATH;
+	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &meta_e.blob);
 	free(metatext);
-	n++;
 
-	qsort(pe, n, sizeof(*pe), cmp_path);
+	/* the plan is sorted: put the meta entry in its place */
+	pe = ks_xcalloc(n + 1, sizeof(*pe));
+	for (at = 0; at < n && strcmp(plan->entries[at].path, KS_META_PATH) < 0; at++)
+		;
+	memcpy(pe, plan->entries, at * sizeof(*pe));
+	pe[at] = meta_e;
+	memcpy(pe + at + 1, plan->entries + at, (n - at) * sizeof(*pe));
 	i = 0;
-	build_tree(pk, pe, &i, n, 0, tree);
-	for (i = 0; i < n; i++)
-		free(pe[i].path);
+	build_tree(pk, pe, &i, n + 1, 0, tree);
 	free(pe);
+	ks_snapshot_plan_free(own);
 }
 
 static int odb_write(struct ks_store *s, const char *buf, size_t len,
@@ -329,7 +325,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	tag = ks_tag_ref(lineage, meta->release);
 
 	pk = ks_pack_new(s->odb);
-	snapshot_tree(pk, meta, set, &tree);
+	snapshot_tree(pk, meta, set, opts->plan, &tree);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
 	free(buf);

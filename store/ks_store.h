@@ -47,13 +47,22 @@ enum ks_add_status {
 	KS_ADD_REPLACED,	/* present with other content, replaced (force) */
 };
 
+/* Every type's tree path and blob id, computed from a finished set
+ * alone: import's worker threads make plans so that the single writer
+ * does not hash. NULL when @set is not finished. */
+struct ks_snapshot_plan;
+struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_canon_set *set);
+void ks_snapshot_plan_free(struct ks_snapshot_plan *plan);
+
 struct ks_add_opts {
 	unsigned int version;
 	int force;		/* replace a release whose content differs */
 	const char *source;	/* where the input came from, kept in a note */
+	/* made from the same set, unchanged since (else ignored) */
+	const struct ks_snapshot_plan *plan;
 };
 #define KS_ADD_OPTS_VERSION 1
-#define KS_ADD_OPTS_INIT { KS_ADD_OPTS_VERSION, 0, NULL }
+#define KS_ADD_OPTS_INIT { KS_ADD_OPTS_VERSION, 0, NULL, NULL }
 
 /* Records @set as release @meta, then re-links the lineage branch. */
 int ks_store_add_release(struct ks_store *store, const struct ks_release_meta *meta,

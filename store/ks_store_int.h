@@ -27,6 +27,11 @@ struct ks_pack *ks_pack_new(git_odb *odb);
 /* Hashes the object, queues it unless the store or the pack has it. */
 void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 		 size_t len, git_oid *id);
+/* The same with @id already computed (ks_object_id). */
+void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
+		       size_t len, const git_oid *id);
+/* Git's object id of @data as an object of @type. */
+void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len);
 size_t ks_pack_count(const struct ks_pack *pk);
 /* Writes the pack into @objects_dir/pack/; no-op without objects. */
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
@@ -36,6 +41,23 @@ void ks_pack_free(struct ks_pack *pk);
  * no deltas); others, and packs with a .keep file, are left alone.
  * Loose objects join the merged pack. */
 int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs);
+
+/* ---- snapshot plans (ks_plan.c) ---- */
+
+struct ks_path_entry {
+	char *path;		/* kind/letter/bucket/entry */
+	git_oid blob;
+	const char *data;	/* the blob's content (not owned) */
+	size_t len;
+};
+
+struct ks_snapshot_plan {
+	const struct ks_canon_set *set;	/* the set it was made from */
+	struct ks_path_entry *entries;	/* one per type, by path; room for one more */
+	size_t n;
+};
+
+void ks_path_entries_sort(struct ks_path_entry *pe, size_t n);
 
 /* ---- trees (ks_tree.c) ---- */
 

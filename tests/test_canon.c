@@ -868,6 +868,34 @@ static void test_canon_dup_variants_order_independent(void **state)
 	}
 }
 
+/* A module's set merged into its vmlinux's after both were finished (as
+ * import's workers finish sets): variants are numbered anew and shared
+ * bodies collapse. */
+static void test_canon_merge_finished_sets(void **state)
+{
+	struct base b1, b2;
+	struct btf *a = new_btf_base(&b1), *b = new_btf_base(&b2);
+	struct ks_canon_set *sa, *sb;
+
+	(void)state;
+	add_dup_long(a, &b1);
+	add_dup_long(b, &b2);
+	add_dup_int(b, &b2);
+	add_alpha(b, &b2);
+	sa = make_set(a);
+	sb = make_set(b);
+	expect_entry(sa, 0, "struct", "dup", 1, EXP_DUP_LONG);
+	expect_entry(sb, 2, "struct", "dup", 2, EXP_DUP_LONG);
+	ks_canon_set_merge(sa, sb);
+	g_set[g_nset - 1] = NULL;	/* sb is gone; teardown frees sa */
+	assert_false(sa->finished);
+	ks_canon_set_finish(sa);
+	assert_int_equal(sa->n, 3);
+	expect_entry(sa, 0, "struct", "alpha", 1, EXP_ALPHA);
+	expect_entry(sa, 1, "struct", "dup", 1, EXP_DUP_INT);
+	expect_entry(sa, 2, "struct", "dup", 2, EXP_DUP_LONG);
+}
+
 static void test_canon_dup_identical_collapse(void **state)
 {
 	struct base b1, b2;
@@ -1690,6 +1718,7 @@ int main(void)
 		T(test_canon_type_tag_skipped),
 		T(test_canon_render_not_composite),
 		T(test_canon_dup_variants_order_independent),
+		T(test_canon_merge_finished_sets),
 		T(test_canon_dup_identical_collapse),
 		T(test_canon_fwd_then_definition),
 		T(test_canon_fwd_only_no_entry),

@@ -384,6 +384,54 @@ static void test_store_packs_are_merged(void **state)
 	free(dir);
 }
 
+/* A plan made apart (as import's workers do) gives the same commit as the
+ * writer's own hashing; a plan of another set is not used. */
+static void test_store_plan_matches(void **state)
+{
+	const char *sums[] = { "aa" };
+	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1 };
+	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+	struct ks_canon_set *set = make_set(1), *other = make_set(0);
+	struct ks_snapshot_plan *plan = ks_snapshot_plan_new(set);
+	struct ks_snapshot_plan *wrong = ks_snapshot_plan_new(other);
+	enum ks_add_status st;
+	struct ks_store *a, *b, *c;
+	char *da, *db, *dc, ha[41], hb[41], hc[41];
+
+	(void)state;
+	assert_non_null(plan);
+	a = new_store(&da);
+	b = new_store(&db);
+	c = new_store(&dc);
+	assert_int_equal(ks_store_add_release(a, &meta, set, &opts, &st, ha), 0);
+	opts.plan = plan;
+	assert_int_equal(ks_store_add_release(b, &meta, set, &opts, &st, hb), 0);
+	opts.plan = wrong;
+	assert_int_equal(ks_store_add_release(c, &meta, set, &opts, &st, hc), 0);
+	assert_string_equal(ha, hb);
+	assert_string_equal(ha, hc);
+	/* an unfinished set has no plan */
+	{
+		struct ks_canon_set *raw = ks_canon_set_new();
+
+		assert_null(ks_snapshot_plan_new(raw));
+		ks_canon_set_free(raw);
+	}
+	ks_snapshot_plan_free(plan);
+	ks_snapshot_plan_free(wrong);
+	ks_canon_set_free(set);
+	ks_canon_set_free(other);
+	ks_store_free(a);
+	ks_store_free(b);
+	ks_store_free(c);
+	rm_rf(da);
+	rm_rf(db);
+	rm_rf(dc);
+	free(da);
+	free(db);
+	free(dc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_store_list_and_read),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
+		cmocka_unit_test(test_store_plan_matches),
 	};
 	int rc;
 
