@@ -19,6 +19,7 @@ enum ks_error_code {
 	KS_ECONFLICT = -8,  /* a ref moved under us */
 	KS_ENOMEM = -9,
 	KS_ENOTKERNEL = -10,	/* content is no kernel data at all */
+	KS_EBUSY = -11,		/* another kstruct keeps writing the store */
 };
 
 /* Records the message for @code (printf-style) and returns @code, so a

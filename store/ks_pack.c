@@ -242,7 +242,8 @@ static int write_file_atomic(const char *dir, const char *final,
 			     const struct ks_buf *parts, size_t nparts)
 {
 	size_t i;
-	char *tmp = ks_xasprintf("%s/tmp_kstruct_XXXXXX", dir);
+	/* the pid tells a later writer whether the file is a leftover */
+	char *tmp = ks_xasprintf("%s/tmp_kstruct_%ld_XXXXXX", dir, (long)getpid());
 	int fd = mkstemp(tmp), err = 0;
 
 	if (fd < 0) {

@@ -10,6 +10,7 @@
 #include "ks_store_int.h"
 
 #define KS_REF_RETRIES 8
+#define KS_NOTES_REF "refs/notes/kstruct"
 
 
 int ks_store_check_lineage_part(const char *what, const char *value)
@@ -266,9 +267,12 @@ static int move_branch(struct ks_store *s, const char *branch, int have_old,
 
 int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 {
-	char *branch = ks_branch_ref(lineage);
-	int attempt, err = 0;
+	char *branch;
+	int attempt, err = ks_store_lock(s);
 
+	if (err)
+		return err;
+	branch = ks_branch_ref(lineage);
 	for (attempt = 0; attempt < KS_REF_RETRIES; attempt++) {
 		git_oid head, old;
 		int empty, have_old = !git_reference_name_to_id(&old, s->repo, branch);
@@ -283,19 +287,25 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 				 branch);
 	}
 	free(branch);
+	ks_store_unlock(s);
 	return err;
 }
 
 static int write_note(struct ks_store *s, const git_oid *commit, const char *text)
 {
 	git_signature *sig = NULL;
+	git_note *old = NULL;
 	git_oid note;
 	int err;
 
+	if (!git_note_read(&old, s->repo, KS_NOTES_REF, commit)) {
+		git_note_free(old);
+		return 0;	/* a rerun after a kill: the note is there */
+	}
+
 	if (git_signature_now(&sig, "kstruct", "kstruct@kstruct.invalid"))
 		return ks_err_git("cannot make a signature");
-	err = git_note_create(&note, s->repo, "refs/notes/kstruct", sig, sig,
-			      commit, text, 1);
+	err = git_note_create(&note, s->repo, KS_NOTES_REF, sig, sig, commit, text, 1);
 	git_signature_free(sig);
 	return err ? ks_err_git("cannot record where the release came from") : 0;
 }
@@ -310,7 +320,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	git_reference *ref = NULL;
 	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
-	int err, have_old, have_old_branch, empty;
+	int err, have_old, have_old_branch, empty, locked = 0;
 
 	if (!opts)
 		opts = &defaults;
@@ -334,8 +344,13 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	have_old = !git_reference_name_to_id(&old, s->repo, tag);
 	if (have_old && !git_oid_cmp(&old, &commit)) {
 		*status = KS_ADD_SAME;
-		/* Re-link anyway: a previous run may have died before it. */
+		/* Re-link and note anyway: a previous run may have been
+		 * killed before it did. */
 		err = ks_lineage_rebuild(s, lineage);
+		if (!err && opts->source && !(err = ks_store_lock(s))) {
+			err = write_note(s, &commit, opts->source);
+			ks_store_unlock(s);
+		}
 		goto out;
 	}
 	if (have_old && !opts->force) {
@@ -358,6 +373,10 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		goto out;
 	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
 	err = ks_pack_write(pk, objdir);
+	/* Refs move one writer at a time; the objects went in before,
+	 * so concurrent imports canonicalize and write in parallel. */
+	if (!err && !(err = ks_store_lock(s)))
+		locked = 1;
 	if (err)
 		goto out;
 	if (git_odb_refresh(s->odb)) {
@@ -390,7 +409,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
 	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
 		err = ks_lineage_rebuild(s, lineage);
-	if (!err && opts->source && *status != KS_ADD_SAME)
+	if (!err && opts->source)
 		err = write_note(s, &commit, opts->source);
 	/* Many small packs slow every lookup down; merging is best effort,
 	 * the release is recorded whatever happens here. */
@@ -399,6 +418,8 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	if (!err)
 		git_odb_refresh(s->odb);
 out:
+	if (locked)
+		ks_store_unlock(s);
 	free(branch);
 	free(objdir);
 	ks_pack_free(pk);

@@ -181,6 +181,7 @@ int ks_store_open(struct ks_store **out, const char *path)
 		return ks_err_set(KS_ENOTFOUND, "no store at %s (run 'kstruct import' "
 				  "or 'kstruct init' to create one)", path);
 	s = ks_xcalloc(1, sizeof(*s));
+	s->lock_fd = -1;
 	/* bare as kstruct makes them, or a plain `git clone` of one */
 	if (git_repository_open_ext(&s->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) {
 		free(s);
@@ -234,6 +235,10 @@ void ks_store_free(struct ks_store *s)
 {
 	if (!s)
 		return;
+	if (s->lock_depth) {
+		s->lock_depth = 1;
+		ks_store_unlock(s);
+	}
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);
 	free(s->path);

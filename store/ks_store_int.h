@@ -13,7 +13,15 @@ struct ks_store {
 	char *path;
 	char *objdir;		/* the repository's objects folder */
 	char *default_lineage;
+	int lock_fd;		/* the writer lock, when held (ks_lock.c) */
+	int lock_depth;
 };
+
+/* Waits for and takes the store's writer lock (nested calls count), then
+ * removes what killed writers left (git lock files, temporary files).
+ * KS_EBUSY after a long wait. */
+int ks_store_lock(struct ks_store *s);
+void ks_store_unlock(struct ks_store *s);
 
 /* More packs than this are merged into one after a write. */
 #define KS_MAX_PACKS 16

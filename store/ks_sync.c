@@ -23,7 +23,7 @@
 int ks_store_remote_add(struct ks_store *s, const char *name, const char *url)
 {
 	git_remote *r = NULL;
-	int valid = 0;
+	int valid = 0, err;
 
 	if (git_remote_name_is_valid(&valid, name) || !valid)
 		return ks_err_set(KS_EINVAL, "invalid remote name '%s'", name);
@@ -34,22 +34,29 @@ int ks_store_remote_add(struct ks_store *s, const char *name, const char *url)
 	/* kstruct chooses its own wants; this refspec is for a plain
 	 * `git fetch` in the store: tags only, never forced, so a conflicting
 	 * release is refused there too. */
+	if ((err = ks_store_lock(s)))
+		return err;
 	if (git_remote_create_with_fetchspec(&r, s->repo, name, url, "refs/tags/*:refs/tags/*"))
-		return ks_err_git("cannot add remote %s", name);
+		err = ks_err_git("cannot add remote %s", name);
 	git_remote_free(r);
-	return 0;
+	ks_store_unlock(s);
+	return err;
 }
 
 int ks_store_remote_remove(struct ks_store *s, const char *name)
 {
 	git_remote *r = NULL;
+	int err;
 
 	if (git_remote_lookup(&r, s->repo, name))
 		return ks_err_set(KS_ENOTFOUND, "no remote %s", name);
 	git_remote_free(r);
+	if ((err = ks_store_lock(s)))
+		return err;
 	if (git_remote_delete(s->repo, name))
-		return ks_err_git("cannot remove remote %s", name);
-	return 0;
+		err = ks_err_git("cannot remove remote %s", name);
+	ks_store_unlock(s);
+	return err;
 }
 
 int ks_store_remote_list(struct ks_store *s, char ***names, char ***urls, size_t *n)
@@ -84,6 +91,7 @@ struct cb_state {
 	double last;		/* seconds since start at the last line */
 	int tries;
 	int ssh_key;		/* next ~/.ssh key to offer */
+	int local;		/* a push by libgit2's local transport */
 	struct ks_buf rejected;	/* refs the server refused, one line each */
 };
 
@@ -238,10 +246,17 @@ static int fetch_progress(const git_indexer_progress *p, void *payload)
 static int push_progress(unsigned int current, unsigned int total, size_t bytes,
 			 void *payload)
 {
+	struct cb_state *st = payload;
 	double secs;
 
-	if (due(payload, current, total, &secs))
-		report(payload, "sending objects: %u/%u, %.1f KiB, %.0f KiB/s", current, total,
+	if (!due(st, current, total, &secs))
+		return 0;
+	/* libgit2 1.5's local transport passes a byte count it never set (the
+	 * git_indexer_progress of git_packbuilder_write): objects only */
+	if (st->local)
+		report(st, "sending objects: %u/%u", current, total);
+	else
+		report(st, "sending objects: %u/%u, %.1f KiB, %.0f KiB/s", current, total,
 		       bytes / 1024.0, secs > 0.01 ? bytes / 1024.0 / secs : 0);
 	return 0;
 }
@@ -507,8 +522,11 @@ int ks_store_fetch(struct ks_store *s, const char *remote, const struct ks_sync_
 	int err = open_remote(s, remote, &r);
 
 	memset(res, 0, sizeof(*res));
-	if (!err)
+	/* the whole fetch: the pack it downloads is a writer's file too */
+	if (!err && !(err = ks_store_lock(s))) {
 		err = fetch_remote(s, r, opts, res);
+		ks_store_unlock(s);
+	}
 	git_remote_free(r);
 	return err;
 }
@@ -538,6 +556,7 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	git_reference *ref;
 	git_strarray specs = { 0 };
 	const git_remote_head **heads;
+	const char *url;
 	size_t cap = 0, i, nheads;
 	int err;
 
@@ -557,6 +576,8 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	err = open_remote(s, remote, &r);
 	if (err)
 		return err;
+	url = git_remote_url(r);
+	st.local = url && (!strncmp(url, "file://", 7) || is_local_path(url));
 	init_callbacks(&cb, &st);
 	if (git_remote_connect(r, GIT_DIRECTION_PUSH, &cb, NULL, NULL) ||
 	    git_remote_ls(&heads, &nheads, r)) {
