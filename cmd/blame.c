@@ -22,66 +22,6 @@ static const char blame_usage[] =
 	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
 	"  --format text|json      output for people (default) or scripts\n";
 
-/* The parsed definition of a name in every release of the lineage;
- * identical texts share one parse. */
-struct defs {
-	struct ks_history *h;
-	struct ks_def **def;	/* NULL where absent */
-	int *owned;
-};
-
-static void defs_free(struct defs *d)
-{
-	size_t i;
-
-	if (!d || !d->h)
-		return;
-	for (i = 0; i < d->h->n; i++)
-		if (d->owned[i])
-			ks_def_free(d->def[i]);
-	free(d->def);
-	free(d->owned);
-	ks_history_free(d->h);
-	d->h = NULL;
-}
-
-static int defs_load(struct ks_store *s, const char *lineage, const char *name,
-		     struct defs *d)
-{
-	size_t i;
-	int err = ks_store_history(s, lineage, name, &d->h);
-
-	if (err)
-		return err;
-	d->def = ks_xcalloc(d->h->n + 1, sizeof(*d->def));
-	d->owned = ks_xcalloc(d->h->n + 1, sizeof(int));
-	for (i = 0; i < d->h->n && !err; i++) {
-		const struct ks_hist_entry *e = &d->h->e[i];
-
-		if (!e->present)
-			continue;
-		if (e->same_as_prev) {
-			d->def[i] = d->def[i - 1];
-			continue;
-		}
-		err = parse_def(&d->def[i], e->text, e->len, d->h->name, e->release);
-		d->owned[i] = !err;
-	}
-	if (err)
-		defs_free(d);
-	return err;
-}
-
-static int newest_present(const struct defs *d)
-{
-	int i;
-
-	for (i = (int)d->h->n - 1; i >= 0; i--)
-		if (d->def[i])
-			return i;
-	return -1;
-}
-
 /* ---- blame NAME ---- */
 
 static int blame_type(struct ks_store *s, const char *lineage, const char *name,
@@ -96,22 +36,14 @@ static int blame_type(struct ks_store *s, const char *lineage, const char *name,
 
 	if (err)
 		return err;
-	newest = newest_present(&d);
+	newest = defs_newest(&d);
 	cur = d.def[newest];
 	since = ks_xcalloc(cur->n + 1, sizeof(int));
 	first = ks_xcalloc(cur->n + 1, sizeof(int));
 	for (k = 0; k < cur->n; k++) {
 		const struct ks_member *m = &cur->members[k];
 
-		/* back from the newest release while the declaration holds */
-		since[k] = newest;
-		for (i = newest - 1; i >= 0; i--) {
-			const struct ks_member *pm = d.def[i] ? ks_def_member(d.def[i], m->name) : NULL;
-
-			if (!m->name[0] || !pm || strcmp(pm->decl, m->decl))
-				break;
-			since[k] = i;
-		}
+		since[k] = defs_since(&d, newest, m);
 		first[k] = since[k];
 		for (i = 0; i < since[k] && m->name[0]; i++)
 			if (d.def[i] && ks_def_member(d.def[i], m->name)) {
@@ -257,7 +189,7 @@ static int resolve(struct path_ctx *pc, struct defs *root, char **fields, size_t
 static int explain_missing(struct path_ctx *pc, struct defs *root, const char *name,
 			   char **fields, size_t nf, const char *arg)
 {
-	int newest = newest_present(root), err = 0;
+	int newest = defs_newest(root), err = 0;
 	const struct ks_def *def = root->def[newest];
 	struct ks_suggest *sg;
 	char *close, *where = ks_xstrdup(name);

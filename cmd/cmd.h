@@ -30,6 +30,9 @@ int do_remote(int argc, char **argv);
 int do_fetch(int argc, char **argv);
 int do_pull(int argc, char **argv);
 int do_push(int argc, char **argv);
+int do_config(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_report(int argc, char **argv);
 
 /* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
 void sync_opts_init(struct ks_sync_opts *o);
@@ -85,6 +88,7 @@ void json_arr_end(struct json *j);
 void json_str(struct json *j, const char *key, const char *val);
 void json_strn(struct json *j, const char *key, const char *val, size_t n);
 void json_uint(struct json *j, const char *key, unsigned long long v);
+void json_bool(struct json *j, const char *key, int v);
 void json_finish(struct json *j);
 void json_null(struct json *j, const char *key);
 
@@ -93,6 +97,57 @@ struct ks_diff;
 struct ks_def;
 void print_changes(const struct ks_diff *d, int layout, const char *indent);
 void json_changes(struct json *j, const struct ks_diff *d, int layout);
+/* A name's parsed definition in every release of a lineage; identical
+ * texts share one parse (cmd/defs.c). */
+struct ks_member;
+struct defs {
+	struct ks_history *h;
+	struct ks_def **def;	/* NULL where absent */
+	int *owned;
+};
+int defs_load(struct ks_store *s, const char *lineage, const char *name, struct defs *d);
+void defs_free(struct defs *d);
+/* The newest release that defines the name, or -1. */
+int defs_newest(const struct defs *d);
+/* The oldest release, going back from @at, since which member @m (of
+ * release @at) has had its declaration without a break. */
+int defs_since(const struct defs *d, int at, const struct ks_member *m);
+
+/* One name in every lineage (cmd/matrix.c): each other lineage's
+ * releases against the regular release of the same kernel version. */
+enum mx_status { MX_ABSENT, MX_SAME, MX_DIFFERS };
+struct mx_row {
+	int idx;		/* the release, in its lineage */
+	int reg;		/* the regular release compared with */
+	enum mx_status status;
+	int only_here;		/* present here, absent in the regular release */
+	struct ks_diff *diff;	/* both present, other text */
+};
+struct mx_lineage {
+	char *lineage;
+	struct defs d;		/* d.h is NULL when no release defines the name */
+	char **rel;		/* every release, oldest first */
+	size_t nrel;
+	struct mx_row *rows;	/* releases with a regular counterpart */
+	size_t nrows;
+};
+struct matrix {
+	const char *name;	/* as the store spells it */
+	const char *kind;	/* "struct" or "union" */
+	struct mx_lineage *lin;	/* the regular lineage first */
+	size_t n;
+	struct mx_lineage *regular;
+};
+/* KS_ENOTFOUND (with suggestions) when no release of any lineage defines it. */
+int matrix_build(struct ks_store *s, const char *name, struct matrix **out);
+void matrix_free(struct matrix *m);
+const char *mx_status_name(enum mx_status st);
+/* The definition in release @i of @l, or NULL when absent. */
+const struct ks_def *mx_def(const struct mx_lineage *l, size_t i);
+
+/* The page on one name, markdown or a standalone HTML page (cmd/report.c). */
+void report_write(FILE *f, const struct matrix *m, int html);
+
 /* Parses canonical text, prefixing errors with where it came from. */
 int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,
 	      const char *release);

@@ -103,6 +103,12 @@ void json_uint(struct json *j, const char *k, unsigned long long v)
 	fprintf(j->f, "%llu", v);
 }
 
+void json_bool(struct json *j, const char *k, int v)
+{
+	key(j, k);
+	fputs(v ? "true" : "false", j->f);
+}
+
 void json_finish(struct json *j)
 {
 	fputc('\n', j->f);

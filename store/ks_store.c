@@ -257,6 +257,25 @@ const char *ks_store_default_lineage(struct ks_store *s)
 	return s->default_lineage;
 }
 
+int ks_store_set_default_lineage(struct ks_store *s, const char *lineage)
+{
+	git_config *cfg = NULL;
+	int err = ks_store_check_lineage(lineage);
+
+	if (err || (err = ks_store_lock(s)))
+		return err;
+	if (git_repository_config(&cfg, s->repo) ||
+	    git_config_set_string(cfg, CFG_LINEAGE, lineage))
+		err = ks_err_git("cannot write the configuration of %s", s->path);
+	git_config_free(cfg);
+	ks_store_unlock(s);
+	if (!err) {
+		free(s->default_lineage);
+		s->default_lineage = ks_xstrdup(lineage);
+	}
+	return err;
+}
+
 void ks_strv_free(char **v, size_t n)
 {
 	size_t i;

@@ -232,6 +232,14 @@ void ks_sync_result_free(struct ks_sync_result *res);
 
 /* Natural version order: digit runs compare as numbers. */
 int ks_version_cmp(const char *a, const char *b);
+/* The kernel version a release name starts with, which other arches and
+ * flavors of the same kernel share: with the distro's ABI number when
+ * @abi ("6.1.0-47"), else upstream only ("6.1.0"). Allocated. */
+char *ks_release_version(const char *release, int abi);
+
+/* Sets the lineage that commands use when none is named and that status
+ * and report compare the others with ("regular"); it must be valid. */
+int ks_store_set_default_lineage(struct ks_store *store, const char *lineage);
 
 /* Tree path of a type: "struct/bp/bpf_mem_alloc", "union/..~2". */
 char *ks_store_type_path(const char *kind, const char *name, unsigned int variant);
