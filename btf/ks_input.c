@@ -9,6 +9,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ks_btf_check.h"
 #include "ks_buf.h"
 #include "ks_err.h"
 #include "ks_hash.h"
@@ -275,10 +277,14 @@ static int is_running_kernel_btf(const char *path)
 static int parse_btf(struct ks_input *in, const unsigned char *data,
 		     size_t len, struct btf *base, const char *elf_path)
 {
+	int err;
+
 	if (len < 24 || (memcmp(data, BTF_MAGIC_LE, 2) && memcmp(data, BTF_MAGIC_BE, 2)))
 		return ks_err_set(KS_EFORMAT, "%s: no BTF header", in->path);
 	if (len > UINT32_MAX)
 		return ks_err_set(KS_EFORMAT, "%s: BTF larger than 4 GiB", in->path);
+	if ((err = ks_btf_check_header(in, data)))
+		return err;
 	ks_sha256(in->sha256, data, len);
 	errno = 0;
 	/* libbpf 1.1 does not export btf__new_split(); for a module, let
@@ -292,7 +298,7 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 				  in->path, strerror(e));
 	}
 	in->start_id = base ? btf__type_cnt(base) : 1;
-	return 0;
+	return ks_btf_check(in);
 }
 
 static int section_by_name(Elf *elf, size_t shstrndx, const char *name,
@@ -328,14 +334,28 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 	GElf_Ehdr eh;
 	GElf_Shdr sh;
 	Elf_Scn *scn;
-	size_t shstrndx;
+	size_t shstrndx, shnum;
 	int err, r;
 
 	elf_version(EV_CURRENT);
 	elf = elf_memory((char *)fb->p, fb->len);
-	if (!elf || !gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx)) {
+	if (!elf || !gelf_getehdr(elf, &eh) || elf_getshdrstrndx(elf, &shstrndx) ||
+	    elf_getshdrnum(elf, &shnum)) {
 		err = ks_err_set(KS_EFORMAT, "%s: corrupt ELF file (%s)", in->path,
 				 elf_errmsg(-1));
+		goto out;
+	}
+	/* libelf takes a section table past the end for no sections at all */
+	if (eh.e_shnum && (eh.e_shoff > fb->len || eh.e_shentsize < sizeof(Elf32_Shdr) ||
+			   eh.e_shnum > (fb->len - eh.e_shoff) / eh.e_shentsize)) {
+		err = ks_err_set(KS_EFORMAT, "%s: truncated or corrupt ELF file (%u section "
+				 "headers at byte %llu, the file has %zu bytes)", in->path,
+				 eh.e_shnum, (unsigned long long)eh.e_shoff, fb->len);
+		goto out;
+	}
+	if (shnum && shstrndx >= shnum) {
+		err = ks_err_set(KS_EFORMAT, "%s: corrupt ELF file (section names in "
+				 "section %zu of %zu)", in->path, shstrndx, shnum);
 		goto out;
 	}
 	if (elf_arch(&eh))

@@ -74,10 +74,36 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
+/* Sets a release or arch the container tells, once; a value with blanks
+ * or control bytes (a hostile member name) tells nothing. */
 static void set_once(char **slot, const char *value, size_t n)
 {
-	if (!*slot && value && n)
-		*slot = ks_xstrndup(value, n);
+	size_t i;
+
+	if (*slot || !value || !n)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)value[i] <= ' ' || (unsigned char)value[i] >= 0x7f)
+			return;
+	*slot = ks_xstrndup(value, n);
+}
+
+/* "FILE:MEMBER" for messages, the member's control and non-ASCII bytes
+ * written \xNN: a member name must not break the message's one line or
+ * talk to the terminal. */
+static char *member_name(const char *name, const char *member)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	const unsigned char *p;
+
+	ks_buf_printf(&b, "%s:", name);
+	for (p = (const unsigned char *)member; *p; p++) {
+		if (*p < ' ' || *p >= 0x7f)
+			ks_buf_printf(&b, "\\x%02x", *p);
+		else
+			ks_buf_putc(&b, (char)*p);
+	}
+	return ks_buf_detach(&b, NULL);
 }
 
 /* ---- what a piece is ---- */
@@ -502,7 +528,7 @@ static int tar_pick(struct unpack *u, struct archive *a, struct archive_entry *e
 			unsigned char *buf;
 			size_t len;
 			la_int64_t size = archive_entry_size(e);
-			char *mname = ks_xasprintf("%s:%s", name, path);
+			char *mname = member_name(name, path);
 			int err;
 
 			if (size > 0 && (uint64_t)size > ks_unpack_limit) {
@@ -591,7 +617,7 @@ static int deb_control(struct unpack *u, struct archive *outer, const char *name
 	struct nested nest = { outer };
 	struct archive *a = new_reader(WITH_TAR);
 	struct archive_entry *e;
-	char *mname = ks_xasprintf("%s:%s", name, member);
+	char *mname = member_name(name, member);
 	int r, err = 0;
 
 	if (!a) {
@@ -661,7 +687,7 @@ static int deb_pick(struct unpack *u, struct archive *a, struct archive_entry *e
 						  ((uint64_t)at + 60 + (uint64_t)size), total);
 			struct archive *d = new_reader(WITH_TAR);
 			struct archive_entry *de;
-			char *mname = ks_xasprintf("%s:%s", name, m);
+			char *mname = member_name(name, m);
 
 			if (!d) {
 				free(mname);
