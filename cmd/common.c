@@ -6,13 +6,31 @@
 #include "cmd.h"
 #include "ks_err.h"
 
+/* An error is one line whatever it quotes (a file name, a release given
+ * on the command line): control bytes are written \xNN. */
+static void put_line(const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	const unsigned char *p;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	fputs("kstruct: ", stderr);
+	for (p = (const unsigned char *)msg; *p; p++) {
+		if (*p < ' ' || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	free(msg);
+}
+
 void p_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kstruct: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -21,9 +39,8 @@ int usage_err(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("kstruct: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nSee 'kstruct %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;

@@ -197,5 +197,14 @@ check "a unique prefix runs the command" test $rc -eq 0
 ks --store "$S" import "$T/$OLD.btf" --release "bad name" >/dev/null 2>&1; rc=$?
 check "an invalid release name exits 2" test $rc -eq 2
 
+# an error stays one line whatever it quotes: a file or release with a newline
+nl=$'\n'
+printf 'junk' > "$T/bad${nl}name"
+out=$(ks --store "$S" import "$T/bad${nl}name" 2>&1); rc=$?
+check "a file name with a newline: one error line, exit 1" test $rc -eq 1 -a "$(wc -l <<<"$out")" -eq 1
+check "... the newline shown as \\x0a" grep -qF 'bad\x0aname' <<<"$out"
+out=$(ks --store "$S" import "$T/$OLD.btf" --release "a${nl}b" 2>&1)
+check "a release with a newline: one error line" test "$(wc -l <<<"$out")" -eq 1
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
