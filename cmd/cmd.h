@@ -33,6 +33,7 @@ int do_push(int argc, char **argv);
 int do_config(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_report(int argc, char **argv);
+int do_site(int argc, char **argv);
 
 /* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
 void sync_opts_init(struct ks_sync_opts *o);
@@ -106,6 +107,8 @@ struct defs {
 	int *owned;
 };
 int defs_load(struct ks_store *s, const char *lineage, const char *name, struct defs *d);
+/* The same from a history made elsewhere; @h is @d's from then on. */
+int defs_parse(struct defs *d, struct ks_history *h);
 void defs_free(struct defs *d);
 /* The newest release that defines the name, or -1. */
 int defs_newest(const struct defs *d);
@@ -140,6 +143,9 @@ struct matrix {
 };
 /* KS_ENOTFOUND (with suggestions) when no release of any lineage defines it. */
 int matrix_build(struct ks_store *s, const char *name, struct matrix **out);
+/* Compares lineages 1.. with lin[0] and names the matrix: for a matrix
+ * whose lineages were filled in elsewhere (site). */
+void matrix_finish(struct matrix *m);
 void matrix_free(struct matrix *m);
 const char *mx_status_name(enum mx_status st);
 /* The definition in release @i of @l, or NULL when absent. */
@@ -147,6 +153,9 @@ const struct ks_def *mx_def(const struct mx_lineage *l, size_t i);
 
 /* The page on one name, markdown or a standalone HTML page (cmd/report.c). */
 void report_write(FILE *f, const struct matrix *m, int html);
+/* A list of changes as the report shows them. */
+void report_changes(FILE *f, const struct ks_diff *d);
+void html_escape(FILE *f, const char *s);
 
 /* Parses canonical text, prefixing errors with where it came from. */
 int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,

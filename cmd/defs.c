@@ -25,11 +25,18 @@ void defs_free(struct defs *d)
 
 int defs_load(struct ks_store *s, const char *lineage, const char *name, struct defs *d)
 {
-	size_t i;
-	int err = ks_store_history(s, lineage, name, &d->h);
+	struct ks_history *h;
+	int err = ks_store_history(s, lineage, name, &h);
 
-	if (err)
-		return err;
+	return err ? err : defs_parse(d, h);
+}
+
+int defs_parse(struct defs *d, struct ks_history *h)
+{
+	size_t i;
+	int err = 0;
+
+	d->h = h;
 	d->def = ks_xcalloc(d->h->n + 1, sizeof(*d->def));
 	d->owned = ks_xcalloc(d->h->n + 1, sizeof(int));
 	for (i = 0; i < d->h->n && !err; i++) {

@@ -25,6 +25,7 @@ static const struct cmd {
 	{ "diff", do_diff, "what changed between two releases" },
 	{ "status", do_status, "a struct in every release, arch and flavor" },
 	{ "report", do_report, "a struct's page: status, definitions, differences" },
+	{ "site", do_site, "a static HTML site of the whole store" },
 	{ "config", do_config, "show or set the regular lineage" },
 	{ "clone", do_clone, "make a store from another one" },
 	{ "remote", do_remote, "name the stores to sync with" },

@@ -132,13 +132,31 @@ int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
 		if ((err = load(s, lineages[i], name, l)))
 			goto fail;
 		found |= l->d.h != NULL;
-		compare(m->regular, l);
 	}
 	if (!found) {
 		err = ks_err_set(KS_ENOTFOUND, "%s", notfound ? notfound :
 				 "no release defines it");
 		goto fail;
 	}
+	matrix_finish(m);
+	free(notfound);
+	ks_strv_free(lineages, nl);
+	*out = m;
+	return 0;
+fail:
+	free(notfound);
+	ks_strv_free(lineages, nl);
+	matrix_free(m);
+	return err;
+}
+
+void matrix_finish(struct matrix *m)
+{
+	size_t i;
+
+	m->regular = &m->lin[0];
+	for (i = 1; i < m->n; i++)
+		compare(m->regular, &m->lin[i]);
 	m->name = m->regular->d.h ? m->regular->d.h->name : NULL;
 	for (i = 1; !m->name && i < m->n; i++)
 		if (m->lin[i].d.h)
@@ -152,15 +170,6 @@ int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
 			break;
 		}
 	}
-	free(notfound);
-	ks_strv_free(lineages, nl);
-	*out = m;
-	return 0;
-fail:
-	free(notfound);
-	ks_strv_free(lineages, nl);
-	matrix_free(m);
-	return err;
 }
 
 void matrix_free(struct matrix *m)

@@ -22,7 +22,7 @@ static const char report_usage[] =
 	"  --format markdown|html  markdown (default; GitHub renders the folding) or a\n"
 	"                          standalone HTML page\n";
 
-static void esc(FILE *f, const char *s)
+void html_escape(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '<')
@@ -41,7 +41,7 @@ static void esc(FILE *f, const char *s)
 static void code(FILE *f, const char *s)
 {
 	fputs("<code>", f);
-	esc(f, s);
+	html_escape(f, s);
 	fputs("</code>", f);
 }
 
@@ -73,7 +73,7 @@ static void definition(FILE *f, int html, const struct mx_lineage *l, size_t at)
 
 		fputs("    ", f);
 		if (html)
-			esc(f, m->decl);
+			html_escape(f, m->decl);
 		else
 			fputs(m->decl, f);
 		fprintf(f, ";%*s /* offset ", (int)pad, "");
@@ -103,7 +103,7 @@ static const char *change_label(enum ks_change_kind k)
 	return "Changed.";
 }
 
-static void changes(FILE *f, const struct ks_diff *d)
+void report_changes(FILE *f, const struct ks_diff *d)
 {
 	size_t i;
 	char buf[64];
@@ -217,7 +217,7 @@ static void status_group(FILE *f, int html, const struct matrix *m, const char *
 			code(f, m->regular->rel[r->reg]);
 			fputs(" ⚠️</summary>\n", f);
 			if (r->diff)
-				changes(f, r->diff);
+				report_changes(f, r->diff);
 			definition(f, html, l, (size_t)r->idx);
 			fputs("</details>\n</li>\n", f);
 		}
@@ -263,7 +263,7 @@ static void differences(FILE *f, const char *label, const struct mx_lineage *l)
 			fputs(" and ", f);
 			code(f, l->rel[k]);
 			fputs(" ⚠️</summary>\n", f);
-			changes(f, d);
+			report_changes(f, d);
 			fputs("</details>\n</li>\n", f);
 		}
 		ks_diff_free(d);
@@ -293,7 +293,7 @@ void report_write(FILE *f, const struct matrix *m, int html)
 	} else {
 		fprintf(f, "# %s: <code>", m->kind[0] == 's' ? "Struct" : "Union");
 	}
-	esc(f, m->name);
+	html_escape(f, m->name);
 	fputs(html ? "</code></h1>\n\n<h2>Status</h2>\n" : "</code>\n\n## Status\n", f);
 	fputs("<b>Regular</b>\n", f);
 	status_regular(f, html, m->regular);

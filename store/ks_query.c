@@ -218,7 +218,7 @@ int ks_store__missing_release(struct ks_store *s, const char *lineage,
 
 /* Entries of a kind's folder sit two fan-out levels down. */
 static int walk_level(git_repository *repo, git_tree *t, int level, const char *kind,
-		      int want_text, ks_type_fn fn, void *ctx)
+		      int want_text, ks_type_fn fn, ks_blob_fn bfn, void *ctx)
 {
 	size_t i;
 	int ret = 0;
@@ -232,7 +232,7 @@ static int walk_level(git_repository *repo, git_tree *t, int level, const char *
 			if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
 			    git_tree_lookup(&sub, repo, git_tree_entry_id(e)))
 				continue;
-			ret = walk_level(repo, sub, level + 1, kind, want_text, fn, ctx);
+			ret = walk_level(repo, sub, level + 1, kind, want_text, fn, bfn, ctx);
 			git_tree_free(sub);
 		} else {
 			unsigned int variant;
@@ -241,7 +241,12 @@ static int walk_level(git_repository *repo, git_tree *t, int level, const char *
 
 			if (!name)
 				continue;
-			if (!want_text) {
+			if (bfn) {
+				char hex[GIT_OID_HEXSZ + 1];
+
+				git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+				ret = bfn(kind, name, variant, hex, ctx);
+			} else if (!want_text) {
 				ret = fn(kind, name, variant, NULL, 0, ctx);
 			} else if (git_blob_lookup(&blob, repo, git_tree_entry_id(e))) {
 				ret = ks_err_git("cannot read %s", name);
@@ -257,7 +262,7 @@ static int walk_level(git_repository *repo, git_tree *t, int level, const char *
 }
 
 static int walk_tree(git_repository *repo, git_tree *root, int want_text,
-		     ks_type_fn fn, void *ctx)
+		     ks_type_fn fn, ks_blob_fn bfn, void *ctx)
 {
 	static const char *const kinds[] = { "struct", "union" };
 	size_t k;
@@ -269,7 +274,7 @@ static int walk_tree(git_repository *repo, git_tree *root, int want_text,
 
 		if (!git_tree_entry_bypath(&ke, root, kinds[k]) &&
 		    !git_tree_lookup(&kt, repo, git_tree_entry_id(ke)))
-			ret = walk_level(repo, kt, 0, kinds[k], want_text, fn, ctx);
+			ret = walk_level(repo, kt, 0, kinds[k], want_text, fn, bfn, ctx);
 		git_tree_free(kt);
 		git_tree_entry_free(ke);
 	}
@@ -318,9 +323,36 @@ int ks_store_foreach_type(struct ks_store *s, const char *lineage,
 	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (!err)
-		err = walk_tree(s->repo, tree, want_text, fn, ctx);
+		err = walk_tree(s->repo, tree, want_text, fn, NULL, ctx);
 	git_tree_free(tree);
 	return err;
+}
+
+int ks_store_foreach_blob(struct ks_store *s, const char *lineage, const char *release,
+			  ks_blob_fn fn, void *ctx)
+{
+	git_tree *tree = NULL;
+	int err = ks_store__release_tree(s, lineage, release, &tree);
+
+	if (!err)
+		err = walk_tree(s->repo, tree, 0, NULL, fn, ctx);
+	git_tree_free(tree);
+	return err;
+}
+
+int ks_store_read_blob(struct ks_store *s, const char *hex, char **text, size_t *len)
+{
+	git_blob *blob = NULL;
+	git_oid id;
+
+	if (git_oid_fromstr(&id, hex) || git_blob_lookup(&blob, s->repo, &id))
+		return ks_err_git("cannot read object %s", hex);
+	*len = (size_t)git_blob_rawsize(blob);
+	*text = ks_xmalloc(*len + 1);
+	memcpy(*text, git_blob_rawcontent(blob), *len);
+	(*text)[*len] = '\0';
+	git_blob_free(blob);
+	return 0;
 }
 
 int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id)
@@ -344,7 +376,7 @@ int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
 	char *close;
 	int err;
 
-	walk_tree(s->repo, tree, 0, suggest_cb, sg);
+	walk_tree(s->repo, tree, 0, suggest_cb, NULL, sg);
 	close = ks_suggest_result(sg, 5);
 	if (close)
 		err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s; "

@@ -133,6 +133,17 @@ typedef int (*ks_type_fn)(const char *kind, const char *name, unsigned int varia
 int ks_store_foreach_type(struct ks_store *store, const char *lineage,
 			  const char *release, int want_text, ks_type_fn fn, void *ctx);
 
+/* The same with each definition's blob id instead of its text: what a
+ * whole-store walk (kstruct site) compares, reading each distinct text
+ * once with ks_store_read_blob. */
+typedef int (*ks_blob_fn)(const char *kind, const char *name, unsigned int variant,
+			  const char *blob_hex, void *ctx);
+int ks_store_foreach_blob(struct ks_store *store, const char *lineage,
+			  const char *release, ks_blob_fn fn, void *ctx);
+/* A blob's content, '\0'-terminated (not counted in @len). */
+int ks_store_read_blob(struct ks_store *store, const char *blob_hex, char **text,
+		       size_t *len);
+
 /* ---- history ---- */
 
 struct ks_hist_entry {

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# End-to-end tests of `kstruct site` on real kernels (tests/data), imported
+# as in report.sh: every struct page is the report, the index table and
+# search data agree with status, a second run rewrites nothing, a replaced
+# release rewrites exactly the pages whose content changed, and bad output
+# folders are refused untouched. Then a real browser (headless Chromium,
+# site_browser.py) opens the index from file://, searches and opens a page;
+# its screenshots go to $KS_SCREENSHOTS (the build folder).
+# Each check prints "ok" or "FAIL"; the last line counts them.
+set -u
+
+KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
+DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+SHOTS=${KS_SCREENSHOTS:-$(dirname "$0")/../../build}
+BROWSER=$(dirname "$0")/site_browser.py
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export HOME=$T/home
+unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER
+mkdir -p "$HOME"
+
+pass=0
+failed=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
+ks() { "$KSTRUCT" --store "$S" "$@"; }
+py() { python3 -c "$1" "${@:2}"; }
+tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
+
+OLD=6.1.0-47-generic-amd64
+NEW=6.12.117-generic-amd64
+for k in $OLD $NEW; do
+	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
+done
+S=$T/store
+imp() { ks import "$T/$1.btf" --release "$2" "${@:3}" >/dev/null 2>&1 || { echo "cannot import $2"; exit 1; }; }
+imp $OLD 6.1.0-47-generic-amd64
+imp $NEW 6.12.117-generic-amd64
+imp $NEW 6.12.118-generic-amd64
+imp $NEW 6.12.117-cloud-amd64
+imp $OLD 6.12.117-generic-arm64 --arch aarch64
+
+W=$T/site
+out=$(ks site "$W"); rc=$?
+check "site exits 0" test $rc = 0
+pages=$(find "$W" -name '*.html' -o -name '*.js' | wc -l)
+same_line="$W: $pages pages, $pages written, 0 unchanged"
+check "site: says how many pages it wrote" grep -q "^$same_line (" <<<"$out"
+names=$(ks show --all --format json | py '
+import json, sys
+print(len({(json.loads(l)["kind"], json.loads(l)["name"]) for l in sys.stdin if l.strip()}))' 2>/dev/null)
+structs=$(ls "$W/s" | wc -l); unions=$(ls "$W/u" | wc -l)
+echo "# $pages pages: $structs struct pages, $unions union pages, $(ls "$W/d" | wc -l) release-pair pages"
+check "site: a page for every struct and union of the newest regular release at least" \
+	test $((structs + unions)) -ge "${names:-1}"
+check "site: the struct page is exactly the report" \
+	cmp -s "$W/s/bpf_mem_alloc.html" <(ks report bpf_mem_alloc --format html)
+check "site: a union page is exactly the report" \
+	cmp -s "$W/u/$(ls "$W/u" | head -1)" <(ks report "union $(ls "$W/u" | head -1 | sed 's/\.html$//')" --format html)
+check "site: the index's row follows the releases (present, changed, same)" py '
+import re, sys
+html = open(sys.argv[1]).read()
+row = re.search(r"<tr data-name=\"bpf_mem_alloc\">(.*?)</tr>", html).group(1)
+assert re.findall(r"<td class=\"(\w+)\">", row) == ["same", "changed", "same"], row
+heads = re.findall(r"<th class=\"release\">(?:<a href=\"([^\"]*)\">)?([^<]*)", html)
+assert [h[1] for h in heads] == ["6.1.0-47-generic-amd64", "6.12.117-generic-amd64",
+                                 "6.12.118-generic-amd64"], heads
+assert heads[1][0] == "d/6.1.0-47-generic-amd64..6.12.117-generic-amd64.html", heads
+' "$W/index.html"
+check "site: index rows equal the number of pages" test \
+	"$(grep -c '<tr data-name=' "$W/index.html")" = $((structs + unions))
+check "site: the pair page lists bpf_mem_alloc with its changes" py '
+import sys
+p = open(sys.argv[1]).read()
+assert "struct bpf_mem_alloc</a>: changed" in p and "<code>struct obj_cgroup *objcg</code>" in p
+' "$W/d/6.1.0-47-generic-amd64..6.12.117-generic-amd64.html"
+check "site: no pair page where nothing changed" test ! -e "$W/d/6.12.117-generic-amd64..6.12.118-generic-amd64.html"
+check "site: search data has bpf_mem_alloc's fields" py '
+import json, sys
+js = open(sys.argv[1]).read()
+data = json.loads(js[js.index("["):js.rindex("]") + 1])
+e = [x for x in data if x[1] == "bpf_mem_alloc"][0]
+assert e[0] == "s/bpf_mem_alloc.html" and "objcg" in e[2] and "dtor_ctx" in e[2], e
+' "$W/search.js"
+
+# ---- regeneration ----
+out=$(ks site "$W")
+check "site again: nothing rewritten" grep -q "^$W: $pages pages, 0 written, $pages unchanged" <<<"$out"
+before=$(cd "$W" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+ks import "$T/$OLD.btf" --release 6.12.118-generic-amd64 --force >/dev/null 2>&1
+out=$(ks site "$W"); rc=$?
+after=$(cd "$W" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
+changed=$(diff <(echo "$before") <(echo "$after") | grep -c '^>')
+written=$(sed -n 's/.* pages, \([0-9]*\) written.*/\1/p' <<<"$out")
+echo "# after replacing 6.12.118 with the 6.1 kernel: $out"
+check "site after a replaced release: some pages rewritten, not all" \
+	test "$rc" = 0 -a "${written:-0}" -gt 0 -a "${written:-0}" -lt "$pages"
+check "... exactly the files whose content changed (+ the manifest)" test "$changed" = $((written + 1))
+check "... bpf_mem_alloc's page among them, still the report" \
+	cmp -s "$W/s/bpf_mem_alloc.html" <(ks report bpf_mem_alloc --format html)
+
+# ---- bad output folders ----
+mkdir -p "$T/notsite"; echo keep > "$T/notsite/README"
+out=$(ks site "$T/notsite" 2>&1); rc=$?
+check "a folder that is not a site: exit 1, one line" test $rc = 1 -a "$(wc -l <<<"$out")" = 1
+check "... naming it" grep -q "not a kstruct site" <<<"$out"
+check "... nothing written there" test "$(ls -A "$T/notsite")" = README
+echo file > "$T/afile"
+out=$(ks site "$T/afile" 2>&1); rc=$?
+check "a file as OUTDIR: exit 1, untouched" test $rc = 1 -a "$(cat "$T/afile")" = file
+"$KSTRUCT" --store "$T/empty" init >/dev/null
+out=$("$KSTRUCT" --store "$T/empty" site "$T/e" 2>&1); rc=$?
+check "an empty store: exit 1, one line" test $rc = 1 -a "$(wc -l <<<"$out")" = 1
+out=$(ks site 2>&1); rc=$?
+check "no OUTDIR: usage error" test $rc = 2
+
+# ---- a real browser ----
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -r "$BROWSER" ]; then
+	mkdir -p "$SHOTS"
+	if timeout 300 python3 "$BROWSER" "$W" "$SHOTS" --min-rows 1000; then
+		ok "headless Chromium: index, search, struct page (screenshots in $SHOTS)"
+	else
+		bad "headless Chromium: index, search, struct page"
+	fi
+else
+	echo "skip the browser check: chromium, chromedriver or site_browser.py missing"
+fi
+
+echo "site: $pass passed, $failed failed"
+[ "$failed" = 0 ]
