@@ -45,3 +45,5 @@ $K --store "$STORE" show bpf_mem_alloc
 $K --store "$STORE" log bpf_mem_alloc
 $K --store "$STORE" blame bpf_mem_alloc
 $K --store "$STORE" blame bpf_mem_alloc.objcg
+$K --store "$STORE" status bpf_mem_alloc
+$K --store "$STORE" site build/demo-site

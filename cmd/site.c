@@ -418,7 +418,7 @@ static int index_page(struct site *st)
 		    "placeholder=\"struct or field name\" autofocus></p>\n<ul id=\"results\"></ul>\n"
 		    "<table id=\"matrix\">\n<thead><tr><th>name</th>");
 	for (k = 0; k < nreg; k++) {
-		if (k && st->pair_count[k - 1])
+		if (k)
 			ks_buf_printf(&b, "<th class=\"release\"><a href=\"d/%s..%s.html\">%s</a></th>",
 				      st->rel[0][k - 1], st->rel[0][k], st->rel[0][k]);
 		else
@@ -447,10 +447,6 @@ static int pair_pages(struct site *st)
 
 		fclose(st->pair[k]);
 		st->pair[k] = NULL;
-		if (!st->pair_count[k]) {
-			free(title);
-			continue;
-		}
 		ks_buf_printf(&b, page_head, title);
 		ks_buf_printf(&b, "<h1>%s</h1>\n<p><a href=\"../index.html\">index</a> · %zu "
 			      "structs and unions changed</p>\n<ul>\n", title, st->pair_count[k]);
