@@ -886,7 +886,7 @@ static int from_image(struct unpack *u, const struct piece *cur, const char *arc
 {
 	static const char banner[] = "Linux version ";
 	const unsigned char *p = cur->p, *best = NULL, *hit;
-	size_t n = cur->n, pos = 0, best_len = 0;
+	size_t n = cur->n, pos = 0, best_len = 0, damaged = SIZE_MAX;
 
 	while (pos < n && (hit = memmem(p + pos, n - pos, "\x9f\xeb\x01\x00", 4))) {
 		size_t off = (size_t)(hit - p), len;
@@ -894,6 +894,9 @@ static int from_image(struct unpack *u, const struct piece *cur, const char *arc
 		pos = off + 1;
 		if (off & 3)
 			continue;
+		/* a BTF header whose data is cut or spoilt: say so, not "none" */
+		if (damaged == SIZE_MAX && n - off >= 24 && le32(hit + 4) == 24)
+			damaged = off;
 		len = btf_candidate(hit, n - off);
 		if (len > best_len) {
 			struct btf *btf = btf__new(hit, (__u32)len);
@@ -906,6 +909,10 @@ static int from_image(struct unpack *u, const struct piece *cur, const char *arc
 			}
 		}
 	}
+	if (!best && damaged != SIZE_MAX)
+		return ks_err_set(KS_EFORMAT, "%s: %s kernel Image whose BTF (header at "
+				  "offset %zu) is truncated or damaged", cur->name, arch,
+				  damaged);
 	if (!best)
 		return ks_err_set(KS_EFORMAT, "%s: %s kernel Image without BTF (built "
 				  "without CONFIG_DEBUG_INFO_BTF?)", cur->name, arch);

@@ -619,6 +619,10 @@ static void test_unpack_bad(void **state)
 	memcpy(b + 56, "ARM\x64", 4);
 	memcpy(b + 4096, "\x9f\xeb\x01\x00", 4);	/* a header with nothing after */
 	expect_error("Image-nobtf", b, 8192, KS_EFORMAT, "without BTF");
+	/* a real BTF header whose sections run past the end: cut, not absent */
+	memcpy(b + 4096, "\x9f\xeb\x01\x00\x18\x00\x00\x00", 8);
+	memcpy(b + 4096 + 12, "\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00\x01\x00", 12);
+	expect_error("Image-cut", b, 8192, KS_EFORMAT, "BTF (header at offset 4096) is truncated");
 	free(b);
 
 	/* too large once decompressed (a bomb), by stream or by tar member */
