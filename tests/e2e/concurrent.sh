@@ -7,31 +7,14 @@
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
-KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
-DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${KS_ROUNDS:-12}
-T=$(mktemp -d)
-trap 'touch "$T/stop"; wait; rm -rf "$T"' EXIT
-export HOME=$T/home
-unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER
-mkdir -p "$HOME"
-
-pass=0
-failed=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 ks() { "$KSTRUCT" "$@"; }
 chain() { # the releases along a lineage branch, oldest first
 	git -C "$1" rev-list --reverse refs/heads/x86_64/generic | while read -r c; do
 		git -C "$1" cat-file -p "$c^{tree}:meta" | sed -n 's/^release //p'; done
 }
-
-OLD=6.1.0-47-generic-amd64
-NEW=6.12.117-generic-amd64
-for k in $OLD $NEW; do
-	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
-done
+trap 'touch "$T/stop"; wait; rm -rf "$T"' EXIT
 S=$T/store
 ks --store "$S" import "$T/$OLD.btf" >/dev/null 2>&1 || { echo "cannot import $OLD"; exit 1; }
 
@@ -123,5 +106,4 @@ check "... with the release named" grep -q "6.12.500" "$T/a.err" "$T/b.err"
 check "git fsck --strict clean at the end" eval 'test -z "$(git -C "$S" fsck --strict --no-dangling 2>&1)"'
 check "the lineage still in version order" eval 'test "$(chain "$S")" = "$(chain "$S" | sort -V)"'
 
-echo "concurrent: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+finish concurrent

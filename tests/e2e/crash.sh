@@ -11,20 +11,8 @@
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
-KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
-DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+. "$(dirname "$0")/lib.sh"
 KILLS=${KS_KILLS:-60}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export HOME=$T/home
-unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER
-mkdir -p "$HOME"
-
-pass=0
-failed=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 ks() { "$KSTRUCT" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # a random delay in [0, MS] milliseconds, as sleep(1) takes it; denser
@@ -32,12 +20,6 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 delay() { local u=$((RANDOM % 1000)) ms; ms=$(( $1 * (1000000 - u * u) / 1000000 ));
 	printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
 leftovers() { find "$1" \( -name '*.lock' ! -name kstruct.lock \) -o -name 'tmp_*' -o -name 'pack_git2_*' | sort; }
-
-OLD=6.1.0-47-generic-amd64
-NEW=6.12.117-generic-amd64
-for k in $OLD $NEW; do
-	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
-done
 
 BASE=$T/base
 GROW=$T/grow
@@ -200,5 +182,4 @@ check "planted leftovers: all cleared" test -z "$(leftovers "$S")"
 check "planted leftovers: fsck clean, heads complete" eval \
 	'git -C "$S" fsck --strict --no-dangling >/dev/null 2>&1 && test -z "$(heads_complete "$S")"'
 
-echo "crash: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+finish crash

@@ -12,34 +12,11 @@
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
-KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
-DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+. "$(dirname "$0")/lib.sh"
 REF=${KS_REFERENCE:-$(dirname "$0")/../../../shared/reference}/depsurf-struct-bpf_mem_alloc.md
 PARSE=$(dirname "$0")/report_parse.py
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export HOME=$T/home
-unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER
-mkdir -p "$HOME"
-
-pass=0
-failed=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-same() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1"; echo "     got:      $2"; echo "     expected: $3"; fi
-}
-has() { grep -qxF -- "$1" <<<"$2"; }
 ks() { "$KSTRUCT" --store "$S" "$@"; }
-py() { python3 -c "$1" "${@:2}"; }
 store_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
-
-OLD=6.1.0-47-generic-amd64
-NEW=6.12.117-generic-amd64
-for k in $OLD $NEW; do
-	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
-done
 S=$T/store
 imp() { ks import "$T/$1.btf" --release "$2" "${@:3}" >/dev/null 2>&1 || { echo "cannot import $2"; exit 1; }; }
 imp $OLD 6.1.0-47-generic-amd64
@@ -238,5 +215,4 @@ check "status and report never change the store" test "$(store_sum "$S")" = "$su
 out=$("$KSTRUCT" --store "$T/empty" report bpf_mem_alloc 2>&1); rc=$?
 check "report: empty store: exit 1, says so" test $rc = 1 -a -n "$(grep empty <<<"$out")"
 
-echo "report: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+finish report

@@ -9,30 +9,11 @@
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
-KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
-DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+. "$(dirname "$0")/lib.sh"
 SHOTS=${KS_SCREENSHOTS:-$(dirname "$0")/../../build}
 BROWSER=$(dirname "$0")/site_browser.py
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export HOME=$T/home
-unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER
-mkdir -p "$HOME"
-
-pass=0
-failed=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 ks() { "$KSTRUCT" --store "$S" "$@"; }
-py() { python3 -c "$1" "${@:2}"; }
 tree_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum); }
-
-OLD=6.1.0-47-generic-amd64
-NEW=6.12.117-generic-amd64
-for k in $OLD $NEW; do
-	xz -dc "$DATA/$k.btf.xz" > "$T/$k.btf" || { echo "cannot decompress $k"; exit 1; }
-done
 S=$T/store
 imp() { ks import "$T/$1.btf" --release "$2" "${@:3}" >/dev/null 2>&1 || { echo "cannot import $2"; exit 1; }; }
 imp $OLD 6.1.0-47-generic-amd64
@@ -129,5 +110,4 @@ else
 	echo "skip the browser check: chromium, chromedriver or site_browser.py missing"
 fi
 
-echo "site: $pass passed, $failed failed"
-[ "$failed" = 0 ]
+finish site
