@@ -28,6 +28,13 @@
  * 1,900; nesting that doubles at each level takes 2^levels. */
 #define KS_RENDER_MAX 100000u
 
+/* Types written out inside each other (anonymous structs, unions and
+ * enums, pointers, arrays, qualifiers, prototypes): the kernel's verifier
+ * resolves at most 32 levels (MAX_RESOLVE_DEPTH), and so deep the printer
+ * (ks_canon, 2 levels of its own per type at most) and the reader
+ * (ks_canon_parse) go. */
+#define KS_NEST_MAX 32
+
 static const char *kind_word(const struct btf_type *t)
 {
 	static const char *const words[] = {
@@ -105,14 +112,40 @@ static int is_identifier(const char *s)
 
 enum { NAME_OPTIONAL = 0, NAME_REQUIRED = 1, NAME_IDENT = 2 };
 
+/* What part of a type a message is about ("member 3 "), put into words
+ * only when there is a message: the checks run on every member. */
+struct what {
+	const char *label;	/* NULL: the type itself */
+	int i;			/* -1: no number */
+};
+static const struct what self = { NULL, -1 };
+
+static const char *what_str(const struct what *w, char buf[64])
+{
+	if (!w->label)
+		return "";
+	if (w->i < 0)
+		snprintf(buf, 64, "%s ", w->label);
+	else
+		snprintf(buf, 64, "%s %d ", w->label, w->i);
+	return buf;
+}
+
 /* Checks the name at string offset @off of type @id (@what: "" for the
  * type's own name, else "member 3 " and the like). */
-static int check_name(const struct ks_input *in, __u32 id, const char *what,
+static int check_name(const struct ks_input *in, __u32 id, const struct what *w,
 		      __u32 off, int rules)
 {
 	const char *s = btf__str_by_offset(in->btf, off);
 	struct ks_buf b = KS_BUF_INIT;
+	char buf[64];
+	const char *what;
 	int err;
+
+	if (s && s[0] && (rules & NAME_IDENT ? is_identifier(s) :
+			  strnlen(s, KS_NAME_MAX + 1) <= KS_NAME_MAX))
+		return 0;
+	what = what_str(w, buf);
 
 	if (!s)
 		return bad_type(in, id, "%sname offset %u is past the string section",
@@ -132,28 +165,38 @@ static int check_name(const struct ks_input *in, __u32 id, const char *what,
 	return err;
 }
 
-static int check_ref(const struct ks_input *in, __u32 id, const char *what, __u32 to)
+static int check_ref(const struct ks_input *in, __u32 id, const struct what *w, __u32 to)
 {
 	__u32 n = btf__type_cnt(in->btf);
+	const struct btf_type *t, *tt;
+	char buf[64];
 
-	if (to < n)
-		return 0;
-	return bad_type(in, id, "%srefers to type %u, which does not exist (the BTF "
-			"has %u types)", what, to, n - 1);
+	if (to >= n)
+		return bad_type(in, id, "%srefers to type %u, which does not exist (the "
+				"BTF has %u types)", what_str(w, buf), to, n - 1);
+	/* variables, data sections and declaration tags are no types of
+	 * values: only data sections and tags refer to them */
+	t = btf__type_by_id(in->btf, id);
+	tt = to ? btf__type_by_id(in->btf, to) : NULL;
+	if (tt && !btf_is_datasec(t) && !btf_is_decl_tag(t) &&
+	    (btf_is_var(tt) || btf_is_datasec(tt) || btf_is_decl_tag(tt)))
+		return bad_type(in, id, "%srefers to type %u, a %s (the kernel's BTF "
+				"verifier refuses it)", what_str(w, buf), to, kind_word(tt));
+	return 0;
 }
 
 /* Names and type references of type @id. */
 static int check_type_fields(const struct ks_input *in, __u32 id)
 {
 	const struct btf_type *t = btf__type_by_id(in->btf, id);
-	char what[64];
+	struct what w = { NULL, -1 };
 	int i, err = 0;
 
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT:
 	case BTF_KIND_FLOAT: {
 		/* (old pahole writes an anonymous "int") */
-		err = check_name(in, id, "", t->name_off, NAME_OPTIONAL);
+		err = check_name(in, id, &self, t->name_off, NAME_OPTIONAL);
 		if (!err && btf_is_int(t)) {
 			__u32 enc = *(const __u32 *)(t + 1);
 
@@ -169,69 +212,73 @@ static int check_type_fields(const struct ks_input *in, __u32 id)
 	case BTF_KIND_UNION: {
 		const struct btf_member *m = btf_members(t);
 
-		err = check_name(in, id, "", t->name_off, NAME_IDENT);
+		err = check_name(in, id, &self, t->name_off, NAME_IDENT);
 		for (i = 0; !err && i < btf_vlen(t); i++, m++) {
-			snprintf(what, sizeof(what), "member %d ", i);
-			err = check_name(in, id, what, m->name_off, NAME_IDENT);
+			w.label = "member";
+			w.i = i;
+			err = check_name(in, id, &w, m->name_off, NAME_IDENT);
 			if (!err)
-				err = check_ref(in, id, what, m->type);
+				err = check_ref(in, id, &w, m->type);
 		}
 		return err;
 	}
 	case BTF_KIND_ENUM:
 	case BTF_KIND_ENUM64:
-		err = check_name(in, id, "", t->name_off, NAME_IDENT);
+		err = check_name(in, id, &self, t->name_off, NAME_IDENT);
 		for (i = 0; !err && i < btf_vlen(t); i++) {
-			snprintf(what, sizeof(what), "value %d ", i);
-			err = check_name(in, id, what, btf_is_enum(t) ? btf_enum(t)[i].name_off
+			w.label = "value";
+			w.i = i;
+			err = check_name(in, id, &w, btf_is_enum(t) ? btf_enum(t)[i].name_off
 					 : btf_enum64(t)[i].name_off, NAME_REQUIRED | NAME_IDENT);
 		}
 		return err;
 	case BTF_KIND_FWD:
 	case BTF_KIND_TYPEDEF:
 	case BTF_KIND_FUNC:
-		err = check_name(in, id, "", t->name_off, NAME_REQUIRED | NAME_IDENT);
+		err = check_name(in, id, &self, t->name_off, NAME_REQUIRED | NAME_IDENT);
 		if (!err)
-			err = check_ref(in, id, "", t->type);
+			err = check_ref(in, id, &self, t->type);
 		if (!err && btf_is_func(t) &&
 		    !btf_is_func_proto(btf__type_by_id(in->btf, t->type)))
 			err = bad_type(in, id, "type %u is not a function prototype", t->type);
 		return err;
 	case BTF_KIND_ARRAY:
-		err = check_name(in, id, "", t->name_off, NAME_OPTIONAL);
+		err = check_name(in, id, &self, t->name_off, NAME_OPTIONAL);
 		if (!err)
-			err = check_ref(in, id, "element type ", btf_array(t)->type);
+			err = check_ref(in, id, &(struct what){ "element type", -1 }, btf_array(t)->type);
 		if (!err)
-			err = check_ref(in, id, "index type ", btf_array(t)->index_type);
+			err = check_ref(in, id, &(struct what){ "index type", -1 }, btf_array(t)->index_type);
 		return err;
 	case BTF_KIND_FUNC_PROTO: {
 		const struct btf_param *p = btf_params(t);
 
-		err = check_ref(in, id, "return type ", t->type);
+		err = check_ref(in, id, &(struct what){ "return type", -1 }, t->type);
 		for (i = 0; !err && i < btf_vlen(t); i++, p++) {
-			snprintf(what, sizeof(what), "parameter %d ", i);
-			err = check_name(in, id, what, p->name_off, NAME_IDENT);
+			w.label = "parameter";
+			w.i = i;
+			err = check_name(in, id, &w, p->name_off, NAME_IDENT);
 			if (!err)
-				err = check_ref(in, id, what, p->type);
+				err = check_ref(in, id, &w, p->type);
 		}
 		return err;
 	}
 	case BTF_KIND_DATASEC: {
 		const struct btf_var_secinfo *v = btf_var_secinfos(t);
 
-		err = check_name(in, id, "", t->name_off, NAME_OPTIONAL);
+		err = check_name(in, id, &self, t->name_off, NAME_OPTIONAL);
 		for (i = 0; !err && i < btf_vlen(t); i++, v++) {
-			snprintf(what, sizeof(what), "variable %d ", i);
-			err = check_ref(in, id, what, v->type);
+			w.label = "variable";
+			w.i = i;
+			err = check_ref(in, id, &w, v->type);
 		}
 		return err;
 	}
 	default:
 		/* pointers, qualifiers, variables, tags: a name (or none) and
 		 * one type */
-		err = check_name(in, id, "", t->name_off, NAME_OPTIONAL);
+		err = check_name(in, id, &self, t->name_off, NAME_OPTIONAL);
 		if (!err)
-			err = check_ref(in, id, "", t->type);
+			err = check_ref(in, id, &self, t->type);
 		return err;
 	}
 }
@@ -287,8 +334,11 @@ static int next_type(const struct btf *btf, const struct btf_type *t, int graph,
  * recursion (a hostile chain may be a million types long). Returns a type
  * on a cycle, or 0. With @cost (WRITTEN_OUT), sets each type's cost of
  * being written out: itself, its enum values, and the cost of every type
- * it leads to, as often as it leads there; at most KS_RENDER_MAX + 1. */
-static __u32 find_cycle(const struct btf *btf, __u32 start, int graph, __u32 *cost)
+ * it leads to, as often as it leads there; at most KS_RENDER_MAX + 1; and
+ * @nest, the types on the longest chain it leads to, itself included; at
+ * most KS_NEST_MAX + 1. */
+static __u32 find_cycle(const struct btf *btf, __u32 start, int graph, __u32 *cost,
+			unsigned char *nest)
 {
 	struct frame {
 		__u32 id, k;
@@ -325,13 +375,20 @@ static __u32 find_cycle(const struct btf *btf, __u32 start, int graph, __u32 *co
 			}
 			state[f->id] = 2;
 			if (cost) {
+				unsigned int d = 0;
+
 				c = 1;
 				if (btf_is_any_enum(t) && !btf__str_by_offset(btf, t->name_off)[0])
 					c += btf_vlen(t);
 				for (k = 0; next_type(btf, t, graph, k, &to); k++)
-					if (to && to < n)
+					if (to && to < n) {
 						c += cost[to];
+						if (nest[to] > d)
+							d = nest[to];
+					}
 				cost[f->id] = c > KS_RENDER_MAX ? KS_RENDER_MAX + 1 : (__u32)c;
+				nest[f->id] = (unsigned char)(d > KS_NEST_MAX ? KS_NEST_MAX + 1
+									 : d + 1);
 			}
 			sp--;
 		}
@@ -342,12 +399,14 @@ static __u32 find_cycle(const struct btf *btf, __u32 start, int graph, __u32 *co
 }
 
 /* The members of struct or union @id lie inside it, and writing it out
- * takes a bounded effort (@cost: from find_cycle). */
-static int check_members(const struct ks_input *in, __u32 id, const __u32 *cost)
+ * takes a bounded effort and nesting (@cost, @nest: from find_cycle). */
+static int check_members(const struct ks_input *in, __u32 id, const __u32 *cost,
+			 const unsigned char *nest)
 {
 	const struct btf_type *t = btf__type_by_id(in->btf, id);
 	const struct btf_member *m = btf_members(t);
 	__u64 total = 1;
+	unsigned int deepest = 0;
 	int i;
 
 	for (i = 0; i < btf_vlen(t); i++, m++) {
@@ -369,6 +428,9 @@ static int check_members(const struct ks_input *in, __u32 id, const __u32 *cost)
 				bits = BTF_INT_BITS(enc);
 			}
 		}
+		if (size >= 0 && !(bits && (__u64)bits > (__u64)size * 8) &&
+		    off + (bits ? bits : (__u64)size * 8) <= (__u64)t->size * 8)
+			goto fits;	/* (the message below is made only when needed) */
 		ks_buf_printf(&b, "member %d", i);
 		if (name[0]) {
 			ks_buf_putc(&b, ' ');
@@ -389,12 +451,19 @@ static int check_members(const struct ks_input *in, __u32 id, const __u32 *cost)
 		ks_buf_free(&b);
 		if (err)
 			return err;
+fits:
 		total += cost[m->type];
+		if (nest[m->type] > deepest)
+			deepest = nest[m->type];
 	}
 	if (btf__str_by_offset(in->btf, t->name_off)[0] && total > KS_RENDER_MAX)
 		return bad_type(in, id, "writing it out would take more than %u type "
 				"declarations (nested types used over and over): too large",
 				KS_RENDER_MAX);
+	if (btf__str_by_offset(in->btf, t->name_off)[0] && deepest > KS_NEST_MAX)
+		return bad_type(in, id, "its members write out types nested more than %d "
+				"deep (anonymous structs, pointers, arrays, prototypes inside "
+				"each other)", KS_NEST_MAX);
 	return 0;
 }
 
@@ -405,25 +474,28 @@ int ks_btf_check(const struct ks_input *in)
 {
 	const struct btf *btf = in->btf;
 	__u32 n = btf__type_cnt(btf), id, *cost;
+	unsigned char *nest;
 	int err = 0;
 
 	for (id = in->start_id; id < n && !err; id++)
 		err = check_type_fields(in, id);
 	if (err)
 		return err;
-	if ((id = find_cycle(btf, in->start_id, BY_VALUE, NULL)) ||
-	    (id = find_cycle(btf, in->start_id, WRITTEN_OUT, NULL)))
+	if ((id = find_cycle(btf, in->start_id, BY_VALUE, NULL, NULL)) ||
+	    (id = find_cycle(btf, in->start_id, WRITTEN_OUT, NULL, NULL)))
 		return bad_type(in, id, "is part of a cycle of types (a type that "
 				"contains itself, or is written out inside itself)");
 	cost = ks_xcalloc(n, sizeof(*cost));
-	find_cycle(btf, 1, WRITTEN_OUT, cost);
+	nest = ks_xcalloc(n, 1);
+	find_cycle(btf, 1, WRITTEN_OUT, cost, nest);
 	for (id = in->start_id; id < n && !err; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 
 		if (btf_is_composite(t))
-			err = check_members(in, id, cost);
+			err = check_members(in, id, cost, nest);
 	}
 	free(cost);
+	free(nest);
 	return err;
 }
 

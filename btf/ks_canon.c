@@ -202,6 +202,25 @@ static int put_base(struct render *r, __u32 id, const struct btf_type *t,
 	}
 }
 
+/* The type a declarator chain from @id ends in: what put_base() writes,
+ * first on the line, however late it is written. */
+static const struct btf_type *decl_base(const struct btf *btf, __u32 id)
+{
+	const struct btf_type *t;
+	int n = 0;
+
+	while (id && (t = btf__type_by_id(btf, id)) && n++ < KS_CANON_MAX_DEPTH) {
+		if (btf_is_array(t))
+			id = btf_array(t)->type;
+		else if (btf_is_mod(t) || btf_is_type_tag(t) || btf_is_ptr(t) ||
+			 btf_is_func_proto(t) || btf_is_func(t))
+			id = t->type;
+		else
+			return t;
+	}
+	return NULL;
+}
+
 /* Appends the declaration of @inner as type @id (C's inside-out
  * declarator syntax): pointers prefix, arrays and parameters suffix,
  * and a pointer to an array or function needs parentheses. */
@@ -261,11 +280,19 @@ static int put_decl(struct render *r, __u32 id, const char *inner,
 		const struct btf_type *proto = t;
 		const struct btf_param *p;
 		__u64 saved = dc->base_bits;
+		const char *held = NULL;
 
 		if (btf_is_func(t)) {
 			proto = btf__type_by_id(r->btf, t->type);
 			if (!proto || !btf_is_func_proto(proto))
 				return bad_type(r, t->type);
+		}
+		/* An anonymous body the return type ends in comes first on the
+		 * line, before any in the parameters: the member's comment is
+		 * its (docs/format.md: on the member's first line). */
+		if (dc->comment && is_anon_composite(r->btf, decl_base(r->btf, proto->type))) {
+			held = dc->comment;
+			dc->comment = NULL;
 		}
 		dc->base_bits = 0;
 		ks_buf_puts(&s, inner);
@@ -291,6 +318,8 @@ static int put_decl(struct render *r, __u32 id, const char *inner,
 		if (!btf_vlen(proto))
 			ks_buf_puts(&s, "void");
 		ks_buf_putc(&s, ')');
+		if (held)
+			dc->comment = held;
 		err = put_decl(r, proto->type, s.p, 0, dc, depth + 1, out);
 		dc->base_bits = saved;
 		break;

@@ -216,8 +216,11 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 			    (strncmp(content, "struct ", 7) && strncmp(content, "union ", 6))) {
 				err = -1;
 			} else {
+				/* the name between "KIND " and " {"; none in "struct {" */
+				size_t at = (size_t)(sp - content) + 1;
+
 				d->kind = ks_xstrndup(content, (size_t)(sp - content));
-				d->name = ks_xstrndup(sp + 1, cn - 2 - (size_t)(sp - content) - 1);
+				d->name = ks_xstrndup(sp + 1, cn - 2 > at ? cn - 2 - at : 0);
 				if (!strcmp(d->name, "{"))
 					d->name[0] = '\0';
 			}
@@ -227,8 +230,20 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 			    sscanf(cm, "size %llu", &d->size) != 1)
 				err = -1;
 			done = 1;
+		} else if (!content[0]) {
+			err = -1;	/* indentation alone: nothing to read */
 		} else if (tabs != depth + (content[0] != '}')) {
 			err = -1;	/* closing lines sit at their opening's depth */
+		} else if (content[0] == '}' && content[strlen(content) - 1] == '{') {
+			/* "} a, union {": a declaration goes on from one anonymous
+			 * body to the next (two in a parameter list); the member's
+			 * place stays that of its first line */
+			struct frame *f = depth ? &stack[depth - 1] : NULL;
+
+			if (!f || !has_comment || parse_comment(cm, &off, &size, &is_bits))
+				err = -1;
+			else	/* (the body holds the rest of the declaration) */
+				body_add(&f->body, content, " ");
 		} else if (content[0] == '}') {
 			/* a container closes; comment-less by construction */
 			struct frame *f;
