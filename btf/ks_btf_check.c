@@ -456,11 +456,11 @@ fits:
 		if (nest[m->type] > deepest)
 			deepest = nest[m->type];
 	}
-	if (btf__str_by_offset(in->btf, t->name_off)[0] && total > KS_RENDER_MAX)
+	if (total > KS_RENDER_MAX)	/* named or not: ks_canon_render takes both */
 		return bad_type(in, id, "writing it out would take more than %u type "
 				"declarations (nested types used over and over): too large",
 				KS_RENDER_MAX);
-	if (btf__str_by_offset(in->btf, t->name_off)[0] && deepest > KS_NEST_MAX)
+	if (deepest > KS_NEST_MAX)
 		return bad_type(in, id, "its members write out types nested more than %d "
 				"deep (anonymous structs, pointers, arrays, prototypes inside "
 				"each other)", KS_NEST_MAX);
