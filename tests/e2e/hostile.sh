@@ -8,23 +8,9 @@
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
-KSTRUCT=${KSTRUCT:-$(dirname "$0")/../../build/kstruct}
-DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
+. "$(dirname "$0")/lib.sh"
 H=$(cd "$(dirname "$0")/../hostile" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export HOME=$T/home
-unset KSTRUCT_STORE XDG_DATA_HOME
-mkdir -p "$HOME"
 
-pass=0
-failed=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { # check NAME COMMAND... : passes when the command succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
 # A hang is a failure too, not a stuck test run.
 ks() { timeout 120 "$KSTRUCT" "$@"; }
 # A digest of every file in a store (objects, packs, refs, config, ...).
@@ -32,8 +18,6 @@ store_sum() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum 
 oneline() { tr '\n' '|' < "$1" | cut -c1-300; }
 
 REL=9.9.9-hostile-amd64
-OLD=6.1.0-47-generic-amd64
-xz -dc "$DATA/$OLD.btf.xz" > "$T/$OLD.btf" || { echo "cannot decompress $OLD"; exit 1; }
 S=$T/store
 ks --store "$S" import "$T/$OLD.btf" > /dev/null 2>&1
 check "a store with one real release" test "$(ks --store "$S" releases --format json |
