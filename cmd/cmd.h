@@ -7,8 +7,6 @@
 
 #include "ks_store.h"
 
-#define KS_VERSION "0.1.0"
-
 /* Exit codes, as git and most tools use them. */
 enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
 

@@ -67,9 +67,13 @@ static int set_find(struct ks_pack *pk, const git_oid *id, size_t *slot)
 {
 	size_t s = slot_of(id, pk->nslots);
 
+	/* the slot is set on both paths: callers that know the id is new
+	 * (set_grow) read it without checking, and gcc -O2 cannot see that */
 	while (pk->slots[s]) {
-		if (!git_oid_cmp(&pk->objs[pk->slots[s] - 1].id, id))
+		if (!git_oid_cmp(&pk->objs[pk->slots[s] - 1].id, id)) {
+			*slot = s;
 			return 1;
+		}
 		s = (s + 1) & (pk->nslots - 1);
 	}
 	*slot = s;
