@@ -3,16 +3,6 @@
 #include "ks_diff.h"
 #include "ks_err.h"
 
-int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,
-	      const char *release)
-{
-	int err = ks_canon_parse(out, text, len);
-
-	if (err)
-		ks_err_prefix("%s in %s", name, release);
-	return err;
-}
-
 static void print_bits(unsigned long long bits)
 {
 	if (bits % 8)

@@ -96,67 +96,11 @@ struct ks_diff;
 struct ks_def;
 void print_changes(const struct ks_diff *d, int layout, const char *indent);
 void json_changes(struct json *j, const struct ks_diff *d, int layout);
-/* A name's parsed definition in every release of a lineage; identical
- * texts share one parse (cmd/defs.c). */
-struct ks_member;
-struct defs {
-	struct ks_history *h;
-	struct ks_def **def;	/* NULL where absent */
-	int *owned;
-};
-int defs_load(struct ks_store *s, const char *lineage, const char *name, struct defs *d);
-/* The same from a history made elsewhere; @h is @d's from then on. */
-int defs_parse(struct defs *d, struct ks_history *h);
-void defs_free(struct defs *d);
-/* The newest release that defines the name, or -1. */
-int defs_newest(const struct defs *d);
-/* The oldest release, going back from @at, since which member @m (of
- * release @at) has had its declaration without a break. */
-int defs_since(const struct defs *d, int at, const struct ks_member *m);
-
-/* One name in every lineage (cmd/matrix.c): each other lineage's
- * releases against the regular release of the same kernel version. */
-enum mx_status { MX_ABSENT, MX_SAME, MX_DIFFERS };
-struct mx_row {
-	int idx;		/* the release, in its lineage */
-	int reg;		/* the regular release compared with */
-	enum mx_status status;
-	int only_here;		/* present here, absent in the regular release */
-	struct ks_diff *diff;	/* both present, other text */
-};
-struct mx_lineage {
-	char *lineage;
-	struct defs d;		/* d.h is NULL when no release defines the name */
-	char **rel;		/* every release, oldest first */
-	size_t nrel;
-	struct mx_row *rows;	/* releases with a regular counterpart */
-	size_t nrows;
-};
-struct matrix {
-	const char *name;	/* as the store spells it */
-	const char *kind;	/* "struct" or "union" */
-	struct mx_lineage *lin;	/* the regular lineage first */
-	size_t n;
-	struct mx_lineage *regular;
-};
-/* KS_ENOTFOUND (with suggestions) when no release of any lineage defines it. */
-int matrix_build(struct ks_store *s, const char *name, struct matrix **out);
-/* Compares lineages 1.. with lin[0] and names the matrix: for a matrix
- * whose lineages were filled in elsewhere (site). */
-void matrix_finish(struct matrix *m);
-void matrix_free(struct matrix *m);
-const char *mx_status_name(enum mx_status st);
-/* The definition in release @i of @l, or NULL when absent. */
-const struct ks_def *mx_def(const struct mx_lineage *l, size_t i);
-
 /* The page on one name, markdown or a standalone HTML page (cmd/report.c). */
-void report_write(FILE *f, const struct matrix *m, int html);
+struct ks_matrix;
+void report_write(FILE *f, const struct ks_matrix *m, int html);
 /* A list of changes as the report shows them. */
 void report_changes(FILE *f, const struct ks_diff *d);
 void html_escape(FILE *f, const char *s);
-
-/* Parses canonical text, prefixing errors with where it came from. */
-int parse_def(struct ks_def **out, const char *text, size_t len, const char *name,
-	      const char *release);
 
 #endif

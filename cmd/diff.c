@@ -7,6 +7,7 @@
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_variants.h"
 
 static const char diff_usage[] =
 	"usage: kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
@@ -55,7 +56,7 @@ static int check_name(struct ks_store *s, const char *lineage, const char *r1,
 
 static char *display_name(const struct ks_tree_change *c)
 {
-	return c->variant > 1 ? ks_xasprintf("%s~%u", c->name, c->variant) : ks_xstrdup(c->name);
+	return ks_variants_display_name(c->name, c->variant);
 }
 
 int do_diff(int argc, char **argv)
@@ -125,9 +126,11 @@ int do_diff(int argc, char **argv)
 		counts[t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
 		if (t->status != 'M' || (stat && layout))
 			continue;
-		err = parse_def(&defs[2 * i], t->old_text, t->old_len, t->name, r1);
+		err = ks_canon_parse_named(&defs[2 * i], t->old_text, t->old_len, t->name,
+					   r1);
 		if (!err)
-			err = parse_def(&defs[2 * i + 1], t->new_text, t->new_len, t->name, r2);
+			err = ks_canon_parse_named(&defs[2 * i + 1], t->new_text, t->new_len,
+						   t->name, r2);
 		if (!err) {
 			diffs[i] = ks_diff_defs(defs[2 * i], defs[2 * i + 1]);
 			if (!diffs[i]->ndecl)

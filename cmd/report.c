@@ -10,6 +10,7 @@
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_matrix.h"
 
 static const char report_usage[] =
 	"usage: kstruct report NAME [--format markdown|html]\n\n"
@@ -56,9 +57,9 @@ static void bits(FILE *f, unsigned long long b)
 
 /* The definition, folded away under @summary: members one per line with
  * offset, size and the release since which they have been so. */
-static void definition(FILE *f, int html, const struct mx_lineage *l, size_t at)
+static void definition(FILE *f, int html, const struct ks_matrix_lineage *l, size_t at)
 {
-	const struct ks_def *d = mx_def(l, at);
+	const struct ks_def *d = ks_matrix_def(l, at);
 	size_t k, w = 0;
 
 	for (k = 0; k < d->n; k++)
@@ -68,7 +69,7 @@ static void definition(FILE *f, int html, const struct mx_lineage *l, size_t at)
 	fprintf(f, "%s %s {\n", d->kind, d->name);
 	for (k = 0; k < d->n; k++) {
 		const struct ks_member *m = &d->members[k];
-		int since = defs_since(&l->d, (int)at, m);
+		int since = ks_defs_since(&l->d, (int)at, m);
 		size_t pad = w - strlen(m->decl);
 
 		fputs("    ", f);
@@ -144,14 +145,14 @@ void report_changes(FILE *f, const struct ks_diff *d)
 	fputs("</ul>\n", f);
 }
 
-static void status_regular(FILE *f, int html, const struct mx_lineage *l)
+static void status_regular(FILE *f, int html, const struct ks_matrix_lineage *l)
 {
 	size_t k;
 
 	fputs("<ul>\n", f);
 	for (k = 0; k < l->nrel; k++) {
 		fputs("<li>\n", f);
-		if (!mx_def(l, k)) {
+		if (!ks_matrix_def(l, k)) {
 			fputs("In ", f);
 			code(f, l->rel[k]);
 			fputs(": Absent ⚠️\n</li>\n", f);
@@ -167,7 +168,7 @@ static void status_regular(FILE *f, int html, const struct mx_lineage *l)
 }
 
 /* Other lineages of one group (arch or flavor) at their shared versions. */
-static void status_group(FILE *f, int html, const struct matrix *m, const char *label,
+static void status_group(FILE *f, int html, const struct ks_matrix *m, const char *label,
 			 int want)
 {
 	const char *reg = m->regular->lineage, *slash = strchr(reg, '/');
@@ -175,7 +176,7 @@ static void status_group(FILE *f, int html, const struct matrix *m, const char *
 	int any = 0;
 
 	for (i = 1; i < m->n; i++) {
-		const struct mx_lineage *l = &m->lin[i];
+		const struct ks_matrix_lineage *l = &m->lin[i];
 		int same_arch = !strncmp(l->lineage, reg, alen) && l->lineage[alen] == '/';
 		int same_flavor = !strcmp(strchr(l->lineage, '/'), slash);
 		/* 0: other arch, same flavor; 1: other flavor, same arch; 2: both */
@@ -192,15 +193,15 @@ static void status_group(FILE *f, int html, const struct matrix *m, const char *
 			fputs(": no release of a kernel version the regular lineage has\n</li>\n", f);
 		}
 		for (k = 0; k < l->nrows; k++) {
-			const struct mx_row *r = &l->rows[k];
+			const struct ks_matrix_row *r = &l->rows[k];
 
 			fputs("<li>\n", f);
-			if (r->status != MX_DIFFERS) {
+			if (r->status != KS_MATRIX_DIFFERS) {
 				fputs("In ", f);
 				code(f, l->lineage);
 				fputs(" ", f);
 				code(f, l->rel[r->idx]);
-				if (r->status == MX_ABSENT) {
+				if (r->status == KS_MATRIX_ABSENT) {
 					fputs(": Absent ⚠️\n</li>\n", f);
 					continue;
 				}
@@ -227,13 +228,13 @@ static void status_group(FILE *f, int html, const struct matrix *m, const char *
 }
 
 /* Each pair of consecutive releases of @l where the name is in either. */
-static void differences(FILE *f, const char *label, const struct mx_lineage *l)
+static void differences(FILE *f, const char *label, const struct ks_matrix_lineage *l)
 {
 	size_t k;
 	int any = 0;
 
 	for (k = 1; k < l->nrel; k++) {
-		const struct ks_def *a = mx_def(l, k - 1), *b = mx_def(l, k);
+		const struct ks_def *a = ks_matrix_def(l, k - 1), *b = ks_matrix_def(l, k);
 		struct ks_diff *d;
 
 		if (!a && !b)
@@ -283,7 +284,7 @@ static const char html_head[] =
 	"summary{cursor:pointer}\nli{margin:.15em 0}\n"
 	"</style>\n</head>\n<body>\n";
 
-void report_write(FILE *f, const struct matrix *m, int html)
+void report_write(FILE *f, const struct ks_matrix *m, int html)
 {
 	size_t i;
 
@@ -316,7 +317,7 @@ int do_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ks_store *store = NULL;
-	struct matrix *m = NULL;
+	struct ks_matrix *m = NULL;
 	int c, err, html = 0;
 
 	optind = 1;
@@ -342,10 +343,10 @@ int do_report(int argc, char **argv)
 				 "which struct or union? (report NAME)");
 	if ((err = open_store(&store)))
 		return err;
-	err = matrix_build(store, argv[optind], &m);
+	err = ks_matrix_build(store, argv[optind], &m);
 	if (!err)
 		report_write(stdout, m, html);
-	matrix_free(m);
+	ks_matrix_free(m);
 	ks_store_free(store);
 	return err ? fail(err) : EXIT_OK;
 }

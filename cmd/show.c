@@ -6,6 +6,7 @@
 #include "ks_buf.h"
 #include "ks_canon_parse.h"
 #include "ks_err.h"
+#include "ks_variants.h"
 
 static const char show_usage[] =
 	"usage: kstruct show NAME[@RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]\n"
@@ -127,58 +128,20 @@ struct all_ctx {
 	enum out_format fmt;
 	struct ks_type_text t;
 	size_t n;
-	char **names;		/* "kind name" of every variant, sorted */
-	size_t nnames, cap;
+	const struct ks_variants *variants;
 };
-
-static int collect_name(const char *kind, const char *name, unsigned int variant,
-			const char *text, size_t len, void *ctx)
-{
-	struct all_ctx *a = ctx;
-
-	(void)variant, (void)text, (void)len;
-	if (a->nnames == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 1024;
-		a->names = ks_xrealloc(a->names, a->cap * sizeof(char *));
-	}
-	a->names[a->nnames++] = ks_xasprintf("%s %s", kind, name);
-	return 0;
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* How many bodies a name has: its run length in the sorted list. */
-static unsigned int count_variants(const struct all_ctx *a, const char *kind,
-				   const char *name)
-{
-	char *key = ks_xasprintf("%s %s", kind, name), **hit;
-	unsigned int n = 0;
-
-	hit = bsearch(&key, a->names, a->nnames, sizeof(char *), cmp_str);
-	if (hit) {
-		while (hit > a->names && !strcmp(hit[-1], key))
-			hit--;
-		while (hit < a->names + a->nnames && !strcmp(*hit, key))
-			hit++, n++;
-	}
-	free(key);
-	return n;
-}
 
 static int show_one(const char *kind, const char *name, unsigned int variant,
 		    const char *text, size_t len, void *ctx)
 {
 	struct all_ctx *a = ctx;
-	char *full = variant > 1 ? ks_xasprintf("%s~%u", name, variant) : NULL;
+	char *full = ks_variants_display_name(name, variant);
 	int err = 0;
 
 	a->t.kind = (char *)kind;
-	a->t.name = full ? full : (char *)name;
+	a->t.name = full;
 	a->t.variant = variant;
-	a->t.nvariants = count_variants(a, kind, name);
+	a->t.nvariants = ks_variants_count(a->variants, kind, name);
 	a->t.text = (char *)text;
 	a->t.len = len;
 	if (a->fmt == FMT_JSON) {
@@ -198,6 +161,7 @@ static int show_all(struct ks_store *store, const char *lineage,
 {
 	struct all_ctx a = { .fmt = fmt };
 	struct ks_release_list *list = NULL;
+	struct ks_variants *variants = NULL;
 	int err;
 
 	/* The release name for each object: the newest when none is named. */
@@ -207,13 +171,12 @@ static int show_all(struct ks_store *store, const char *lineage,
 	a.t.lineage = (char *)lineage;
 	a.t.release = (char *)(release ? release : "");
 	if (!err)
-		err = ks_store_foreach_type(store, lineage, release, 0, collect_name, &a);
-	if (!err && a.nnames)
-		qsort(a.names, a.nnames, sizeof(char *), cmp_str);
+		err = ks_variants_load(store, lineage, release, &variants);
+	a.variants = variants;
 	if (!err)
 		err = ks_store_foreach_type(store, lineage, release, 1, show_one, &a);
 	ks_release_list_free(list);
-	ks_strv_free(a.names, a.nnames);
+	ks_variants_free(variants);
 	return err;
 }
 

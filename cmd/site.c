@@ -20,6 +20,7 @@
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_matrix.h"
 
 static const char site_usage[] =
 	"usage: kstruct site OUTDIR\n\n"
@@ -171,7 +172,7 @@ static int put_file(struct site *st, const char *rel, const char *buf, size_t le
 
 /* The history of one name in lineage @li from its occurrences. */
 static int lineage_history(struct site *st, const char *name, size_t li,
-			   const struct occ *o, size_t no, struct mx_lineage *l)
+			   const struct occ *o, size_t no, struct ks_matrix_lineage *l)
 {
 	struct ks_history *h;
 	size_t i, k = 0;
@@ -214,7 +215,7 @@ static int lineage_history(struct site *st, const char *name, size_t li,
 		ks_history_free(h);
 		return err;
 	}
-	return defs_parse(&l->d, h);
+	return ks_defs_parse(&l->d, h);
 }
 
 static void js_string(struct ks_buf *b, const char *s)
@@ -262,16 +263,17 @@ static void add_field(struct fields *f, const char *name)
 }
 
 /* The name's index row, search entry and pair-page entries. */
-static void summarise(struct site *st, const struct matrix *m, const char *page)
+static void summarise(struct site *st, const struct ks_matrix *m, const char *page)
 {
-	const struct mx_lineage *reg = m->regular;
+	const struct ks_matrix_lineage *reg = m->regular;
 	struct fields fields = { 0 };
 	size_t k, i;
 
 	ks_buf_printf(&st->index, "<tr data-name=\"%s\"><td><a href=\"%s\">%s</a>%s</td>",
 		      m->name, page, m->name, m->kind[0] == 'u' ? " <i>union</i>" : "");
 	for (k = 0; k < reg->nrel; k++) {
-		const struct ks_def *a = k ? mx_def(reg, k - 1) : NULL, *b = mx_def(reg, k);
+		const struct ks_def *a = k ? ks_matrix_def(reg, k - 1) : NULL;
+		const struct ks_def *b = ks_matrix_def(reg, k);
 		struct ks_diff *d = NULL;
 		int c;
 
@@ -309,10 +311,10 @@ static void summarise(struct site *st, const struct matrix *m, const char *page)
 	js_string(&st->search, m->name);
 	ks_buf_puts(&st->search, ",[");
 	for (i = 0; i < m->n; i++) {
-		const struct mx_lineage *l = &m->lin[i];
+		const struct ks_matrix_lineage *l = &m->lin[i];
 
 		for (k = 0; k < l->nrel; k++) {
-			const struct ks_def *d = mx_def(l, k);
+			const struct ks_def *d = ks_matrix_def(l, k);
 			size_t f;
 
 			if (!d || (k && l->d.def[k - 1] == d))
@@ -333,7 +335,7 @@ static void summarise(struct site *st, const struct matrix *m, const char *page)
 
 static int name_page(struct site *st, const struct occ *o, size_t no)
 {
-	struct matrix m = { 0 };
+	struct ks_matrix m = { 0 };
 	const char *name = o[0].key + 2;
 	char *page = ks_xasprintf("%c/%s.html", o[0].key[0], name);
 	char *buf = NULL;
@@ -349,7 +351,7 @@ static int name_page(struct site *st, const struct occ *o, size_t no)
 		a = b;
 	}
 	if (!err) {
-		matrix_finish(&m);
+		ks_matrix_finish(&m);
 		f = open_memstream(&buf, &len);
 		report_write(f, &m, 1);
 		fclose(f);
@@ -358,12 +360,12 @@ static int name_page(struct site *st, const struct occ *o, size_t no)
 		summarise(st, &m, page);
 	}
 	for (i = 0; i < m.n; i++) {
-		struct mx_lineage *l = &m.lin[i];
+		struct ks_matrix_lineage *l = &m.lin[i];
 
 		for (b = 0; b < l->nrows; b++)
 			ks_diff_free(l->rows[b].diff);
 		free(l->rows);
-		defs_free(&l->d);
+		ks_defs_free(&l->d);
 		ks_strv_free(l->rel, l->nrel);
 		free(l->lineage);
 	}

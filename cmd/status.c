@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_matrix.h"
 
 static const char status_usage[] =
 	"usage: kstruct status NAME [--format text|json]\n\n"
@@ -15,9 +15,9 @@ static const char status_usage[] =
 	"retyped; layout) from the regular release of that version.\n\n"
 	"  --format text|json      output for people (default) or scripts\n";
 
-static void print_text(const struct matrix *m)
+static void print_text(const struct ks_matrix *m)
 {
-	const struct mx_lineage *reg = m->regular;
+	const struct ks_matrix_lineage *reg = m->regular;
 	size_t i, k, w = 8;
 
 	for (i = 0; i < m->n; i++)
@@ -30,22 +30,22 @@ static void print_text(const struct matrix *m)
 	if (!reg->nrel)
 		printf("  (no releases)\n");
 	for (k = 0; k < reg->nrel; k++)
-		printf("  %-*s  %s\n", (int)w, reg->rel[k], mx_def(reg, k) ?
+		printf("  %-*s  %s\n", (int)w, reg->rel[k], ks_matrix_def(reg, k) ?
 		       "✅ present" : "⚠️  absent");
 	for (i = 1; i < m->n; i++) {
-		const struct mx_lineage *l = &m->lin[i];
+		const struct ks_matrix_lineage *l = &m->lin[i];
 
 		printf("\n%s%s%s\n", col(C_BOLD), l->lineage, col(C_RESET));
 		if (!l->nrows)
 			printf("  %s(no release of a kernel version the regular lineage has)%s\n",
 			       col(C_DIM), col(C_RESET));
 		for (k = 0; k < l->nrows; k++) {
-			const struct mx_row *r = &l->rows[k];
+			const struct ks_matrix_row *r = &l->rows[k];
 
 			printf("  %-*s  ", (int)w, l->rel[r->idx]);
-			if (r->status == MX_ABSENT)
+			if (r->status == KS_MATRIX_ABSENT)
 				printf("⚠️  absent");
-			else if (r->status == MX_SAME)
+			else if (r->status == KS_MATRIX_SAME)
 				printf("✅ same as %s", reg->rel[r->reg]);
 			else if (r->only_here)
 				printf("⚠️  present, absent in %s", reg->rel[r->reg]);
@@ -59,9 +59,9 @@ static void print_text(const struct matrix *m)
 	out_end();
 }
 
-static void print_json(const struct matrix *m)
+static void print_json(const struct ks_matrix *m)
 {
-	const struct mx_lineage *reg = m->regular;
+	const struct ks_matrix_lineage *reg = m->regular;
 	struct json j;
 	size_t i, k;
 
@@ -74,23 +74,23 @@ static void print_json(const struct matrix *m)
 	for (k = 0; k < reg->nrel; k++) {
 		json_obj_begin(&j, NULL);
 		json_str(&j, "release", reg->rel[k]);
-		json_bool(&j, "present", mx_def(reg, k) != NULL);
+		json_bool(&j, "present", ks_matrix_def(reg, k) != NULL);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
 	json_arr_begin(&j, "lineages");
 	for (i = 1; i < m->n; i++) {
-		const struct mx_lineage *l = &m->lin[i];
+		const struct ks_matrix_lineage *l = &m->lin[i];
 
 		for (k = 0; k < l->nrows; k++) {
-			const struct mx_row *r = &l->rows[k];
+			const struct ks_matrix_row *r = &l->rows[k];
 
 			json_obj_begin(&j, NULL);
 			json_str(&j, "lineage", l->lineage);
 			json_str(&j, "release", l->rel[r->idx]);
 			json_str(&j, "compared_with", reg->rel[r->reg]);
-			json_str(&j, "status", mx_status_name(r->status));
-			json_bool(&j, "present_in_regular", mx_def(reg, (size_t)r->reg) != NULL);
+			json_str(&j, "status", ks_matrix_status_name(r->status));
+			json_bool(&j, "present_in_regular", ks_matrix_def(reg, (size_t)r->reg) != NULL);
 			json_changes(&j, r->diff, 1);
 			json_obj_end(&j);
 		}
@@ -109,7 +109,7 @@ int do_status(int argc, char **argv)
 	};
 	enum out_format fmt = FMT_TEXT;
 	struct ks_store *store = NULL;
-	struct matrix *m = NULL;
+	struct ks_matrix *m = NULL;
 	int c, err;
 
 	optind = 1;
@@ -132,14 +132,14 @@ int do_status(int argc, char **argv)
 				 "which struct or union? (status NAME)");
 	if ((err = open_store(&store)))
 		return err;
-	err = matrix_build(store, argv[optind], &m);
+	err = ks_matrix_build(store, argv[optind], &m);
 	if (!err) {
 		if (fmt == FMT_JSON)
 			print_json(m);
 		else
 			print_text(m);
 	}
-	matrix_free(m);
+	ks_matrix_free(m);
 	ks_store_free(store);
 	return err ? fail(err) : EXIT_OK;
 }

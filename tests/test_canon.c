@@ -1,5 +1,5 @@
 /* Unit tests for btf/ks_canon.c (canonical text of struct/union types)
- * and btf/ks_canon_parse.c (reading that text back).
+ * and def/ks_canon_parse.c (reading that text back).
  *
  * Every test builds a tiny BTF in memory with libbpf's writer API and
  * compares the rendered text with an expectation written by hand from C

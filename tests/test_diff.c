@@ -1,4 +1,4 @@
-/* Unit tests for btf/ks_diff.c (the semantic difference of two
+/* Unit tests for def/ks_diff.c (the semantic difference of two
  * definitions of one struct or union).
  *
  * Every test builds the old and the new definition as tiny BTF with

@@ -346,6 +346,16 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 	return 0;
 }
 
+int ks_canon_parse_named(struct ks_def **out, const char *text, size_t len,
+			 const char *name, const char *release)
+{
+	int err = ks_canon_parse(out, text, len);
+
+	if (err)
+		ks_err_prefix("%s in %s", name, release);
+	return err;
+}
+
 void ks_def_free(struct ks_def *d)
 {
 	size_t i;

@@ -24,6 +24,10 @@ struct ks_def {
 
 /* KS_EFORMAT with the line number when @text is not canonical. */
 int ks_canon_parse(struct ks_def **out, const char *text, size_t len);
+/* The same, the message prefixed with where the text came from
+ * ("NAME in RELEASE: ..."). */
+int ks_canon_parse_named(struct ks_def **out, const char *text, size_t len,
+			 const char *name, const char *release);
 void ks_def_free(struct ks_def *def);
 
 /* The identifier a C declarator declares ("fn" in "void (*fn)(int)"),

@@ -1,14 +1,12 @@
-/* A name's parsed definition in every release of a lineage, shared by
- * blame, status and report. */
+#include "ks_defs.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
 #include "ks_buf.h"
-#include "ks_canon_parse.h"
 #include "ks_diff.h"
 
-void defs_free(struct defs *d)
+void ks_defs_free(struct ks_defs *d)
 {
 	size_t i;
 
@@ -20,27 +18,28 @@ void defs_free(struct defs *d)
 	free(d->def);
 	free(d->owned);
 	ks_history_free(d->h);
-	d->h = NULL;
+	memset(d, 0, sizeof(*d));
 }
 
-int defs_load(struct ks_store *s, const char *lineage, const char *name, struct defs *d)
+int ks_defs_load(struct ks_store *s, const char *lineage, const char *name,
+		 struct ks_defs *d)
 {
 	struct ks_history *h;
 	int err = ks_store_history(s, lineage, name, &h);
 
-	return err ? err : defs_parse(d, h);
+	return err ? err : ks_defs_parse(d, h);
 }
 
-int defs_parse(struct defs *d, struct ks_history *h)
+int ks_defs_parse(struct ks_defs *d, struct ks_history *h)
 {
 	size_t i;
 	int err = 0;
 
 	d->h = h;
-	d->def = ks_xcalloc(d->h->n + 1, sizeof(*d->def));
-	d->owned = ks_xcalloc(d->h->n + 1, sizeof(int));
-	for (i = 0; i < d->h->n && !err; i++) {
-		const struct ks_hist_entry *e = &d->h->e[i];
+	d->def = ks_xcalloc(h->n + 1, sizeof(*d->def));
+	d->owned = ks_xcalloc(h->n + 1, sizeof(int));
+	for (i = 0; i < h->n && !err; i++) {
+		const struct ks_hist_entry *e = &h->e[i];
 
 		if (!e->present)
 			continue;
@@ -48,15 +47,15 @@ int defs_parse(struct defs *d, struct ks_history *h)
 			d->def[i] = d->def[i - 1];
 			continue;
 		}
-		err = parse_def(&d->def[i], e->text, e->len, d->h->name, e->release);
+		err = ks_canon_parse_named(&d->def[i], e->text, e->len, h->name, e->release);
 		d->owned[i] = !err;
 	}
 	if (err)
-		defs_free(d);
+		ks_defs_free(d);
 	return err;
 }
 
-int defs_newest(const struct defs *d)
+int ks_defs_newest(const struct ks_defs *d)
 {
 	int i;
 
@@ -66,11 +65,11 @@ int defs_newest(const struct defs *d)
 	return -1;
 }
 
-int defs_since(const struct defs *d, int at, const struct ks_member *m)
+int ks_defs_since(const struct ks_defs *d, int at, const struct ks_member *m)
 {
 	int i, since = at;
 
-	/* back from @at while the declaration holds */
+	/* an unnamed member has no identity to follow back */
 	for (i = at - 1; i >= 0 && m->name[0]; i--) {
 		const struct ks_member *pm = d->def[i] ? ks_def_member(d->def[i], m->name) : NULL;
 

@@ -1,24 +1,20 @@
-/* One name in every lineage: the regular lineage's releases, and each
- * other lineage's releases compared with the regular release of the same
- * kernel version. Shared by status, report and site. */
+#include "ks_matrix.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
 #include "ks_buf.h"
-#include "ks_canon_parse.h"
-#include "ks_diff.h"
 #include "ks_err.h"
 
 /* The history of @name in @lineage; a lineage that never defines it
  * still lists its releases, all absent. */
 static int load(struct ks_store *s, const char *lineage, const char *name,
-		struct mx_lineage *l)
+		struct ks_matrix_lineage *l)
 {
 	int err;
 
 	l->lineage = ks_xstrdup(lineage);
-	err = defs_load(s, lineage, name, &l->d);
+	err = ks_defs_load(s, lineage, name, &l->d);
 	if (!err) {
 		size_t i;
 
@@ -33,19 +29,17 @@ static int load(struct ks_store *s, const char *lineage, const char *name,
 	return ks_store_lineage_releases(s, lineage, &l->rel, &l->nrel);
 }
 
-static int present(const struct mx_lineage *l, size_t i)
+static int present(const struct ks_matrix_lineage *l, size_t i)
 {
 	return l->d.h && l->d.def[i];
 }
 
-const struct ks_def *mx_def(const struct mx_lineage *l, size_t i)
+const struct ks_def *ks_matrix_def(const struct ks_matrix_lineage *l, size_t i)
 {
 	return present(l, i) ? l->d.def[i] : NULL;
 }
 
-/* The regular release to compare @rel with: the same version with the
- * distro's ABI number, else the newest of the same upstream version. */
-static int counterpart(const struct mx_lineage *reg, const char *rel)
+int ks_matrix_counterpart(const struct ks_matrix_lineage *reg, const char *rel)
 {
 	char *abi = ks_release_version(rel, 1), *up = ks_release_version(rel, 0);
 	int i, hit = -1;
@@ -69,14 +63,14 @@ static int counterpart(const struct mx_lineage *reg, const char *rel)
 	return hit;
 }
 
-static void compare(const struct mx_lineage *reg, struct mx_lineage *l)
+static void compare(const struct ks_matrix_lineage *reg, struct ks_matrix_lineage *l)
 {
 	size_t i;
 
 	l->rows = ks_xcalloc(l->nrel + 1, sizeof(*l->rows));
 	for (i = 0; i < l->nrel; i++) {
-		int j = counterpart(reg, l->rel[i]);
-		struct mx_row *r;
+		int j = ks_matrix_counterpart(reg, l->rel[i]);
+		struct ks_matrix_row *r;
 
 		if (j < 0)
 			continue;	/* no regular release of this version */
@@ -84,27 +78,27 @@ static void compare(const struct mx_lineage *reg, struct mx_lineage *l)
 		r->idx = (int)i;
 		r->reg = j;
 		if (!present(l, i)) {
-			r->status = MX_ABSENT;
+			r->status = KS_MATRIX_ABSENT;
 		} else if (!present(reg, (size_t)j)) {
-			r->status = MX_DIFFERS;
+			r->status = KS_MATRIX_DIFFERS;
 			r->only_here = 1;
 		} else if (!strcmp(l->d.h->e[i].blob, reg->d.h->e[j].blob)) {
-			r->status = MX_SAME;
+			r->status = KS_MATRIX_SAME;
 		} else {
-			r->status = MX_DIFFERS;
+			r->status = KS_MATRIX_DIFFERS;
 			r->diff = ks_diff_defs(reg->d.def[j], l->d.def[i]);
 		}
 	}
 }
 
-const char *mx_status_name(enum mx_status st)
+const char *ks_matrix_status_name(enum ks_matrix_status st)
 {
-	return st == MX_ABSENT ? "absent" : st == MX_SAME ? "same" : "differs";
+	return st == KS_MATRIX_ABSENT ? "absent" : st == KS_MATRIX_SAME ? "same" : "differs";
 }
 
-int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
+int ks_matrix_build(struct ks_store *s, const char *name, struct ks_matrix **out)
 {
-	struct matrix *m = ks_xcalloc(1, sizeof(*m));
+	struct ks_matrix *m = ks_xcalloc(1, sizeof(*m));
 	char **lineages = NULL;
 	size_t nl = 0, i;
 	int err, found;
@@ -124,7 +118,7 @@ int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
 	m->n = 1;
 	found = m->lin[0].d.h != NULL;
 	for (i = 0; i < nl; i++) {
-		struct mx_lineage *l;
+		struct ks_matrix_lineage *l;
 
 		if (!strcmp(lineages[i], ks_store_default_lineage(s)))
 			continue;
@@ -138,7 +132,7 @@ int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
 				 "no release defines it");
 		goto fail;
 	}
-	matrix_finish(m);
+	ks_matrix_finish(m);
 	free(notfound);
 	ks_strv_free(lineages, nl);
 	*out = m;
@@ -146,11 +140,11 @@ int matrix_build(struct ks_store *s, const char *name, struct matrix **out)
 fail:
 	free(notfound);
 	ks_strv_free(lineages, nl);
-	matrix_free(m);
+	ks_matrix_free(m);
 	return err;
 }
 
-void matrix_finish(struct matrix *m)
+void ks_matrix_finish(struct ks_matrix *m)
 {
 	size_t i;
 
@@ -163,7 +157,7 @@ void matrix_finish(struct matrix *m)
 			m->name = m->lin[i].d.h->name;
 	m->kind = "struct";
 	for (i = 0; i < m->n; i++) {
-		int k = m->lin[i].d.h ? defs_newest(&m->lin[i].d) : -1;
+		int k = m->lin[i].d.h ? ks_defs_newest(&m->lin[i].d) : -1;
 
 		if (k >= 0) {
 			m->kind = m->lin[i].d.def[k]->kind;
@@ -172,22 +166,29 @@ void matrix_finish(struct matrix *m)
 	}
 }
 
-void matrix_free(struct matrix *m)
+void ks_matrix_lineage_free(struct ks_matrix_lineage *l)
 {
-	size_t i, k;
+	size_t k;
+
+	if (!l)
+		return;
+	for (k = 0; k < l->nrows; k++)
+		ks_diff_free(l->rows[k].diff);
+	free(l->rows);
+	ks_defs_free(&l->d);
+	ks_strv_free(l->rel, l->nrel);
+	free(l->lineage);
+	memset(l, 0, sizeof(*l));
+}
+
+void ks_matrix_free(struct ks_matrix *m)
+{
+	size_t i;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++) {
-		struct mx_lineage *l = &m->lin[i];
-
-		for (k = 0; k < l->nrows; k++)
-			ks_diff_free(l->rows[k].diff);
-		free(l->rows);
-		defs_free(&l->d);
-		ks_strv_free(l->rel, l->nrel);
-		free(l->lineage);
-	}
+	for (i = 0; i < m->n; i++)
+		ks_matrix_lineage_free(&m->lin[i]);
 	free(m->lin);
 	free(m);
 }

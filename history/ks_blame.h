@@ -1,0 +1,70 @@
+/* The attribution of `kstruct blame`: for NAME, the release since which
+ * each member of the newest definition has had its declaration; for
+ * NAME.FIELD[.FIELD...], the story of one field through the releases,
+ * following embedded members into their types' own definitions. */
+#ifndef KS_BLAME_H
+#define KS_BLAME_H
+
+#include <stddef.h>
+
+#include "ks_defs.h"
+
+struct ks_blame_member {
+	const struct ks_member *m;	/* of the newest definition */
+	int since;	/* release with its present declaration, unbroken since */
+	int first;	/* release a member of its name first appeared (<= since) */
+};
+
+struct ks_blame {
+	struct ks_defs d;		/* release names: d.h->e[i].release */
+	int newest;			/* the newest release that defines it */
+	const struct ks_def *cur;	/* its definition there */
+	struct ks_blame_member *members;	/* one per member of cur */
+	size_t n;
+};
+
+/* KS_ENOTFOUND (with suggestions) when no release of @lineage defines NAME. */
+int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
+		  struct ks_blame **out);
+void ks_blame_free(struct ks_blame *b);
+
+enum ks_blame_event_kind {
+	KS_BLAME_ADDED,		/* first release that has the field */
+	KS_BLAME_READDED,	/* back after releases without it */
+	KS_BLAME_REMOVED,	/* gone (decl and offset: as last seen) */
+	KS_BLAME_TYPE_CHANGED,	/* another declaration */
+	KS_BLAME_MOVED,		/* same declaration, another offset */
+};
+
+struct ks_blame_event {
+	size_t release;			/* index into the story's history */
+	enum ks_blame_event_kind what;
+	const char *decl;
+	unsigned long long offset;	/* bits from the start of the outer type */
+};
+
+struct ks_blame_path;
+
+struct ks_blame_story {
+	const char *name;		/* the outer type, as the path names it */
+	const char *field;		/* the path after NAME */
+	const struct ks_history *h;	/* the outer type's: release names */
+	const char *decl;		/* as last seen */
+	int introduced;		/* start of the unbroken run with that declaration */
+	int last;		/* last release that has the field */
+	int present;		/* the newest release has it */
+	struct ks_blame_event *events;	/* oldest first */
+	size_t nevents;
+	struct ks_blame_path *priv;	/* what the strings above borrow from */
+};
+
+/* @path is NAME.FIELD[.FIELD...]. A path that resolves in no release is
+ * KS_ENOTFOUND with a message naming the step that fails and close
+ * member names. */
+int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
+		   struct ks_blame_story **out);
+void ks_blame_story_free(struct ks_blame_story *st);
+/* "added", "readded", "removed", "type_changed", "moved". */
+const char *ks_blame_event_name(enum ks_blame_event_kind what);
+
+#endif

@@ -1,0 +1,156 @@
+#include "ks_log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_suggest.h"
+
+static const char *const status_names[] = {
+	"absent", "added", "removed", "changed", "unchanged",
+};
+
+const char *ks_log_status_name(enum ks_log_status st)
+{
+	return status_names[st];
+}
+
+void ks_log_free(struct ks_log *log)
+{
+	size_t i;
+
+	if (!log)
+		return;
+	for (i = 0; log->h && i < log->h->n; i++) {
+		ks_def_free(log->steps[i].def);
+		ks_diff_free(log->steps[i].diff);
+	}
+	free(log->steps);
+	ks_history_free(log->h);
+	free(log);
+}
+
+/* Classifies every release against the previous one that defined NAME. */
+static int classify(const struct ks_history *h, struct ks_log_step *steps)
+{
+	const struct ks_def *last = NULL;
+	const char *last_text = NULL;
+	size_t last_len = 0, i;
+	int last_idx = -1, err = 0;
+
+	for (i = 0; i < h->n && !err; i++) {
+		const struct ks_hist_entry *e = &h->e[i];
+		struct ks_log_step *s = &steps[i];
+		int was = i > 0 && h->e[i - 1].present;
+
+		s->from = -1;
+		if (!e->present) {
+			s->st = was ? KS_LOG_REMOVED : KS_LOG_ABSENT;
+			if (was)
+				s->from = (int)i - 1;
+			continue;
+		}
+		if (e->same_as_prev) {
+			s->st = KS_LOG_UNCHANGED;
+			s->from = (int)i - 1;
+			last_idx = (int)i;
+			continue;
+		}
+		err = ks_canon_parse_named(&s->def, e->text, e->len, h->name, e->release);
+		if (err)
+			break;
+		if (!last) {
+			s->st = KS_LOG_ADDED;
+		} else if (!was) {
+			/* back after a gap: compared with the last definition */
+			s->st = KS_LOG_ADDED;
+			s->from = last_idx;
+			s->identical = last_len == e->len && !memcmp(last_text, e->text, e->len);
+			s->diff = ks_diff_defs(last, s->def);
+		} else {
+			s->st = KS_LOG_CHANGED;
+			s->from = last_idx;
+			s->diff = ks_diff_defs(last, s->def);
+		}
+		last = s->def;
+		last_text = e->text;
+		last_len = e->len;
+		last_idx = (int)i;
+	}
+	return err;
+}
+
+int ks_log_compute(struct ks_history *h, struct ks_log **out)
+{
+	struct ks_log *log = ks_xcalloc(1, sizeof(*log));
+	int err;
+
+	log->h = h;
+	log->steps = ks_xcalloc(h->n + 1, sizeof(*log->steps));
+	err = classify(h, log->steps);
+	if (err) {
+		ks_log_free(log);
+		return err;
+	}
+	*out = log;
+	return 0;
+}
+
+int ks_log_check_release(const struct ks_history *h, const char *release)
+{
+	struct ks_suggest *sg = ks_suggest_new(release);
+	char *close;
+	size_t i;
+	int err;
+
+	for (i = 0; i < h->n; i++) {
+		if (!strcmp(h->e[i].release, release)) {
+			ks_suggest_free(sg);
+			return 0;
+		}
+		ks_suggest_add(sg, h->e[i].release);
+	}
+	close = ks_suggest_result(sg, 5);
+	if (close)
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s; did you mean %s?",
+				 release, h->lineage, close);
+	else
+		err = ks_err_set(KS_ENOTFOUND, "no release %s in lineage %s (see 'kstruct "
+				 "releases --lineage %s')", release, h->lineage, h->lineage);
+	free(close);
+	ks_suggest_free(sg);
+	return err;
+}
+
+int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
+		 const char *since, const char *until, struct ks_log **out)
+{
+	struct ks_history *h;
+	int err = ks_store_history(s, lineage, name, &h);
+
+	if (err)
+		return err;
+	if (since && (err = ks_log_check_release(h, since)))
+		goto fail;
+	if (until && (err = ks_log_check_release(h, until)))
+		goto fail;
+	return ks_log_compute(h, out);
+fail:
+	ks_history_free(h);
+	return err;
+}
+
+int ks_log_in_window(const char *release, const char *since, const char *until)
+{
+	return (!since || ks_version_cmp(release, since) >= 0) &&
+	       (!until || ks_version_cmp(release, until) <= 0);
+}
+
+const char *ks_log_text(const struct ks_history *h, size_t i, size_t *len)
+{
+	while (i > 0 && h->e[i].same_as_prev)
+		i--;
+	*len = h->e[i].len;
+	return h->e[i].text;
+}

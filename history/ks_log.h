@@ -1,0 +1,55 @@
+/* The steps of `kstruct log`: every release of a lineage classified
+ * against the previous release that defined the name (added, removed,
+ * changed, unchanged, absent), with the difference of each change. */
+#ifndef KS_LOG_H
+#define KS_LOG_H
+
+#include <stddef.h>
+
+#include "ks_canon_parse.h"
+#include "ks_diff.h"
+#include "ks_store.h"
+
+enum ks_log_status {
+	KS_LOG_ABSENT,
+	KS_LOG_ADDED,		/* first seen, or back after a gap */
+	KS_LOG_REMOVED,		/* defined in the release before, not here */
+	KS_LOG_CHANGED,
+	KS_LOG_UNCHANGED,
+};
+
+struct ks_log_step {
+	enum ks_log_status st;
+	struct ks_def *def;	/* parsed when the text differs from the last one */
+	struct ks_diff *diff;	/* against the previous definition: changed, or back */
+	int from;		/* index of the release compared with, or -1 */
+	int identical;		/* back after a gap exactly as it was */
+};
+
+struct ks_log {
+	struct ks_history *h;		/* owned */
+	struct ks_log_step *steps;	/* one per release of h */
+};
+
+/* NAME's history in @lineage and its steps. @since and @until (NULL for
+ * none) must name releases of the lineage: KS_ENOTFOUND, with close
+ * names, otherwise. They do not narrow the steps; printers do with
+ * ks_log_in_window(). */
+int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
+		 const char *since, const char *until, struct ks_log **out);
+/* The steps of a history made elsewhere; @h belongs to the log from then
+ * on, also on failure. */
+int ks_log_compute(struct ks_history *h, struct ks_log **out);
+void ks_log_free(struct ks_log *log);
+
+/* "absent", "added", ... as `log --format json` spells them. */
+const char *ks_log_status_name(enum ks_log_status st);
+/* KS_ENOTFOUND (with suggestions) unless @release is one of @h's. */
+int ks_log_check_release(const struct ks_history *h, const char *release);
+/* Whether @release lies within [@since, @until] (NULL: open). */
+int ks_log_in_window(const char *release, const char *since, const char *until);
+/* The text of release @i, which an unchanged release shares with the
+ * last one that was loaded. */
+const char *ks_log_text(const struct ks_history *h, size_t i, size_t *len);
+
+#endif

@@ -1,0 +1,626 @@
+/* Unit tests of history/: log steps, blame (of a type and of a field
+ * path), the status matrix and duplicate definitions (NAME~N). The group
+ * setup builds one temporary store whose snapshots are canonical texts
+ * written below; every test reads it.
+ *
+ * x86_64/generic, the regular lineage (- absent):
+ *
+ *   release        alpha  beta  inner  outer  dup
+ *   6.1.0-1-amd64  -      B1    I1     O      -
+ *   6.1.0-2-amd64  A1     B1    I1     O      -
+ *   6.2.0-1-amd64  A1     B2    I1     O      -
+ *   6.2.0-3-amd64  A1     B2    I1     O      -
+ *   6.3.0-1-amd64  A2     B2    I2     O      -
+ *   6.4.0-1-amd64  -      B2    I2     O      -
+ *   6.5.0-1-amd64  A2     B2    I3     O      -
+ *   6.6.0-1-amd64  -      B2    I3     O      D2
+ *   6.7.0-1-amd64  A3     B2    I3     O      D1 D2 (two bodies)
+ *
+ * x86_64/rt: 6.1.0-2-rt-amd64 A1 (and rtonly), 6.2.0-9-rt-amd64 A2,
+ * 6.4.0-1-rt-amd64 A1, 6.5.0-1-rt-amd64 -, 9.9.0-1-rt-amd64 A1.
+ * aarch64/generic: 6.1.0-2-arm64 and 6.3.0-1-arm64, neither has alpha.
+ * Every release also has struct anchor. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_blame.h"
+#include "ks_buf.h"
+#include "ks_canon.h"
+#include "ks_defs.h"
+#include "ks_err.h"
+#include "ks_log.h"
+#include "ks_matrix.h"
+#include "ks_store.h"
+#include "ks_variants.h"
+
+#define GEN "x86_64/generic"
+#define RT "x86_64/rt"
+#define ARM "aarch64/generic"
+
+static const char A1[] = "struct alpha {\n\tint a;\t/* 0 4 */\n\tint b;\t/* 4 4 */\n"
+			 "};\t/* size 8 */\n";
+static const char A2[] = "struct alpha {\n\tlong int a;\t/* 0 8 */\n\tlong int c;\t/* 8 8 */\n"
+			 "};\t/* size 16 */\n";
+static const char A3[] = "struct alpha {\n\tint a;\t/* 0 4 */\n};\t/* size 4 */\n";
+static const char B1[] = "struct beta {\n\tint a;\t/* 0 4 */\n\tint b;\t/* 4 4 */\n"
+			 "};\t/* size 8 */\n";
+static const char B2[] = "struct beta {\n\tlong int a;\t/* 0 8 */\n\tint b;\t/* 8 4 */\n"
+			 "};\t/* size 16 */\n";
+static const char I1[] = "struct inner {\n\tint count;\t/* 0 4 */\n\tint flags;\t/* 4 4 */\n"
+			 "};\t/* size 8 */\n";
+static const char I2[] = "struct inner {\n\tint count;\t/* 0 4 */\n\tint pad;\t/* 4 4 */\n"
+			 "\tint flags;\t/* 8 4 */\n};\t/* size 12 */\n";
+static const char I3[] = "struct inner {\n\tint count;\t/* 0 4 */\n\tint pad;\t/* 4 4 */\n"
+			 "\tlong int flags;\t/* 8 8 */\n};\t/* size 16 */\n";
+static const char O[] = "struct outer {\n\tint id;\t/* 0 4 */\n\tstruct inner in;\t/* 4 8 */\n"
+			"};\t/* size 12 */\n";
+static const char D1[] = "struct dup {\n\tint a;\t/* 0 4 */\n};\t/* size 4 */\n";
+static const char D2[] = "struct dup {\n\tlong int a;\t/* 0 8 */\n};\t/* size 8 */\n";
+static const char RTONLY[] = "struct rtonly {\n\tint r;\t/* 0 4 */\n};\t/* size 4 */\n";
+static const char ANCHOR[] = "struct anchor {\n\tint x;\t/* 0 4 */\n};\t/* size 4 */\n";
+
+/* Release indices of x86_64/generic. */
+enum { R610_1, R610_2, R620_1, R620_3, R630, R640, R650, R660, R670, NGEN };
+
+struct ty {
+	const char *name;
+	const char *text;
+};
+
+struct rel {
+	const char *lineage;
+	const char *release;
+	struct ty types[6];	/* up to a NULL name */
+};
+
+static const struct rel store_content[] = {
+	{ GEN, "6.1.0-1-amd64", { { "beta", B1 }, { "inner", I1 }, { "outer", O } } },
+	{ GEN, "6.1.0-2-amd64", { { "alpha", A1 }, { "beta", B1 }, { "inner", I1 }, { "outer", O } } },
+	{ GEN, "6.2.0-1-amd64", { { "alpha", A1 }, { "beta", B2 }, { "inner", I1 }, { "outer", O } } },
+	{ GEN, "6.2.0-3-amd64", { { "alpha", A1 }, { "beta", B2 }, { "inner", I1 }, { "outer", O } } },
+	{ GEN, "6.3.0-1-amd64", { { "alpha", A2 }, { "beta", B2 }, { "inner", I2 }, { "outer", O } } },
+	{ GEN, "6.4.0-1-amd64", { { "beta", B2 }, { "inner", I2 }, { "outer", O } } },
+	{ GEN, "6.5.0-1-amd64", { { "alpha", A2 }, { "beta", B2 }, { "inner", I3 }, { "outer", O } } },
+	{ GEN, "6.6.0-1-amd64", { { "beta", B2 }, { "inner", I3 }, { "outer", O }, { "dup", D2 } } },
+	{ GEN, "6.7.0-1-amd64", { { "alpha", A3 }, { "beta", B2 }, { "inner", I3 }, { "outer", O },
+				  { "dup", D2 }, { "dup", D1 } } },
+	{ RT, "6.1.0-2-rt-amd64", { { "alpha", A1 }, { "rtonly", RTONLY } } },
+	{ RT, "6.2.0-9-rt-amd64", { { "alpha", A2 } } },
+	{ RT, "6.4.0-1-rt-amd64", { { "alpha", A1 } } },
+	{ RT, "6.5.0-1-rt-amd64", { { NULL, NULL } } },
+	{ RT, "9.9.0-1-rt-amd64", { { "alpha", A1 } } },
+	{ ARM, "6.1.0-2-arm64", { { NULL, NULL } } },
+	{ ARM, "6.3.0-1-arm64", { { NULL, NULL } } },
+};
+
+struct fixture {
+	char *tmp;
+	char *dir;		/* the store, inside tmp */
+	struct ks_store *store;
+};
+
+/* Records one release whose types are the canonical texts in @r (and
+ * struct anchor). The only place that knows how a snapshot is made. */
+static void add_release(struct ks_store *s, const struct rel *r)
+{
+	struct ks_canon_set *set = ks_canon_set_new();
+	const char *sums[] = { "00" };
+	char *arch = ks_xstrdup(r->lineage), *flavor = strchr(arch, '/');
+	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1 };
+	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+	enum ks_add_status status;
+	char hex[41];
+	size_t i, n;
+
+	*flavor = '\0';
+	for (n = 0; n < 6 && r->types[n].name; n++)
+		;
+	set->cap = n + 1;
+	set->types = ks_xcalloc(set->cap, sizeof(*set->types));
+	for (i = 0; i <= n; i++) {
+		struct ks_canon_type *t = &set->types[set->n++];
+		const char *name = i < n ? r->types[i].name : "anchor";
+		const char *text = i < n ? r->types[i].text : ANCHOR;
+
+		t->kind = "struct";
+		t->name = ks_xstrdup(name);
+		t->variant = 1;
+		t->text = ks_xstrdup(text);
+		t->len = strlen(text);
+	}
+	ks_canon_set_finish(set);
+	if (ks_store_add_release(s, &meta, set, &opts, &status, hex))
+		fail_msg("adding %s: %s", r->release, ks_err_msg());
+	ks_canon_set_free(set);
+	free(arch);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = ks_xcalloc(1, sizeof(*f));
+	size_t i;
+
+	*state = f;
+	f->tmp = ks_xstrdup("/tmp/ks_test_history_XXXXXX");
+	if (!mkdtemp(f->tmp))
+		return -1;
+	f->dir = ks_xasprintf("%s/store", f->tmp);
+	if (ks_store_init(f->dir) || ks_store_open(&f->store, f->dir))
+		return -1;
+	for (i = 0; i < sizeof(store_content) / sizeof(store_content[0]); i++)
+		add_release(f->store, &store_content[i]);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = ks_xasprintf("rm -rf '%s'", f->tmp);
+	int rc = system(cmd);
+
+	ks_store_free(f->store);
+	free(cmd);
+	free(f->tmp);
+	free(f->dir);
+	free(f);
+	return rc ? -1 : 0;
+}
+
+static struct ks_store *store_of(void **state)
+{
+	return ((struct fixture *)*state)->store;
+}
+
+static const struct ks_change *find_change(const struct ks_diff *d, enum ks_change_kind kind,
+					   const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (d->changes[i].kind == kind &&
+		    (!field || (d->changes[i].field && !strcmp(d->changes[i].field, field))))
+			return &d->changes[i];
+	return NULL;
+}
+
+/* ---- log ---- */
+
+static void test_log_steps(void **state)
+{
+	struct ks_log *log;
+	const struct ks_log_step *s;
+	const struct ks_change *c;
+
+	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, &log), 0);
+	assert_int_equal(log->h->n, NGEN);
+	s = log->steps;
+
+	assert_int_equal(s[R610_1].st, KS_LOG_ABSENT);
+	assert_int_equal(s[R610_1].from, -1);
+
+	assert_int_equal(s[R610_2].st, KS_LOG_ADDED);
+	assert_int_equal(s[R610_2].from, -1);
+	assert_null(s[R610_2].diff);
+	assert_int_equal(s[R610_2].def->n, 2);
+	assert_int_equal(s[R610_2].def->size, 8);
+
+	/* an unchanged run: each compared with the one before */
+	assert_int_equal(s[R620_1].st, KS_LOG_UNCHANGED);
+	assert_int_equal(s[R620_1].from, R610_2);
+	assert_int_equal(s[R620_3].st, KS_LOG_UNCHANGED);
+	assert_int_equal(s[R620_3].from, R620_1);
+	assert_null(s[R620_3].def);
+
+	/* a field retyped, one removed, one added */
+	assert_int_equal(s[R630].st, KS_LOG_CHANGED);
+	assert_int_equal(s[R630].from, R620_3);
+	assert_non_null(s[R630].diff);
+	assert_int_equal(s[R630].diff->ndecl, 3);
+	c = find_change(s[R630].diff, KS_FIELD_TYPE_CHANGED, "a");
+	assert_non_null(c);
+	assert_string_equal(c->old_decl, "int a");
+	assert_string_equal(c->new_decl, "long int a");
+	c = find_change(s[R630].diff, KS_FIELD_ADDED, "c");
+	assert_non_null(c);
+	assert_string_equal(c->new_decl, "long int c");
+	c = find_change(s[R630].diff, KS_FIELD_REMOVED, "b");
+	assert_non_null(c);
+	assert_string_equal(c->old_decl, "int b");
+	c = find_change(s[R630].diff, KS_SIZE_CHANGED, NULL);
+	assert_non_null(c);
+	assert_int_equal(c->old_value, 8);
+	assert_int_equal(c->new_value, 16);
+
+	assert_int_equal(s[R640].st, KS_LOG_REMOVED);
+	assert_int_equal(s[R640].from, R630);
+
+	/* back after a gap exactly as it was */
+	assert_int_equal(s[R650].st, KS_LOG_ADDED);
+	assert_int_equal(s[R650].from, R630);
+	assert_true(s[R650].identical);
+	assert_non_null(s[R650].diff);
+	assert_int_equal(s[R650].diff->n, 0);
+
+	assert_int_equal(s[R660].st, KS_LOG_REMOVED);
+	assert_int_equal(s[R660].from, R650);
+
+	/* back after a gap, different: compared with the last definition */
+	assert_int_equal(s[R670].st, KS_LOG_ADDED);
+	assert_int_equal(s[R670].from, R650);
+	assert_false(s[R670].identical);
+	assert_non_null(find_change(s[R670].diff, KS_FIELD_TYPE_CHANGED, "a"));
+	assert_non_null(find_change(s[R670].diff, KS_FIELD_REMOVED, "c"));
+	assert_int_equal(s[R670].diff->ndecl, 2);
+
+	assert_string_equal(ks_log_status_name(KS_LOG_UNCHANGED), "unchanged");
+	assert_string_equal(ks_log_status_name(KS_LOG_ABSENT), "absent");
+	ks_log_free(log);
+}
+
+static void test_log_text_of_unchanged_release(void **state)
+{
+	struct ks_log *log;
+	const char *text;
+	size_t len = 0;
+
+	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, &log), 0);
+	/* an unchanged release's text is the one loaded before it */
+	assert_null(log->h->e[R620_3].text);
+	text = ks_log_text(log->h, R620_3, &len);
+	assert_int_equal(len, strlen(A1));
+	assert_memory_equal(text, A1, len);
+	text = ks_log_text(log->h, R630, &len);
+	assert_int_equal(len, strlen(A2));
+	assert_memory_equal(text, A2, len);
+	ks_log_free(log);
+}
+
+static void test_log_since_until(void **state)
+{
+	struct ks_store *s = store_of(state);
+	struct ks_log *log = NULL;
+
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.5.0-1-amd64", &log), 0);
+	assert_non_null(log);
+	ks_log_free(log);
+	log = NULL;
+
+	/* an unknown release is an error that offers close names */
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-2-amd64", NULL, &log),
+			 KS_ENOTFOUND);
+	assert_null(log);
+	assert_non_null(strstr(ks_err_msg(), "no release 6.2.0-2-amd64 in lineage " GEN));
+	assert_non_null(strstr(ks_err_msg(), "did you mean"));
+	assert_non_null(strstr(ks_err_msg(), "6.2.0-1-amd64"));
+	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, "zzzzzzzzzzzzzzzzzzzz", &log),
+			 KS_ENOTFOUND);
+	assert_null(log);
+	assert_non_null(strstr(ks_err_msg(), "see 'kstruct releases --lineage " GEN "'"));
+	/* the name is looked up first */
+	assert_int_equal(ks_log_build(s, GEN, "nosuch", "6.2.0-2-amd64", NULL, &log),
+			 KS_ENOTFOUND);
+	assert_null(strstr(ks_err_msg(), "no release"));
+
+	assert_true(ks_log_in_window("6.2.0-1-amd64", "6.2.0-1-amd64", "6.2.0-1-amd64"));
+	assert_true(ks_log_in_window("6.10.0-1", "6.2.0-1", NULL));
+	assert_false(ks_log_in_window("6.1.0-2-amd64", "6.2.0-1-amd64", NULL));
+	assert_false(ks_log_in_window("6.3.0-1-amd64", NULL, "6.2.0-3-amd64"));
+	assert_true(ks_log_in_window("1", NULL, NULL));
+}
+
+/* ---- blame ---- */
+
+static void test_blame_type(void **state)
+{
+	struct ks_blame *b;
+	const struct ks_history *h;
+
+	assert_int_equal(ks_blame_type(store_of(state), GEN, "beta", &b), 0);
+	h = b->d.h;
+	assert_int_equal(b->newest, R670);
+	assert_int_equal(b->n, 2);
+	/* a: retyped in 6.2.0-1, the name is older */
+	assert_string_equal(b->members[0].m->decl, "long int a");
+	assert_int_equal(b->members[0].since, R620_1);
+	assert_int_equal(b->members[0].first, R610_1);
+	assert_string_equal(h->e[b->members[0].since].release, "6.2.0-1-amd64");
+	/* b: moved, but its declaration held all along */
+	assert_string_equal(b->members[1].m->decl, "int b");
+	assert_int_equal(b->members[1].since, R610_1);
+	assert_int_equal(b->members[1].first, R610_1);
+	ks_blame_free(b);
+
+	/* the newest definition is the newest that defines it, not the newest release */
+	assert_int_equal(ks_blame_type(store_of(state), RT, "rtonly", &b), 0);
+	assert_int_equal(b->newest, 0);
+	assert_int_equal(b->members[0].since, 0);
+	ks_blame_free(b);
+
+	b = NULL;
+	assert_int_equal(ks_blame_type(store_of(state), GEN, "nosuch", &b), KS_ENOTFOUND);
+	assert_null(b);
+}
+
+static void test_blame_field_through_embedded(void **state)
+{
+	struct ks_blame_story *st;
+	const struct ks_blame_event *e;
+
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "outer.in.flags", &st), 0);
+	assert_string_equal(st->name, "outer");
+	assert_string_equal(st->field, "in.flags");
+	assert_int_equal(st->nevents, 3);
+	e = st->events;
+	/* offsets from the start of outer: in at byte 4, flags inside it */
+	assert_int_equal(e[0].what, KS_BLAME_ADDED);
+	assert_int_equal(e[0].release, R610_1);
+	assert_string_equal(e[0].decl, "int flags");
+	assert_int_equal(e[0].offset, 64);
+	assert_int_equal(e[1].what, KS_BLAME_MOVED);
+	assert_int_equal(e[1].release, R630);
+	assert_int_equal(e[1].offset, 96);
+	assert_int_equal(e[2].what, KS_BLAME_TYPE_CHANGED);
+	assert_int_equal(e[2].release, R650);
+	assert_string_equal(e[2].decl, "long int flags");
+	assert_string_equal(st->decl, "long int flags");
+	assert_int_equal(st->introduced, R650);
+	assert_int_equal(st->last, R670);
+	assert_true(st->present);
+	assert_string_equal(ks_blame_event_name(e[2].what), "type_changed");
+	ks_blame_story_free(st);
+}
+
+static void test_blame_field_removed_and_readded(void **state)
+{
+	static const enum ks_blame_event_kind want[] = {
+		KS_BLAME_ADDED, KS_BLAME_TYPE_CHANGED, KS_BLAME_REMOVED, KS_BLAME_READDED,
+		KS_BLAME_REMOVED, KS_BLAME_READDED,
+	};
+	static const int at[] = { R610_2, R630, R640, R650, R660, R670 };
+	struct ks_blame_story *st;
+	size_t i;
+
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.a", &st), 0);
+	assert_int_equal(st->nevents, 6);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(st->events[i].what, want[i]);
+		assert_int_equal(st->events[i].release, at[i]);
+	}
+	/* a removal tells what was removed */
+	assert_string_equal(st->events[2].decl, "long int a");
+	assert_string_equal(st->decl, "int a");
+	assert_int_equal(st->introduced, R670);
+	ks_blame_story_free(st);
+
+	/* gone for good: last seen before the newest release */
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.b", &st), 0);
+	assert_int_equal(st->nevents, 2);
+	assert_int_equal(st->events[1].what, KS_BLAME_REMOVED);
+	assert_int_equal(st->events[1].release, R630);
+	assert_string_equal(st->events[1].decl, "int b");
+	assert_int_equal(st->events[1].offset, 32);
+	assert_int_equal(st->last, R620_3);
+	assert_int_equal(st->introduced, R610_2);
+	assert_false(st->present);
+	ks_blame_story_free(st);
+}
+
+static void test_blame_field_missing(void **state)
+{
+	struct ks_store *s = store_of(state);
+	struct ks_blame_story *st = NULL;
+
+	assert_int_equal(ks_blame_field(s, GEN, "outer.in.flag", &st), KS_ENOTFOUND);
+	assert_null(st);
+	assert_non_null(strstr(ks_err_msg(), "outer has no field in.flag in any release of " GEN));
+	assert_non_null(strstr(ks_err_msg(), "did you mean flags?"));
+
+	assert_int_equal(ks_blame_field(s, GEN, "outer.id.x", &st), KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "cannot follow outer.id: 'int id' is not an "
+			       "embedded struct or union"));
+
+	assert_int_equal(ks_blame_field(s, GEN, "nosuch.x", &st), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_field(s, GEN, "outer", &st), KS_EINVAL);
+	assert_int_equal(ks_blame_field(s, GEN, "outer..in", &st), KS_EINVAL);
+	assert_int_equal(ks_blame_field(s, GEN, ".outer", &st), KS_EINVAL);
+	assert_null(st);
+}
+
+/* ---- matrix ---- */
+
+static void test_matrix_against_regular(void **state)
+{
+	struct ks_matrix *m;
+	const struct ks_matrix_lineage *rt, *arm;
+	const struct ks_matrix_row *r;
+	size_t k;
+
+	assert_int_equal(ks_matrix_build(store_of(state), "alpha", &m), 0);
+	assert_string_equal(m->name, "alpha");
+	assert_string_equal(m->kind, "struct");
+	assert_int_equal(m->n, 3);
+	assert_ptr_equal(m->regular, &m->lin[0]);
+	assert_string_equal(m->regular->lineage, GEN);
+	assert_int_equal(m->regular->nrel, NGEN);
+	assert_null(ks_matrix_def(m->regular, R610_1));
+	assert_non_null(ks_matrix_def(m->regular, R610_2));
+	arm = &m->lin[1];
+	rt = &m->lin[2];
+	assert_string_equal(arm->lineage, ARM);
+	assert_string_equal(rt->lineage, RT);
+
+	/* the release without a regular one of its version has no row */
+	assert_int_equal(rt->nrel, 5);
+	assert_int_equal(rt->nrows, 4);
+	r = rt->rows;
+	/* same ABI version */
+	assert_int_equal(r[0].idx, 0);
+	assert_int_equal(r[0].reg, R610_2);
+	assert_int_equal(r[0].status, KS_MATRIX_SAME);
+	assert_null(r[0].diff);
+	/* no 6.2.0-9 in the regular lineage: the newest 6.2.0 */
+	assert_int_equal(r[1].idx, 1);
+	assert_int_equal(r[1].reg, R620_3);
+	assert_int_equal(r[1].status, KS_MATRIX_DIFFERS);
+	assert_false(r[1].only_here);
+	assert_non_null(r[1].diff);
+	assert_non_null(find_change(r[1].diff, KS_FIELD_ADDED, "c"));
+	/* here, absent in the regular release */
+	assert_int_equal(r[2].reg, R640);
+	assert_int_equal(r[2].status, KS_MATRIX_DIFFERS);
+	assert_true(r[2].only_here);
+	assert_null(r[2].diff);
+	assert_int_equal(r[3].reg, R650);
+	assert_int_equal(r[3].status, KS_MATRIX_ABSENT);
+
+	/* a lineage that never defines it still lists its releases */
+	assert_null(arm->d.h);
+	assert_int_equal(arm->nrel, 2);
+	assert_int_equal(arm->nrows, 2);
+	for (k = 0; k < arm->nrows; k++)
+		assert_int_equal(arm->rows[k].status, KS_MATRIX_ABSENT);
+	assert_int_equal(arm->rows[1].reg, R630);
+
+	assert_string_equal(ks_matrix_status_name(KS_MATRIX_DIFFERS), "differs");
+	assert_string_equal(ks_matrix_status_name(KS_MATRIX_SAME), "same");
+	ks_matrix_free(m);
+}
+
+static void test_matrix_counterpart(void **state)
+{
+	struct ks_matrix *m;
+	const struct ks_matrix_lineage *reg;
+
+	assert_int_equal(ks_matrix_build(store_of(state), "beta", &m), 0);
+	reg = m->regular;
+	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0-2-cloud-amd64"), R610_2);
+	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0-1-rt-arm64"), R610_1);
+	assert_int_equal(ks_matrix_counterpart(reg, "6.2.0-7-cloud-amd64"), R620_3);
+	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0+deb-arm64"), R610_2);
+	assert_int_equal(ks_matrix_counterpart(reg, "8.0.0-1-amd64"), -1);
+	ks_matrix_free(m);
+}
+
+static void test_matrix_only_in_another_lineage(void **state)
+{
+	struct ks_matrix *m = NULL;
+
+	assert_int_equal(ks_matrix_build(store_of(state), "rtonly", &m), 0);
+	assert_string_equal(m->name, "rtonly");
+	assert_null(m->regular->d.h);
+	assert_int_equal(m->regular->nrel, NGEN);
+	assert_int_equal(m->lin[2].rows[0].status, KS_MATRIX_DIFFERS);
+	assert_true(m->lin[2].rows[0].only_here);
+	ks_matrix_free(m);
+
+	m = NULL;
+	assert_int_equal(ks_matrix_build(store_of(state), "nosuch", &m), KS_ENOTFOUND);
+	assert_null(m);
+}
+
+/* ---- duplicate definitions ---- */
+
+static void test_duplicates(void **state)
+{
+	struct ks_store *s = store_of(state);
+	struct ks_variants *v;
+	struct ks_log *log;
+	struct ks_blame *b;
+	char *name;
+	size_t i;
+
+	assert_int_equal(ks_variants_load(s, GEN, NULL, &v), 0);
+	assert_int_equal(ks_variants_count(v, "struct", "dup"), 2);
+	assert_int_equal(ks_variants_count(v, "struct", "alpha"), 1);
+	assert_int_equal(ks_variants_count(v, "union", "dup"), 0);
+	assert_int_equal(ks_variants_count(v, "struct", "nosuch"), 0);
+	ks_variants_free(v);
+	assert_int_equal(ks_variants_load(s, GEN, "6.6.0-1-amd64", &v), 0);
+	assert_int_equal(ks_variants_count(v, "struct", "dup"), 1);
+	ks_variants_free(v);
+	assert_int_equal(ks_variants_load(s, ARM, "6.1.0-2-arm64", &v), 0);
+	assert_int_equal(ks_variants_count(v, "struct", "dup"), 0);
+	assert_int_equal(ks_variants_count(v, "struct", "anchor"), 1);
+	ks_variants_free(v);
+
+	name = ks_variants_display_name("dup", 2);
+	assert_string_equal(name, "dup~2");
+	free(name);
+	name = ks_variants_display_name("dup", 1);
+	assert_string_equal(name, "dup");
+	free(name);
+
+	/* bodies are numbered by their text: "int a" before "long int a" */
+	assert_int_equal(ks_log_build(s, GEN, "dup~2", NULL, NULL, &log), 0);
+	assert_int_equal(log->h->variant, 2);
+	for (i = 0; i < R670; i++)
+		assert_int_equal(log->steps[i].st, KS_LOG_ABSENT);
+	assert_int_equal(log->steps[R670].st, KS_LOG_ADDED);
+	assert_int_equal(log->h->e[R670].nvariants, 2);
+	assert_string_equal(log->steps[R670].def->members[0].decl, "long int a");
+	ks_log_free(log);
+
+	/* the first name changed body when the second appeared */
+	assert_int_equal(ks_log_build(s, GEN, "dup", NULL, NULL, &log), 0);
+	assert_int_equal(log->steps[R660].st, KS_LOG_ADDED);
+	assert_int_equal(log->steps[R670].st, KS_LOG_CHANGED);
+	ks_log_free(log);
+
+	assert_int_equal(ks_blame_type(s, GEN, "dup~2", &b), 0);
+	assert_int_equal(b->members[0].since, R670);
+	ks_blame_free(b);
+	assert_int_equal(ks_blame_type(s, GEN, "dup~3", &b), KS_ENOTFOUND);
+}
+
+/* ---- defs ---- */
+
+static void test_defs_share_unchanged(void **state)
+{
+	struct ks_defs d = { 0 };
+
+	assert_int_equal(ks_defs_load(store_of(state), GEN, "inner", &d), 0);
+	assert_ptr_equal(d.def[R610_2], d.def[R610_1]);
+	assert_ptr_not_equal(d.def[R630], d.def[R620_3]);
+	assert_int_equal(ks_defs_newest(&d), R670);
+	assert_int_equal(ks_defs_since(&d, R670, ks_def_member(d.def[R670], "pad")), R630);
+	assert_int_equal(ks_defs_since(&d, R670, ks_def_member(d.def[R670], "count")), R610_1);
+	ks_defs_free(&d);
+	assert_null(d.h);
+	ks_defs_free(&d);
+
+	assert_int_equal(ks_defs_load(store_of(state), GEN, "alpha", &d), 0);
+	assert_null(d.def[R640]);
+	ks_defs_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_log_steps),
+		cmocka_unit_test(test_log_text_of_unchanged_release),
+		cmocka_unit_test(test_log_since_until),
+		cmocka_unit_test(test_blame_type),
+		cmocka_unit_test(test_blame_field_through_embedded),
+		cmocka_unit_test(test_blame_field_removed_and_readded),
+		cmocka_unit_test(test_blame_field_missing),
+		cmocka_unit_test(test_matrix_against_regular),
+		cmocka_unit_test(test_matrix_counterpart),
+		cmocka_unit_test(test_matrix_only_in_another_lineage),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_defs_share_unchanged),
+	};
+	int rc;
+
+	git_libgit2_init();
+	rc = cmocka_run_group_tests(tests, setup, teardown);
+	git_libgit2_shutdown();
+	return rc;
+}
