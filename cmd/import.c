@@ -54,7 +54,7 @@ struct job {
 	int err;
 	char *msg;
 	char *release, *arch, *flavor;
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 	struct ks_snapshot_plan *plan;	/* made by the worker, for the writer */
 	char **sums;
 	size_t nsums;
@@ -123,15 +123,15 @@ static int read_one(const struct opts *o, struct job *j)
 		ks_err_prefix("%s", j->path);
 		goto out;
 	}
-	j->set = ks_canon_set_new();
+	j->set = ks_snapshot_new();
 	if (in->kind == KS_INPUT_MODULE) {
 		/* a module's types refer to its vmlinux's: both go in */
-		err = ks_canon_set_add_btf(j->set, o->base->btf, 1);
+		err = ks_canon_add_btf(j->set, o->base->btf, 1);
 		if (err)
 			goto out;
 		add_sum(j, o->base->sha256);
 	}
-	err = ks_canon_set_add_btf(j->set, in->btf, in->start_id);
+	err = ks_canon_add_btf(j->set, in->btf, in->start_id);
 	if (err) {
 		ks_err_prefix("%s", j->path);
 		goto out;
@@ -156,7 +156,7 @@ static void job_clear(struct job *j)
 	free(j->arch);
 	free(j->flavor);
 	ks_snapshot_plan_free(j->plan);
-	ks_canon_set_free(j->set);
+	ks_snapshot_free(j->set);
 	ks_strv_free(j->sums, j->nsums);
 	ks_buf_free(&j->source);
 	memset(j, 0, sizeof(*j));
@@ -182,7 +182,7 @@ static void *worker(void *arg)
 		err = read_one(p->o, j);
 		if (!err) {
 			/* the writer's hashing and sorting, done here in parallel */
-			ks_canon_set_finish(j->set);
+			ks_snapshot_finish(j->set);
 			j->plan = ks_snapshot_plan_new(j->set);
 		}
 		pthread_mutex_lock(&p->mu);
@@ -296,7 +296,7 @@ static int flush(struct ks_store **store, struct job *g, int force, struct tally
 
 	if (!*store && (err = open_or_create(store)))
 		return err;
-	ks_canon_set_finish(g->set);
+	ks_snapshot_finish(g->set);
 	ao.force = force;
 	ao.source = g->source.p;
 	ao.plan = g->plan;
@@ -382,7 +382,7 @@ static int run(struct paths *ps, const struct opts *o, int force, int jobs)
 				p_err("%s", j->msg);
 			}
 		} else if (have && same_key(&pending, j)) {
-			ks_canon_set_merge(pending.set, j->set);
+			ks_snapshot_merge(pending.set, j->set);
 			j->set = NULL;
 			ks_snapshot_plan_free(pending.plan);	/* stale now */
 			pending.plan = NULL;

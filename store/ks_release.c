@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
-#include "ks_canon.h"
+#include "ks_snapshot.h"
 #include "ks_err.h"
 #include "ks_store_int.h"
 
@@ -117,7 +117,7 @@ static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 
 /* Puts the snapshot's blobs and trees into @pk and returns its tree. */
 static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
-			  const struct ks_canon_set *set,
+			  const struct ks_snapshot *snap,
 			  const struct ks_snapshot_plan *plan, git_oid *tree)
 {
 	struct ks_snapshot_plan *own = NULL;
@@ -125,15 +125,15 @@ static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta
 	char *metatext;
 	size_t i, n, at, metalen;
 
-	if (!plan || plan->set != set || plan->n != set->n)
-		plan = own = ks_snapshot_plan_new(set);
+	if (!plan || plan->snap != snap || plan->n != snap->n)
+		plan = own = ks_snapshot_plan_new(snap);
 	n = plan->n;
 	for (i = 0; i < n; i++) {
 		const struct ks_path_entry *e = &plan->entries[i];
 
 		ks_pack_add_known(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob);
 	}
-	metatext = ks_meta_format(meta, set->nstructs, set->nunions, &metalen);
+	metatext = ks_meta_format(meta, snap->nstructs, snap->nunions, &metalen);
 	meta_e.path = KS_META_PATH;
 	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &meta_e.blob);
 	free(metatext);
@@ -311,7 +311,7 @@ static int write_note(struct ks_store *s, const git_oid *commit, const char *tex
 }
 
 int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
-			 const struct ks_canon_set *set, const struct ks_add_opts *opts,
+			 const struct ks_snapshot *snap, const struct ks_add_opts *opts,
 			 enum ks_add_status *status, char commit_hex[41])
 {
 	struct ks_add_opts defaults = KS_ADD_OPTS_INIT;
@@ -328,14 +328,14 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	    (err = ks_store_check_lineage_part("arch", meta->arch)) ||
 	    (err = ks_store_check_lineage_part("flavor", meta->flavor)))
 		return err;
-	if (!set->finished)
-		return ks_err_set(KS_EINVAL, "type set not finished");
+	if (!snap->finished)
+		return ks_err_set(KS_EINVAL, "snapshot not finished");
 
 	lineage = ks_xasprintf("%s/%s", meta->arch, meta->flavor);
 	tag = ks_tag_ref(lineage, meta->release);
 
 	pk = ks_pack_new(s->odb);
-	snapshot_tree(pk, meta, set, opts->plan, &tree);
+	snapshot_tree(pk, meta, snap, opts->plan, &tree);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
 	free(buf);

@@ -60,7 +60,7 @@ struct ks_path_entry {
 };
 
 struct ks_snapshot_plan {
-	const struct ks_canon_set *set;	/* the set it was made from */
+	const struct ks_snapshot *snap;	/* the snapshot it was made from */
 	struct ks_path_entry *entries;	/* one per type, by path; room for one more */
 	size_t n;
 };
