@@ -244,8 +244,8 @@ out:
 	return err;
 }
 
-/* Moves (or removes) the branch from @old to @head; GIT_EMODIFIED or
- * GIT_EEXISTS when another writer moved it first. */
+/* Moves (or removes) the branch from @old to @head; KS_ECONFLICT when
+ * another writer moved it first. */
 static int move_branch(struct ks_store *s, const char *branch, int have_old,
 		       const git_oid *old, const git_oid *head, int empty)
 {
@@ -260,9 +260,9 @@ static int move_branch(struct ks_store *s, const char *branch, int have_old,
 	err = git_reference_create_matching(&ref, s->repo, branch, head, have_old,
 					    have_old ? old : NULL, "kstruct: re-link lineage");
 	git_reference_free(ref);
-	if (err && err != GIT_EMODIFIED && err != GIT_EEXISTS)
-		return ks_err_git("cannot update %s", branch);
-	return err;
+	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+		return ks_err_set(KS_ECONFLICT, "%s was moved by another writer", branch);
+	return err ? ks_err_git("cannot update %s", branch) : 0;
 }
 
 int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
@@ -280,7 +280,7 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 		err = compute_chain(s, lineage, NULL, NULL, NULL, &head, &empty);
 		if (!err)
 			err = move_branch(s, branch, have_old, &old, &head, empty);
-		if (err != GIT_EMODIFIED && err != GIT_EEXISTS)
+		if (err != KS_ECONFLICT)
 			break;
 		/* Another writer moved the branch: derive it again. */
 		err = ks_err_set(KS_ECONFLICT, "%s kept moving under concurrent imports",
@@ -320,7 +320,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	git_reference *ref = NULL;
 	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
-	int err, have_old, have_old_branch, empty, locked = 0;
+	int err, gerr, have_old, have_old_branch, empty, locked = 0;
 
 	if (!opts)
 		opts = &defaults;
@@ -384,30 +384,27 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		goto out;
 	}
 
-	err = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
-					    have_old ? &old : NULL, "kstruct: import");
+	gerr = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
+					     have_old ? &old : NULL, "kstruct: import");
 	git_reference_free(ref);
-	if (err) {
+	if (gerr == GIT_EEXISTS || gerr == GIT_EMODIFIED) {
 		git_oid now;
 
-		if ((err == GIT_EEXISTS || err == GIT_EMODIFIED) &&
-		    !git_reference_name_to_id(&now, s->repo, tag) &&
-		    !git_oid_cmp(&now, &commit)) {
-			/* A concurrent import recorded the same content. */
-			*status = KS_ADD_SAME;
-		} else if (err == GIT_EEXISTS || err == GIT_EMODIFIED) {
+		if (git_reference_name_to_id(&now, s->repo, tag) || git_oid_cmp(&now, &commit)) {
 			err = ks_err_set(KS_ECONFLICT, "release %s of %s was recorded by "
 					 "another import meanwhile", meta->release, lineage);
 			goto out;
-		} else {
-			err = ks_err_git("cannot create %s", tag);
-			goto out;
 		}
+		/* A concurrent import recorded the same content. */
+		*status = KS_ADD_SAME;
+	} else if (gerr) {
+		err = ks_err_git("cannot create %s", tag);
+		goto out;
 	} else {
 		*status = have_old ? KS_ADD_REPLACED : KS_ADD_NEW;
 	}
 	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
-	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+	if (err == KS_ECONFLICT)
 		err = ks_lineage_rebuild(s, lineage);
 	if (!err && opts->source)
 		err = write_note(s, &commit, opts->source);

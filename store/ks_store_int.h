@@ -5,6 +5,7 @@
 #include <git2.h>
 #include <stddef.h>
 
+#include "ks_git_err.h"
 #include "ks_store.h"
 
 struct ks_store {

@@ -18,6 +18,7 @@
 #include "ks_buf.h"
 #include "ks_snapshot.h"
 #include "ks_err.h"
+#include "ks_git_err.h"
 #include "ks_store.h"
 
 static char *tmpdir(void)
@@ -437,6 +438,73 @@ static void test_store_plan_matches(void **state)
 	free(dc);
 }
 
+/* kstruct's codes and libgit2's never meet: KS_EFORMAT once was -4,
+ * GIT_EEXISTS, so a git code passed up read as "bad input". */
+static void test_store_error_space_apart(void **state)
+{
+	static const int ks[] = {
+		KS_EINVAL, KS_ENOTFOUND, KS_EIO, KS_EFORMAT, KS_EEXISTS, KS_ENOTSTORE,
+		KS_EGIT, KS_ECONFLICT, KS_ENOMEM, KS_ENOTKERNEL, KS_EBUSY,
+	};
+	static const int git[] = {
+		GIT_ERROR, GIT_ENOTFOUND, GIT_EEXISTS, GIT_EAMBIGUOUS, GIT_EBUFS,
+		GIT_EUSER, GIT_EBAREREPO, GIT_EUNBORNBRANCH, GIT_EUNMERGED,
+		GIT_ENONFASTFORWARD, GIT_EINVALIDSPEC, GIT_ECONFLICT, GIT_ELOCKED,
+		GIT_EMODIFIED, GIT_EAUTH, GIT_ECERTIFICATE, GIT_EAPPLIED, GIT_EPEEL,
+		GIT_EEOF, GIT_EINVALID, GIT_EUNCOMMITTED, GIT_EDIRECTORY,
+		GIT_EMERGECONFLICT, GIT_PASSTHROUGH, GIT_ITEROVER, GIT_RETRY,
+		GIT_EMISMATCH, GIT_EINDEXDIRTY, GIT_EAPPLYFAIL,
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		assert_true(ks[i] < KS_ERR_BASE);
+		for (j = 0; j < sizeof(git) / sizeof(git[0]); j++) {
+			assert_true(git[j] > KS_ERR_BASE);
+			assert_int_not_equal(ks[i], git[j]);
+		}
+	}
+}
+
+/* A libgit2 failure arrives as a kstruct code with libgit2's message
+ * appended to ours. */
+static void test_store_git_errors_translated(void **state)
+{
+	struct ks_history *h = NULL;
+	enum ks_add_status st;
+	struct ks_store *s;
+	char *dir, *text = NULL;
+	size_t len;
+	int err;
+
+	(void)state;
+	assert_int_equal(ks_err_from_git(0, "unused"), 0);
+	git_error_set_str(GIT_ERROR_REFERENCE, "the ref moved");
+	assert_int_equal(ks_err_from_git(GIT_EMODIFIED, "moving %s", "x"), KS_ECONFLICT);
+	assert_string_equal(ks_err_msg(), "moving x: the ref moved");
+	assert_int_equal(ks_err_from_git(GIT_EEXISTS, "creating"), KS_ECONFLICT);
+	assert_int_equal(ks_err_from_git(GIT_ENOTFOUND, "finding"), KS_ENOTFOUND);
+	assert_int_equal(ks_err_from_git(GIT_ELOCKED, "locking"), KS_EBUSY);
+	assert_int_equal(ks_err_from_git(GIT_EINVALIDSPEC, "parsing"), KS_EGIT);
+
+	s = new_store(&dir);
+	assert_int_equal(add(s, "6.1", 0, 0, &st), 0);
+	err = ks_store_read_blob(s, "0123456789012345678901234567890123456789", &text, &len);
+	assert_int_equal(err, KS_EGIT);
+	assert_null(text);
+	assert_true(!strncmp(ks_err_msg(), "cannot read object 0123456789", 29));
+	/* libgit2's own words follow ours */
+	assert_true(strlen(ks_err_msg()) > strlen("cannot read object ") + 40 + 2);
+	/* a lineage without a branch is not found, not a git code */
+	err = ks_store_history(s, "arm64/generic", "point", &h);
+	assert_int_equal(err, KS_ENOTFOUND);
+	assert_null(h);
+	ks_store_free(s);
+	rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +517,8 @@ int main(void)
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
 		cmocka_unit_test(test_store_plan_matches),
+		cmocka_unit_test(test_store_error_space_apart),
+		cmocka_unit_test(test_store_git_errors_translated),
 	};
 	int rc;
 
