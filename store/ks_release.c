@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "ks_buf.h"
-#include "ks_snapshot.h"
 #include "ks_err.h"
+#include "ks_snapshot.h"
 #include "ks_store_int.h"
 
 #define KS_REF_RETRIES 8
