@@ -13,6 +13,7 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_snapshot.h"
 
 /* Type chains deeper than this only occur in corrupt or hostile BTF. */
 #define KS_CANON_MAX_DEPTH 64
@@ -466,20 +467,15 @@ int ks_canon_render(char **text, size_t *len, const struct btf *btf, __u32 id)
 	return 0;
 }
 
-struct ks_canon_set *ks_canon_set_new(void)
-{
-	return ks_xcalloc(1, sizeof(struct ks_canon_set));
-}
-
-int ks_canon_set_add_btf(struct ks_canon_set *set, const struct btf *btf,
-			 __u32 start_id)
+int ks_canon_add_btf(struct ks_snapshot *snap, const struct btf *btf, __u32 start_id)
 {
 	__u32 id, n = btf__type_cnt(btf);
 
 	for (id = start_id ? start_id : 1; id < n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
-		struct ks_canon_type *ct;
 		const char *name;
+		char *text;
+		size_t len;
 		int err;
 
 		if (!t || !btf_is_composite(t))
@@ -487,104 +483,12 @@ int ks_canon_set_add_btf(struct ks_canon_set *set, const struct btf *btf,
 		name = type_name(btf, t);
 		if (!name[0])
 			continue;
-		if (set->n == set->cap) {
-			set->cap = set->cap ? set->cap * 2 : 1024;
-			set->types = ks_xrealloc(set->types,
-						 set->cap * sizeof(*set->types));
-		}
-		ct = &set->types[set->n];
-		err = ks_canon_render(&ct->text, &ct->len, btf, id);
+		err = ks_canon_render(&text, &len, btf, id);
+		if (!err)
+			err = ks_snapshot_add(snap, btf_is_struct(t) ? "struct" : "union",
+					      name, text, len);
 		if (err)
 			return err;
-		ct->kind = btf_is_struct(t) ? "struct" : "union";
-		ct->name = ks_xstrdup(name);
-		ct->variant = 1;
-		set->n++;
 	}
 	return 0;
-}
-
-static int cmp_type(const void *a, const void *b)
-{
-	const struct ks_canon_type *x = a, *y = b;
-	int c = strcmp(x->kind, y->kind);
-
-	if (!c)
-		c = strcmp(x->name, y->name);
-	if (!c) {
-		size_t n = x->len < y->len ? x->len : y->len;
-
-		c = memcmp(x->text, y->text, n);
-		if (!c)
-			c = (x->len > y->len) - (x->len < y->len);
-	}
-	return c;
-}
-
-void ks_canon_set_finish(struct ks_canon_set *set)
-{
-	size_t i, out = 0;
-
-	if (set->finished)
-		return;
-	set->finished = 1;
-	if (set->n)
-		qsort(set->types, set->n, sizeof(*set->types), cmp_type);
-	for (i = 0; i < set->n; i++) {
-		struct ks_canon_type *ct = &set->types[i];
-		struct ks_canon_type *prev = out ? &set->types[out - 1] : NULL;
-
-		if (prev && !cmp_type(prev, ct)) {
-			free(ct->name);
-			free(ct->text);
-			continue;
-		}
-		if (prev && !strcmp(prev->kind, ct->kind) &&
-		    !strcmp(prev->name, ct->name))
-			ct->variant = prev->variant + 1;
-		set->types[out++] = *ct;
-	}
-	set->n = out;
-	set->nstructs = set->nunions = 0;
-	for (i = 0; i < set->n; i++) {
-		if (set->types[i].kind[0] == 's')
-			set->nstructs++;
-		else
-			set->nunions++;
-	}
-}
-
-void ks_canon_set_free(struct ks_canon_set *set)
-{
-	size_t i;
-
-	if (!set)
-		return;
-	for (i = 0; i < set->n; i++) {
-		free(set->types[i].name);
-		free(set->types[i].text);
-	}
-	free(set->types);
-	free(set);
-}
-
-void ks_canon_set_merge(struct ks_canon_set *dst, struct ks_canon_set *src)
-{
-	size_t i;
-
-	/* finish numbers variants; merged, they are numbered again */
-	for (i = 0; i < dst->n; i++)
-		dst->types[i].variant = 1;
-	for (i = 0; i < src->n; i++)
-		src->types[i].variant = 1;
-	dst->finished = 0;
-	if (dst->n + src->n > dst->cap) {
-		dst->cap = dst->n + src->n;
-		dst->types = ks_xrealloc(dst->types, dst->cap * sizeof(*dst->types));
-	}
-	if (src->n)
-		memcpy(dst->types + dst->n, src->types, src->n * sizeof(*src->types));
-	dst->n += src->n;
-	free(src->types);
-	free(src);
 }

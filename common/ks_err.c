@@ -1,6 +1,5 @@
 #include "ks_err.h"
 
-#include <git2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,19 +16,12 @@ int ks_err_set(int code, const char *fmt, ...)
 	return code;
 }
 
-int ks_err_git(const char *fmt, ...)
+void ks_err_append(const char *detail)
 {
-	const git_error *ge = git_error_last();
-	size_t n;
-	va_list ap;
+	size_t n = strlen(err_msg);
 
-	va_start(ap, fmt);
-	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
-	va_end(ap);
-	n = strlen(err_msg);
-	if (ge && ge->message && n < sizeof(err_msg))
-		snprintf(err_msg + n, sizeof(err_msg) - n, ": %s", ge->message);
-	return KS_EGIT;
+	if (detail && n < sizeof(err_msg))
+		snprintf(err_msg + n, sizeof(err_msg) - n, ": %s", detail);
 }
 
 void ks_err_prefix(const char *fmt, ...)

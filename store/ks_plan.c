@@ -1,12 +1,12 @@
 /* A snapshot's plan: every type's tree path and blob id, sorted by path.
- * It depends on the canonical set alone, so import's worker threads make
+ * It depends on the snapshot alone, so import's worker threads make
  * it while the single writer is busy, and the writer only looks the ids
  * up in the store. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ks_buf.h"
-#include "ks_canon.h"
+#include "ks_snapshot.h"
 #include "ks_store_int.h"
 
 static int cmp_path(const void *a, const void *b)
@@ -21,19 +21,19 @@ void ks_path_entries_sort(struct ks_path_entry *pe, size_t n)
 		qsort(pe, n, sizeof(*pe), cmp_path);
 }
 
-struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_canon_set *set)
+struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_snapshot *snap)
 {
 	struct ks_snapshot_plan *plan;
 	size_t i;
 
-	if (!set->finished)
+	if (!snap->finished)
 		return NULL;
 	plan = ks_xcalloc(1, sizeof(*plan));
-	plan->set = set;
-	plan->n = set->n;
-	plan->entries = ks_xcalloc(set->n + 1, sizeof(*plan->entries));
-	for (i = 0; i < set->n; i++) {
-		const struct ks_canon_type *t = &set->types[i];
+	plan->snap = snap;
+	plan->n = snap->n;
+	plan->entries = ks_xcalloc(snap->n + 1, sizeof(*plan->entries));
+	for (i = 0; i < snap->n; i++) {
+		const struct ks_snapshot_entry *t = &snap->entries[i];
 		struct ks_path_entry *e = &plan->entries[i];
 
 		e->path = ks_store_type_path(t->kind, t->name, t->variant);

@@ -366,7 +366,7 @@ int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id)
 		err = git_reference_name_to_id(id, s->repo, ref);
 		free(ref);
 	}
-	return err;
+	return ks_err_from_git(err, "no branch for lineage %s", lineage);
 }
 
 int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,

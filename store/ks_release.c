@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "ks_buf.h"
-#include "ks_canon.h"
 #include "ks_err.h"
+#include "ks_snapshot.h"
 #include "ks_store_int.h"
 
 #define KS_REF_RETRIES 8
@@ -117,7 +117,7 @@ static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 
 /* Puts the snapshot's blobs and trees into @pk and returns its tree. */
 static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
-			  const struct ks_canon_set *set,
+			  const struct ks_snapshot *snap,
 			  const struct ks_snapshot_plan *plan, git_oid *tree)
 {
 	struct ks_snapshot_plan *own = NULL;
@@ -125,15 +125,15 @@ static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta
 	char *metatext;
 	size_t i, n, at, metalen;
 
-	if (!plan || plan->set != set || plan->n != set->n)
-		plan = own = ks_snapshot_plan_new(set);
+	if (!plan || plan->snap != snap || plan->n != snap->n)
+		plan = own = ks_snapshot_plan_new(snap);
 	n = plan->n;
 	for (i = 0; i < n; i++) {
 		const struct ks_path_entry *e = &plan->entries[i];
 
 		ks_pack_add_known(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob);
 	}
-	metatext = ks_meta_format(meta, set->nstructs, set->nunions, &metalen);
+	metatext = ks_meta_format(meta, snap->nstructs, snap->nunions, &metalen);
 	meta_e.path = KS_META_PATH;
 	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &meta_e.blob);
 	free(metatext);
@@ -244,8 +244,8 @@ out:
 	return err;
 }
 
-/* Moves (or removes) the branch from @old to @head; GIT_EMODIFIED or
- * GIT_EEXISTS when another writer moved it first. */
+/* Moves (or removes) the branch from @old to @head; KS_ECONFLICT when
+ * another writer moved it first. */
 static int move_branch(struct ks_store *s, const char *branch, int have_old,
 		       const git_oid *old, const git_oid *head, int empty)
 {
@@ -260,9 +260,9 @@ static int move_branch(struct ks_store *s, const char *branch, int have_old,
 	err = git_reference_create_matching(&ref, s->repo, branch, head, have_old,
 					    have_old ? old : NULL, "kstruct: re-link lineage");
 	git_reference_free(ref);
-	if (err && err != GIT_EMODIFIED && err != GIT_EEXISTS)
-		return ks_err_git("cannot update %s", branch);
-	return err;
+	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+		return ks_err_set(KS_ECONFLICT, "%s was moved by another writer", branch);
+	return err ? ks_err_git("cannot update %s", branch) : 0;
 }
 
 int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
@@ -280,7 +280,7 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 		err = compute_chain(s, lineage, NULL, NULL, NULL, &head, &empty);
 		if (!err)
 			err = move_branch(s, branch, have_old, &old, &head, empty);
-		if (err != GIT_EMODIFIED && err != GIT_EEXISTS)
+		if (err != KS_ECONFLICT)
 			break;
 		/* Another writer moved the branch: derive it again. */
 		err = ks_err_set(KS_ECONFLICT, "%s kept moving under concurrent imports",
@@ -311,7 +311,7 @@ static int write_note(struct ks_store *s, const git_oid *commit, const char *tex
 }
 
 int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
-			 const struct ks_canon_set *set, const struct ks_add_opts *opts,
+			 const struct ks_snapshot *snap, const struct ks_add_opts *opts,
 			 enum ks_add_status *status, char commit_hex[41])
 {
 	struct ks_add_opts defaults = KS_ADD_OPTS_INIT;
@@ -320,7 +320,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	git_reference *ref = NULL;
 	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
-	int err, have_old, have_old_branch, empty, locked = 0;
+	int err, gerr, have_old, have_old_branch, empty, locked = 0;
 
 	if (!opts)
 		opts = &defaults;
@@ -328,14 +328,14 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	    (err = ks_store_check_lineage_part("arch", meta->arch)) ||
 	    (err = ks_store_check_lineage_part("flavor", meta->flavor)))
 		return err;
-	if (!set->finished)
-		return ks_err_set(KS_EINVAL, "type set not finished");
+	if (!snap->finished)
+		return ks_err_set(KS_EINVAL, "snapshot not finished");
 
 	lineage = ks_xasprintf("%s/%s", meta->arch, meta->flavor);
 	tag = ks_tag_ref(lineage, meta->release);
 
 	pk = ks_pack_new(s->odb);
-	snapshot_tree(pk, meta, set, opts->plan, &tree);
+	snapshot_tree(pk, meta, snap, opts->plan, &tree);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
 	free(buf);
@@ -384,30 +384,27 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		goto out;
 	}
 
-	err = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
-					    have_old ? &old : NULL, "kstruct: import");
+	gerr = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
+					     have_old ? &old : NULL, "kstruct: import");
 	git_reference_free(ref);
-	if (err) {
+	if (gerr == GIT_EEXISTS || gerr == GIT_EMODIFIED) {
 		git_oid now;
 
-		if ((err == GIT_EEXISTS || err == GIT_EMODIFIED) &&
-		    !git_reference_name_to_id(&now, s->repo, tag) &&
-		    !git_oid_cmp(&now, &commit)) {
-			/* A concurrent import recorded the same content. */
-			*status = KS_ADD_SAME;
-		} else if (err == GIT_EEXISTS || err == GIT_EMODIFIED) {
+		if (git_reference_name_to_id(&now, s->repo, tag) || git_oid_cmp(&now, &commit)) {
 			err = ks_err_set(KS_ECONFLICT, "release %s of %s was recorded by "
 					 "another import meanwhile", meta->release, lineage);
 			goto out;
-		} else {
-			err = ks_err_git("cannot create %s", tag);
-			goto out;
 		}
+		/* A concurrent import recorded the same content. */
+		*status = KS_ADD_SAME;
+	} else if (gerr) {
+		err = ks_err_git("cannot create %s", tag);
+		goto out;
 	} else {
 		*status = have_old ? KS_ADD_REPLACED : KS_ADD_NEW;
 	}
 	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
-	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+	if (err == KS_ECONFLICT)
 		err = ks_lineage_rebuild(s, lineage);
 	if (!err && opts->source)
 		err = write_note(s, &commit, opts->source);

@@ -1,7 +1,8 @@
 /* The git-backed store: a bare repository holding one immutable commit
  * per kernel release (tags) and one derived chain per lineage (branches).
  * The layout is specified in docs/format.md. Knows nothing of BTF: it
- * takes canonical texts and stores them.
+ * takes snapshots of canonical texts (common/ks_snapshot.h) and stores
+ * them.
  */
 #ifndef KS_STORE_H
 #define KS_STORE_H
@@ -12,7 +13,7 @@
 #define KS_DEFAULT_LINEAGE "x86_64/generic"
 
 struct ks_store;
-struct ks_canon_set;
+struct ks_snapshot;
 
 /* Where the store is: @flag (--store), else $KSTRUCT_STORE, else the
  * nearest .kstruct folder from the working directory upward, else
@@ -47,26 +48,27 @@ enum ks_add_status {
 	KS_ADD_REPLACED,	/* present with other content, replaced (force) */
 };
 
-/* Every type's tree path and blob id, computed from a finished set
+/* Every type's tree path and blob id, computed from a finished snapshot
  * alone: import's worker threads make plans so that the single writer
- * does not hash. NULL when @set is not finished. */
+ * does not hash. NULL when @snap is not finished. */
 struct ks_snapshot_plan;
-struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_canon_set *set);
+struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_snapshot *snap);
 void ks_snapshot_plan_free(struct ks_snapshot_plan *plan);
 
 struct ks_add_opts {
 	unsigned int version;
 	int force;		/* replace a release whose content differs */
 	const char *source;	/* where the input came from, kept in a note */
-	/* made from the same set, unchanged since (else ignored) */
+	/* made from the same snapshot, unchanged since (else ignored) */
 	const struct ks_snapshot_plan *plan;
 };
 #define KS_ADD_OPTS_VERSION 1
 #define KS_ADD_OPTS_INIT { KS_ADD_OPTS_VERSION, 0, NULL, NULL }
 
-/* Records @set as release @meta, then re-links the lineage branch. */
+/* Records finished @snap as release @meta, then re-links the lineage
+ * branch. */
 int ks_store_add_release(struct ks_store *store, const struct ks_release_meta *meta,
-			 const struct ks_canon_set *set, const struct ks_add_opts *opts,
+			 const struct ks_snapshot *snap, const struct ks_add_opts *opts,
 			 enum ks_add_status *status, char commit_hex[41]);
 
 /* Validates a release name, arch or flavor for use in a ref name. */

@@ -5,6 +5,7 @@
 #include <git2.h>
 #include <stddef.h>
 
+#include "ks_git_err.h"
 #include "ks_store.h"
 
 struct ks_store {
@@ -60,7 +61,7 @@ struct ks_path_entry {
 };
 
 struct ks_snapshot_plan {
-	const struct ks_canon_set *set;	/* the set it was made from */
+	const struct ks_snapshot *snap;	/* the snapshot it was made from */
 	struct ks_path_entry *entries;	/* one per type, by path; room for one more */
 	size_t n;
 };

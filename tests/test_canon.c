@@ -31,7 +31,7 @@
 
 static struct btf *g_btf[16];
 static int g_nbtf;
-static struct ks_canon_set *g_set[16];
+static struct ks_snapshot *g_set[16];
 static int g_nset;
 static struct ks_def *g_def[64];
 static int g_ndef;
@@ -46,7 +46,7 @@ static int teardown(void **state)
 	for (i = 0; i < g_nbtf; i++)
 		btf__free(g_btf[i]);
 	for (i = 0; i < g_nset; i++)
-		ks_canon_set_free(g_set[i]);
+		ks_snapshot_free(g_set[i]);
 	for (i = 0; i < g_ndef; i++)
 		ks_def_free(g_def[i]);
 	for (i = 0; i < g_nmem; i++)
@@ -101,9 +101,9 @@ static struct btf *new_btf(void)
 	return btf;
 }
 
-static struct ks_canon_set *new_set(void)
+static struct ks_snapshot *new_set(void)
 {
-	struct ks_canon_set *set = ks_canon_set_new();
+	struct ks_snapshot *set = ks_snapshot_new();
 
 	assert_non_null(set);
 	if (g_nset == (int)(sizeof(g_set) / sizeof(g_set[0])))
@@ -112,20 +112,20 @@ static struct ks_canon_set *new_set(void)
 	return set;
 }
 
-static void set_add(struct ks_canon_set *set, const struct btf *btf)
+static void set_add(struct ks_snapshot *set, const struct btf *btf)
 {
-	int rc = ks_canon_set_add_btf(set, btf, 1);
+	int rc = ks_canon_add_btf(set, btf, 1);
 
 	if (rc)
-		fail_msg("ks_canon_set_add_btf = %d: %s", rc, ks_err_msg());
+		fail_msg("ks_canon_add_btf = %d: %s", rc, ks_err_msg());
 }
 
-static struct ks_canon_set *make_set(const struct btf *btf)
+static struct ks_snapshot *make_set(const struct btf *btf)
 {
-	struct ks_canon_set *set = new_set();
+	struct ks_snapshot *set = new_set();
 
 	set_add(set, btf);
-	ks_canon_set_finish(set);
+	ks_snapshot_finish(set);
 	return set;
 }
 
@@ -729,7 +729,7 @@ static void test_canon_union_toplevel(void **state)
 {
 	struct base b;
 	struct btf *btf = new_btf_base(&b);
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 
 	(void)state;
 	expect_render(btf, build_val(btf, &b), EXP_VAL);
@@ -737,10 +737,10 @@ static void test_canon_union_toplevel(void **state)
 	assert_int_equal(set->n, 1);
 	assert_int_equal(set->nstructs, 0);
 	assert_int_equal(set->nunions, 1);
-	assert_string_equal(set->types[0].kind, "union");
-	assert_string_equal(set->types[0].name, "val");
-	assert_int_equal(set->types[0].variant, 1);
-	assert_string_equal(set->types[0].text, EXP_VAL);
+	assert_string_equal(set->entries[0].kind, "union");
+	assert_string_equal(set->entries[0].name, "val");
+	assert_int_equal(set->entries[0].variant, 1);
+	assert_string_equal(set->entries[0].text, EXP_VAL);
 }
 
 static void test_canon_type_tag_skipped(void **state)
@@ -816,25 +816,25 @@ static void add_alpha(struct btf *btf, const struct base *b)
 	OK(btf__add_field(btf, "a", b->i, 0, 0));
 }
 
-static void expect_entry(const struct ks_canon_set *set, size_t i,
+static void expect_entry(const struct ks_snapshot *set, size_t i,
 			 const char *kind, const char *name,
 			 unsigned int variant, const char *text)
 {
 	if (i >= set->n)
 		fail_msg("entry %zu missing: set has %zu", i, set->n);
-	assert_string_equal(set->types[i].kind, kind);
-	assert_string_equal(set->types[i].name, name);
-	assert_int_equal(set->types[i].variant, variant);
-	assert_string_equal(set->types[i].text, text);
-	assert_int_equal(set->types[i].len, strlen(text));
+	assert_string_equal(set->entries[i].kind, kind);
+	assert_string_equal(set->entries[i].name, name);
+	assert_int_equal(set->entries[i].variant, variant);
+	assert_string_equal(set->entries[i].text, text);
+	assert_int_equal(set->entries[i].len, strlen(text));
 }
 
 static void test_canon_dup_variants_order_independent(void **state)
 {
 	struct base b1, b2;
 	struct btf *fwd = new_btf_base(&b1), *rev = new_btf_base(&b2);
-	struct ks_canon_set *s1, *s2;
-	const struct ks_canon_set *sets[2];
+	struct ks_snapshot *s1, *s2;
+	const struct ks_snapshot *sets[2];
 	int k;
 
 	(void)state;
@@ -853,7 +853,7 @@ static void test_canon_dup_variants_order_independent(void **state)
 	sets[0] = s1;
 	sets[1] = s2;
 	for (k = 0; k < 2; k++) {
-		const struct ks_canon_set *s = sets[k];
+		const struct ks_snapshot *s = sets[k];
 
 		assert_int_equal(s->n, 4);
 		assert_int_equal(s->nstructs, 3);
@@ -875,7 +875,7 @@ static void test_canon_merge_finished_sets(void **state)
 {
 	struct base b1, b2;
 	struct btf *a = new_btf_base(&b1), *b = new_btf_base(&b2);
-	struct ks_canon_set *sa, *sb;
+	struct ks_snapshot *sa, *sb;
 
 	(void)state;
 	add_dup_long(a, &b1);
@@ -886,10 +886,10 @@ static void test_canon_merge_finished_sets(void **state)
 	sb = make_set(b);
 	expect_entry(sa, 0, "struct", "dup", 1, EXP_DUP_LONG);
 	expect_entry(sb, 2, "struct", "dup", 2, EXP_DUP_LONG);
-	ks_canon_set_merge(sa, sb);
+	ks_snapshot_merge(sa, sb);
 	g_set[g_nset - 1] = NULL;	/* sb is gone; teardown frees sa */
 	assert_false(sa->finished);
-	ks_canon_set_finish(sa);
+	ks_snapshot_finish(sa);
 	assert_int_equal(sa->n, 3);
 	expect_entry(sa, 0, "struct", "alpha", 1, EXP_ALPHA);
 	expect_entry(sa, 1, "struct", "dup", 1, EXP_DUP_INT);
@@ -900,7 +900,7 @@ static void test_canon_dup_identical_collapse(void **state)
 {
 	struct base b1, b2;
 	struct btf *one = new_btf_base(&b1), *two = new_btf_base(&b2);
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 
 	(void)state;
 	/* two identical bodies in one BTF */
@@ -918,7 +918,7 @@ static void test_canon_dup_identical_collapse(void **state)
 	set = new_set();
 	set_add(set, one);
 	set_add(set, two);
-	ks_canon_set_finish(set);
+	ks_snapshot_finish(set);
 	assert_int_equal(set->n, 2);
 	assert_int_equal(set->nstructs, 2);
 	expect_entry(set, 0, "struct", "dup", 1, EXP_DUP_INT);
@@ -943,7 +943,7 @@ static void test_canon_fwd_then_definition(void **state)
 	for (order = 0; order < 2; order++) {
 		struct base b;
 		struct btf *btf = new_btf_base(&b);
-		struct ks_canon_set *set;
+		struct ks_snapshot *set;
 		int fwd = 0, p;
 
 		if (order == 0)	/* struct fwd_only; ... definition later */
@@ -979,7 +979,7 @@ static void test_canon_fwd_only_no_entry(void **state)
 	int f1 = ID(btf__add_fwd(btf, "lonely", BTF_FWD_STRUCT));
 	int f2 = ID(btf__add_fwd(btf, "ulonely", BTF_FWD_UNION));
 	int p1 = ID(btf__add_ptr(btf, f1)), p2 = ID(btf__add_ptr(btf, f2));
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 
 	(void)state;
 	ID(btf__add_struct(btf, "holder", 16));
@@ -1043,7 +1043,7 @@ static const char *const all_sorted[][3] = {
 static void test_canon_deterministic(void **state)
 {
 	struct btf *b1 = new_btf(), *b2 = new_btf();
-	struct ks_canon_set *s1, *s2, *s3;
+	struct ks_snapshot *s1, *s2, *s3;
 	size_t i;
 	__u32 id;
 
@@ -1066,12 +1066,12 @@ static void test_canon_deterministic(void **state)
 	assert_int_equal(s2->nstructs, s1->nstructs);
 	assert_int_equal(s3->nunions, s1->nunions);
 	for (i = 0; i < s1->n; i++) {
-		assert_int_equal(s2->types[i].len, s1->types[i].len);
-		assert_int_equal(s3->types[i].len, s1->types[i].len);
-		assert_memory_equal(s2->types[i].text, s1->types[i].text,
-				    s1->types[i].len);
-		assert_memory_equal(s3->types[i].text, s1->types[i].text,
-				    s1->types[i].len);
+		assert_int_equal(s2->entries[i].len, s1->entries[i].len);
+		assert_int_equal(s3->entries[i].len, s1->entries[i].len);
+		assert_memory_equal(s2->entries[i].text, s1->entries[i].text,
+				    s1->entries[i].len);
+		assert_memory_equal(s3->entries[i].text, s1->entries[i].text,
+				    s1->entries[i].len);
 	}
 
 	/* every composite, named or not, renders to the same bytes twice */
@@ -1105,7 +1105,7 @@ static void test_canon_hostile_names_escaped(void **state)
 	int fwd = ID(btf__add_fwd(btf, "x/y\n", BTF_FWD_STRUCT));
 	int p = ID(btf__add_ptr(btf, fwd));
 	int id = ID(btf__add_struct(btf, "evil\nname/x", 24));
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 	struct ks_def *d;
 	const char *s;
 	char *text;
@@ -1125,7 +1125,7 @@ static void test_canon_hostile_names_escaped(void **state)
 
 	set = make_set(btf);
 	assert_int_equal(set->n, 1);
-	assert_string_equal(set->types[0].text, EXP_EVIL);
+	assert_string_equal(set->entries[0].text, EXP_EVIL);
 
 	/* the escaped text is still canonical text */
 	d = parse(text);
@@ -1142,7 +1142,7 @@ static void expect_render_fails(struct btf *btf, int id)
 {
 	char *text = NULL;
 	size_t len = 0;
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 	int rc;
 
 	rc = ks_canon_render(&text, &len, btf, (__u32)id);
@@ -1153,7 +1153,7 @@ static void expect_render_fails(struct btf *btf, int id)
 	assert_non_null(ks_err_msg());
 
 	set = new_set();
-	assert_true(ks_canon_set_add_btf(set, btf, 1) < 0);
+	assert_true(ks_canon_add_btf(set, btf, 1) < 0);
 }
 
 static void test_canon_invalid_type_id(void **state)
@@ -1376,7 +1376,7 @@ static void test_canon_parse_enum_typedef(void **state)
 static void test_canon_parse_roundtrip_all(void **state)
 {
 	struct btf *btf = new_btf();
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 	size_t i, j;
 
 	(void)state;
@@ -1384,7 +1384,7 @@ static void test_canon_parse_roundtrip_all(void **state)
 	set = make_set(btf);
 	assert_int_equal(set->n, N_ALL);
 	for (i = 0; i < set->n; i++) {
-		const struct ks_canon_type *ct = &set->types[i];
+		const struct ks_snapshot_entry *ct = &set->entries[i];
 		struct ks_def *d = parse(ct->text);
 		__s32 tid = btf__find_by_name_kind(
 			btf, ct->name,

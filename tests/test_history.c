@@ -33,7 +33,7 @@
 
 #include "ks_blame.h"
 #include "ks_buf.h"
-#include "ks_canon.h"
+#include "ks_snapshot.h"
 #include "ks_defs.h"
 #include "ks_err.h"
 #include "ks_log.h"
@@ -111,7 +111,7 @@ struct fixture {
  * struct anchor). The only place that knows how a snapshot is made. */
 static void add_release(struct ks_store *s, const struct rel *r)
 {
-	struct ks_canon_set *set = ks_canon_set_new();
+	struct ks_snapshot *snap = ks_snapshot_new();
 	const char *sums[] = { "00" };
 	char *arch = ks_xstrdup(r->lineage), *flavor = strchr(arch, '/');
 	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1 };
@@ -123,23 +123,17 @@ static void add_release(struct ks_store *s, const struct rel *r)
 	*flavor = '\0';
 	for (n = 0; n < 6 && r->types[n].name; n++)
 		;
-	set->cap = n + 1;
-	set->types = ks_xcalloc(set->cap, sizeof(*set->types));
 	for (i = 0; i <= n; i++) {
-		struct ks_canon_type *t = &set->types[set->n++];
 		const char *name = i < n ? r->types[i].name : "anchor";
 		const char *text = i < n ? r->types[i].text : ANCHOR;
 
-		t->kind = "struct";
-		t->name = ks_xstrdup(name);
-		t->variant = 1;
-		t->text = ks_xstrdup(text);
-		t->len = strlen(text);
+		assert_int_equal(ks_snapshot_add(snap, "struct", name, ks_xstrdup(text),
+						 strlen(text)), 0);
 	}
-	ks_canon_set_finish(set);
-	if (ks_store_add_release(s, &meta, set, &opts, &status, hex))
+	ks_snapshot_finish(snap);
+	if (ks_store_add_release(s, &meta, snap, &opts, &status, hex))
 		fail_msg("adding %s: %s", r->release, ks_err_msg());
-	ks_canon_set_free(set);
+	ks_snapshot_free(snap);
 	free(arch);
 }
 

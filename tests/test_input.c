@@ -169,7 +169,7 @@ static void test_input_module_split_btf(void **state)
 	void *braw = tiny_btf(&blen);
 	char *bpath = path_of("vmlinux.raw"), *mpath = path_of("nf.ko");
 	struct ks_input *base = NULL, *mod = NULL;
-	struct ks_canon_set *set = ks_canon_set_new();
+	struct ks_snapshot *set = ks_snapshot_new();
 	struct btf *split;
 	const void *mraw;
 	__u32 mlen;
@@ -197,15 +197,15 @@ static void test_input_module_split_btf(void **state)
 	assert_string_equal(mod->release, "6.1.0-47-cloud-amd64");
 	assert_int_equal(mod->start_id, btf__type_cnt(base->btf));
 	/* only the module's own types, rendered against the base's names */
-	assert_int_equal(ks_canon_set_add_btf(set, mod->btf, mod->start_id), 0);
-	ks_canon_set_finish(set);
+	assert_int_equal(ks_canon_add_btf(set, mod->btf, mod->start_id), 0);
+	ks_snapshot_finish(set);
 	assert_int_equal(set->n, 1);
-	assert_string_equal(set->types[0].text,
+	assert_string_equal(set->entries[0].text,
 			    "struct nf_conn {\n"
 			    "\tstruct task *owner;\t/* 0 8 */\n"
 			    "\tint mark;\t/* 8 4 */\n"
 			    "};\t/* size 16 */\n");
-	ks_canon_set_free(set);
+	ks_snapshot_free(set);
 	ks_input_free(mod);
 	ks_input_free(base);
 	btf__free(split);

@@ -1,13 +1,13 @@
 /* Unit tests of store/: version order, paths, init/open, recording
  * releases, determinism, lineage re-linking and lookups. Snapshots are
- * built from tiny BTF made in code. */
+ * built from canonical text written here: the store never sees BTF, and
+ * this suite links no BTF library. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <bpf/btf.h>
 #include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "ks_buf.h"
-#include "ks_canon.h"
+#include "ks_snapshot.h"
 #include "ks_err.h"
+#include "ks_git_err.h"
 #include "ks_store.h"
 
 static char *tmpdir(void)
@@ -36,25 +37,30 @@ static void rm_rf(const char *path)
 	free(cmd);
 }
 
-/* A snapshot with struct point { int x; int y; } and, when @extra,
- * a field z and a union u. */
-static struct ks_canon_set *make_set(int extra)
+static void snap_add(struct ks_snapshot *snap, const char *kind, const char *name,
+		     const char *text)
 {
-	struct btf *btf = btf__new_empty();
-	struct ks_canon_set *set = ks_canon_set_new();
-	int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	assert_int_equal(ks_snapshot_add(snap, kind, name, ks_xstrdup(text), strlen(text)), 0);
+}
 
-	btf__add_struct(btf, "point", extra ? 12 : 8);
-	btf__add_field(btf, "x", i32, 0, 0);
-	btf__add_field(btf, "y", i32, 32, 0);
+/* A snapshot with struct point { int x; int y; } and, when @extra,
+ * a field z and a union u; the texts are what btf/ makes of them. The
+ * union is added first: the snapshot orders its entries itself. */
+static struct ks_snapshot *make_set(int extra)
+{
+	struct ks_snapshot *set = ks_snapshot_new();
+
 	if (extra) {
-		btf__add_field(btf, "z", i32, 64, 0);
-		btf__add_union(btf, "u", 4);
-		btf__add_field(btf, "a", i32, 0, 0);
+		snap_add(set, "union", "u", "union u {\n\tint a;\t/* 0 4 */\n};\t/* size 4 */\n");
+		snap_add(set, "struct", "point",
+			 "struct point {\n\tint x;\t/* 0 4 */\n\tint y;\t/* 4 4 */\n"
+			 "\tint z;\t/* 8 4 */\n};\t/* size 12 */\n");
+	} else {
+		snap_add(set, "struct", "point",
+			 "struct point {\n\tint x;\t/* 0 4 */\n\tint y;\t/* 4 4 */\n"
+			 "};\t/* size 8 */\n");
 	}
-	assert_int_equal(ks_canon_set_add_btf(set, btf, 1), 0);
-	ks_canon_set_finish(set);
-	btf__free(btf);
+	ks_snapshot_finish(set);
 	return set;
 }
 
@@ -64,13 +70,13 @@ static int add(struct ks_store *s, const char *release, int extra, int force,
 	const char *sums[] = { extra ? "bb" : "aa" };
 	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1 };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
-	struct ks_canon_set *set = make_set(extra);
+	struct ks_snapshot *set = make_set(extra);
 	char hex[41];
 	int err;
 
 	opts.force = force;
 	err = ks_store_add_release(s, &meta, set, &opts, status, hex);
-	ks_canon_set_free(set);
+	ks_snapshot_free(set);
 	return err;
 }
 
@@ -391,7 +397,7 @@ static void test_store_plan_matches(void **state)
 	const char *sums[] = { "aa" };
 	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1 };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
-	struct ks_canon_set *set = make_set(1), *other = make_set(0);
+	struct ks_snapshot *set = make_set(1), *other = make_set(0);
 	struct ks_snapshot_plan *plan = ks_snapshot_plan_new(set);
 	struct ks_snapshot_plan *wrong = ks_snapshot_plan_new(other);
 	enum ks_add_status st;
@@ -412,15 +418,15 @@ static void test_store_plan_matches(void **state)
 	assert_string_equal(ha, hc);
 	/* an unfinished set has no plan */
 	{
-		struct ks_canon_set *raw = ks_canon_set_new();
+		struct ks_snapshot *raw = ks_snapshot_new();
 
 		assert_null(ks_snapshot_plan_new(raw));
-		ks_canon_set_free(raw);
+		ks_snapshot_free(raw);
 	}
 	ks_snapshot_plan_free(plan);
 	ks_snapshot_plan_free(wrong);
-	ks_canon_set_free(set);
-	ks_canon_set_free(other);
+	ks_snapshot_free(set);
+	ks_snapshot_free(other);
 	ks_store_free(a);
 	ks_store_free(b);
 	ks_store_free(c);
@@ -430,6 +436,73 @@ static void test_store_plan_matches(void **state)
 	free(da);
 	free(db);
 	free(dc);
+}
+
+/* kstruct's codes and libgit2's never meet: KS_EFORMAT once was -4,
+ * GIT_EEXISTS, so a git code passed up read as "bad input". */
+static void test_store_error_space_apart(void **state)
+{
+	static const int ks[] = {
+		KS_EINVAL, KS_ENOTFOUND, KS_EIO, KS_EFORMAT, KS_EEXISTS, KS_ENOTSTORE,
+		KS_EGIT, KS_ECONFLICT, KS_ENOMEM, KS_ENOTKERNEL, KS_EBUSY,
+	};
+	static const int git[] = {
+		GIT_ERROR, GIT_ENOTFOUND, GIT_EEXISTS, GIT_EAMBIGUOUS, GIT_EBUFS,
+		GIT_EUSER, GIT_EBAREREPO, GIT_EUNBORNBRANCH, GIT_EUNMERGED,
+		GIT_ENONFASTFORWARD, GIT_EINVALIDSPEC, GIT_ECONFLICT, GIT_ELOCKED,
+		GIT_EMODIFIED, GIT_EAUTH, GIT_ECERTIFICATE, GIT_EAPPLIED, GIT_EPEEL,
+		GIT_EEOF, GIT_EINVALID, GIT_EUNCOMMITTED, GIT_EDIRECTORY,
+		GIT_EMERGECONFLICT, GIT_PASSTHROUGH, GIT_ITEROVER, GIT_RETRY,
+		GIT_EMISMATCH, GIT_EINDEXDIRTY, GIT_EAPPLYFAIL,
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		assert_true(ks[i] < KS_ERR_BASE);
+		for (j = 0; j < sizeof(git) / sizeof(git[0]); j++) {
+			assert_true(git[j] > KS_ERR_BASE);
+			assert_int_not_equal(ks[i], git[j]);
+		}
+	}
+}
+
+/* A libgit2 failure arrives as a kstruct code with libgit2's message
+ * appended to ours. */
+static void test_store_git_errors_translated(void **state)
+{
+	struct ks_history *h = NULL;
+	enum ks_add_status st;
+	struct ks_store *s;
+	char *dir, *text = NULL;
+	size_t len;
+	int err;
+
+	(void)state;
+	assert_int_equal(ks_err_from_git(0, "unused"), 0);
+	git_error_set_str(GIT_ERROR_REFERENCE, "the ref moved");
+	assert_int_equal(ks_err_from_git(GIT_EMODIFIED, "moving %s", "x"), KS_ECONFLICT);
+	assert_string_equal(ks_err_msg(), "moving x: the ref moved");
+	assert_int_equal(ks_err_from_git(GIT_EEXISTS, "creating"), KS_ECONFLICT);
+	assert_int_equal(ks_err_from_git(GIT_ENOTFOUND, "finding"), KS_ENOTFOUND);
+	assert_int_equal(ks_err_from_git(GIT_ELOCKED, "locking"), KS_EBUSY);
+	assert_int_equal(ks_err_from_git(GIT_EINVALIDSPEC, "parsing"), KS_EGIT);
+
+	s = new_store(&dir);
+	assert_int_equal(add(s, "6.1", 0, 0, &st), 0);
+	err = ks_store_read_blob(s, "0123456789012345678901234567890123456789", &text, &len);
+	assert_int_equal(err, KS_EGIT);
+	assert_null(text);
+	assert_true(!strncmp(ks_err_msg(), "cannot read object 0123456789", 29));
+	/* libgit2's own words follow ours */
+	assert_true(strlen(ks_err_msg()) > strlen("cannot read object ") + 40 + 2);
+	/* a lineage without a branch is not found, not a git code */
+	err = ks_store_history(s, "arm64/generic", "point", &h);
+	assert_int_equal(err, KS_ENOTFOUND);
+	assert_null(h);
+	ks_store_free(s);
+	rm_rf(dir);
+	free(dir);
 }
 
 int main(void)
@@ -444,6 +517,8 @@ int main(void)
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
 		cmocka_unit_test(test_store_plan_matches),
+		cmocka_unit_test(test_store_error_space_apart),
+		cmocka_unit_test(test_store_git_errors_translated),
 	};
 	int rc;
 

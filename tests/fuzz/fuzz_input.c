@@ -62,12 +62,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Every text the printer writes is canonical: the reader takes it. */
-static void check_set(const struct ks_canon_set *set)
+static void check_set(const struct ks_snapshot *set)
 {
 	size_t i;
 
 	for (i = 0; i < set->n; i++) {
-		const struct ks_canon_type *ct = &set->types[i];
+		const struct ks_snapshot_entry *ct = &set->entries[i];
 		struct ks_def *d = NULL;
 		int err = ks_canon_parse(&d, ct->text, ct->len);
 
@@ -75,8 +75,8 @@ static void check_set(const struct ks_canon_set *set)
 			      "%s\n%s", ct->kind, ct->name, ks_err_msg(), ct->text);
 		KS_FUZZ_CHECK(!strcmp(d->kind, ct->kind), "kind %s read back as %s",
 			      ct->kind, d->kind);
-		KS_FUZZ_CHECK(i == 0 || set->types[i - 1].len != ct->len ||
-			      memcmp(set->types[i - 1].text, ct->text, ct->len),
+		KS_FUZZ_CHECK(i == 0 || set->entries[i - 1].len != ct->len ||
+			      memcmp(set->entries[i - 1].text, ct->text, ct->len),
 			      "identical texts kept twice: %s", ct->name);
 		ks_def_free(d);
 	}
@@ -171,7 +171,7 @@ static void check_positions(const struct ks_input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ks_input *in = NULL;
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 	int err;
 
 	if (ftruncate(memfd, 0) || (size && pwrite(memfd, data, size, 0) != (ssize_t)size)) {
@@ -196,18 +196,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in->arch)
 		(void)ks_store_check_lineage_part("arch", in->arch);
 
-	set = ks_canon_set_new();
+	set = ks_snapshot_new();
 	err = 0;
 	if (in->kind == KS_INPUT_MODULE)
-		err = ks_canon_set_add_btf(set, base, 1);
+		err = ks_canon_add_btf(set, base, 1);
 	if (!err)
-		err = ks_canon_set_add_btf(set, in->btf, in->start_id);
+		err = ks_canon_add_btf(set, in->btf, in->start_id);
 	if (verbose)
 		fprintf(stderr, "  %s, release %s, arch %s: %zu types (%s)\n",
 			ks_input_kind_name(in->kind), in->release ? in->release : "-",
 			in->arch ? in->arch : "-", set->n, err ? ks_err_msg() : "ok");
 	if (!err) {
-		ks_canon_set_finish(set);
+		ks_snapshot_finish(set);
 		check_set(set);
 		check_anonymous(in);
 		check_positions(in);
@@ -216,7 +216,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		KS_FUZZ_CHECK(0, "accepted %s the printer refuses: %s",
 			      ks_input_kind_name(in->kind), ks_err_msg());
 	}
-	ks_canon_set_free(set);
+	ks_snapshot_free(set);
 	ks_input_free(in);
 	ks_err_clear();
 	return 0;

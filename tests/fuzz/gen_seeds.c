@@ -767,7 +767,7 @@ static __u32 find_composite(const struct btf *btf, const char *name)
 struct kernel {
 	char *release;		/* "6.1.0-47-generic-amd64" */
 	struct ks_input *in;
-	struct ks_canon_set *set;
+	struct ks_snapshot *set;
 };
 
 static const char *const interesting[] = {
@@ -1013,15 +1013,15 @@ static void input_seeds(struct kernel *ks, size_t nk)
 	ks_buf_free(&deb_bin);
 }
 
-static const struct ks_canon_type *set_find(const struct ks_canon_set *set,
+static const struct ks_snapshot_entry *set_find(const struct ks_snapshot *set,
 					    const char *kind, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < set->n; i++)
-		if (set->types[i].variant == 1 && !strcmp(set->types[i].kind, kind) &&
-		    !strcmp(set->types[i].name, name))
-			return &set->types[i];
+		if (set->entries[i].variant == 1 && !strcmp(set->entries[i].kind, kind) &&
+		    !strcmp(set->entries[i].name, name))
+			return &set->entries[i];
 	return NULL;
 }
 
@@ -1036,7 +1036,7 @@ static char *safe_name(const char *name)
 	return s;
 }
 
-static void put_text(const char *prefix, const struct ks_canon_type *ct)
+static void put_text(const char *prefix, const struct ks_snapshot_entry *ct)
 {
 	char *sn = safe_name(ct->name);
 	char *name = ks_xasprintf("%s-%s-%s~%u", prefix, ct->kind, sn, ct->variant);
@@ -1046,8 +1046,8 @@ static void put_text(const char *prefix, const struct ks_canon_type *ct)
 	free(sn);
 }
 
-static void put_pair(const char *prefix, const struct ks_canon_type *a,
-		     const struct ks_canon_type *b)
+static void put_pair(const char *prefix, const struct ks_snapshot_entry *a,
+		     const struct ks_snapshot_entry *b)
 {
 	struct ks_buf p = KS_BUF_INIT;
 	char *sn = safe_name(b->name);
@@ -1065,41 +1065,41 @@ static void put_pair(const char *prefix, const struct ks_canon_type *a,
 static void canon_seeds(struct kernel *ks, size_t nk)
 {
 	struct btf *fx = fixture(1);
-	struct ks_canon_set *set = ks_canon_set_new();
+	struct ks_snapshot *set = ks_snapshot_new();
 	size_t i, j, pairs = 0;
 
 	prepare_dir("fuzz_canon_parse");
-	if (ks_canon_set_add_btf(set, fx, 1))
+	if (ks_canon_add_btf(set, fx, 1))
 		die("fixture: %s", ks_err_msg());
-	ks_canon_set_finish(set);
+	ks_snapshot_finish(set);
 	for (i = 0; i < set->n; i++)
-		put_text("fixture", &set->types[i]);
+		put_text("fixture", &set->entries[i]);
 	if (set->n >= 2)
-		put_pair("fixture-pair", &set->types[0], &set->types[1]);
-	ks_canon_set_free(set);
+		put_pair("fixture-pair", &set->entries[0], &set->entries[1]);
+	ks_snapshot_free(set);
 	btf__free(fx);
 
 	for (j = 0; j < nk; j++) {
-		const struct ks_canon_set *s = ks[j].set;
+		const struct ks_snapshot *s = ks[j].set;
 		char *prefix = ks_xasprintf("real-%s", ks[j].release);
 
 		for (i = 0; i < NINTERESTING; i++) {
-			const struct ks_canon_type *ct = set_find(s, "struct", interesting[i]);
+			const struct ks_snapshot_entry *ct = set_find(s, "struct", interesting[i]);
 
 			/* the largest texts make slow seeds */
 			if (ct && ct->len < 16384)
 				put_text(prefix, ct);
 		}
 		for (i = 0; i < s->n; i += 211)
-			if (s->types[i].len < 16384)
-				put_text(prefix, &s->types[i]);
+			if (s->entries[i].len < 16384)
+				put_text(prefix, &s->entries[i]);
 		/* the same name in two kernels, where it changed */
 		if (j) {
-			const struct ks_canon_set *old = ks[j - 1].set;
+			const struct ks_snapshot *old = ks[j - 1].set;
 
 			for (i = 0; i < s->n && pairs < 40; i++) {
-				const struct ks_canon_type *nt = &s->types[i];
-				const struct ks_canon_type *ot = nt->variant == 1 ?
+				const struct ks_snapshot_entry *nt = &s->entries[i];
+				const struct ks_snapshot_entry *ot = nt->variant == 1 ?
 					set_find(old, nt->kind, nt->name) : NULL;
 
 				if (ot && nt->len < 8192 && ot->len < 8192 &&
@@ -1216,10 +1216,10 @@ static size_t load_kernels(const char *data, struct kernel **out)
 		if (ks_input_open(&ks[i].in, path, NULL))
 			die("%s", ks_err_msg());
 		ks[i].release = ks_xstrndup(files[i], strlen(files[i]) - 7);
-		ks[i].set = ks_canon_set_new();
-		if (ks_canon_set_add_btf(ks[i].set, ks[i].in->btf, 1))
+		ks[i].set = ks_snapshot_new();
+		if (ks_canon_add_btf(ks[i].set, ks[i].in->btf, 1))
 			die("%s: %s", path, ks_err_msg());
-		ks_canon_set_finish(ks[i].set);
+		ks_snapshot_finish(ks[i].set);
 		free(path);
 		free(files[i]);
 	}
@@ -1254,7 +1254,7 @@ int main(int argc, char **argv)
 	meta_seeds();
 	for (i = 0; i < nk; i++) {
 		ks_input_free(ks[i].in);
-		ks_canon_set_free(ks[i].set);
+		ks_snapshot_free(ks[i].set);
 		free(ks[i].release);
 	}
 	free(ks);

@@ -1,0 +1,127 @@
+/* Ordering and deduplication of a snapshot. Everything here depends on
+ * the canonical bytes alone, which is what makes a release's commit id a
+ * function of its definitions, whatever order the inputs came in. */
+#include "ks_snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+
+struct ks_snapshot *ks_snapshot_new(void)
+{
+	return ks_xcalloc(1, sizeof(struct ks_snapshot));
+}
+
+void ks_snapshot_free(struct ks_snapshot *snap)
+{
+	size_t i;
+
+	if (!snap)
+		return;
+	for (i = 0; i < snap->n; i++) {
+		free(snap->entries[i].name);
+		free(snap->entries[i].text);
+	}
+	free(snap->entries);
+	free(snap);
+}
+
+static void reserve(struct ks_snapshot *snap, size_t more)
+{
+	if (snap->n + more <= snap->cap)
+		return;
+	snap->cap = snap->cap ? snap->cap * 2 : 1024;
+	if (snap->cap < snap->n + more)
+		snap->cap = snap->n + more;
+	snap->entries = ks_xrealloc(snap->entries, snap->cap * sizeof(*snap->entries));
+}
+
+int ks_snapshot_add(struct ks_snapshot *snap, const char *kind, const char *name,
+		    char *text, size_t len)
+{
+	struct ks_snapshot_entry *e;
+	const char *k;
+
+	/* kinds are compared by their first letter when counting */
+	if (!strcmp(kind, "struct"))
+		k = "struct";
+	else if (!strcmp(kind, "union"))
+		k = "union";
+	else {
+		free(text);
+		return ks_err_set(KS_EINVAL, "%s: kind '%s' is neither struct nor union",
+				  name, kind);
+	}
+	reserve(snap, 1);
+	e = &snap->entries[snap->n++];
+	e->kind = k;
+	e->name = ks_xstrdup(name);
+	e->variant = 1;
+	e->text = text;
+	e->len = len;
+	snap->finished = 0;
+	return 0;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct ks_snapshot_entry *x = a, *y = b;
+	int c = strcmp(x->kind, y->kind);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c) {
+		size_t n = x->len < y->len ? x->len : y->len;
+
+		c = memcmp(x->text, y->text, n);
+		if (!c)
+			c = (x->len > y->len) - (x->len < y->len);
+	}
+	return c;
+}
+
+void ks_snapshot_finish(struct ks_snapshot *snap)
+{
+	size_t i, out = 0;
+
+	if (snap->finished)
+		return;
+	snap->finished = 1;
+	if (snap->n)
+		qsort(snap->entries, snap->n, sizeof(*snap->entries), cmp_entry);
+	for (i = 0; i < snap->n; i++) {
+		struct ks_snapshot_entry *e = &snap->entries[i];
+		struct ks_snapshot_entry *prev = out ? &snap->entries[out - 1] : NULL;
+
+		if (prev && !cmp_entry(prev, e)) {
+			free(e->name);
+			free(e->text);
+			continue;
+		}
+		e->variant = 1;
+		if (prev && !strcmp(prev->kind, e->kind) && !strcmp(prev->name, e->name))
+			e->variant = prev->variant + 1;
+		snap->entries[out++] = *e;
+	}
+	snap->n = out;
+	snap->nstructs = snap->nunions = 0;
+	for (i = 0; i < snap->n; i++) {
+		if (snap->entries[i].kind[0] == 's')
+			snap->nstructs++;
+		else
+			snap->nunions++;
+	}
+}
+
+void ks_snapshot_merge(struct ks_snapshot *dst, struct ks_snapshot *src)
+{
+	reserve(dst, src->n);
+	if (src->n)
+		memcpy(dst->entries + dst->n, src->entries, src->n * sizeof(*src->entries));
+	dst->n += src->n;
+	dst->finished = 0;
+	free(src->entries);
+	free(src);
+}

@@ -1,0 +1,103 @@
+/* One input, on a worker thread: open it, settle its release identity,
+ * canonicalize its types into a snapshot. Nothing here touches the
+ * store's repository, so any number of these run at once. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_canon.h"
+#include "ks_err.h"
+#include "ks_hash.h"
+#include "ks_import_int.h"
+#include "ks_input.h"
+#include "ks_store.h"
+
+void ks_import__add_sum(struct ks_import_job *j, const char *hex)
+{
+	size_t i;
+
+	for (i = 0; i < j->nsums; i++)
+		if (!strcmp(j->sums[i], hex))
+			return;
+	j->sums = ks_xrealloc(j->sums, (j->nsums + 1) * sizeof(char *));
+	j->sums[j->nsums++] = ks_xstrdup(hex);
+}
+
+static void add_sha(struct ks_import_job *j, const unsigned char sha[32])
+{
+	char hex[65];
+
+	ks_hex(hex, sha, 32);
+	ks_import__add_sum(j, hex);
+}
+
+int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
+{
+	const struct ks_import_opts *o = c->o;
+	struct ks_input *in = NULL;
+	const char *release, *arch, *flavor;
+	char *abs;
+	int err;
+
+	err = ks_input_open(&in, j->path, c->base ? c->base->btf : NULL);
+	if (err)
+		return err;
+	release = o->release ? o->release : in->release;
+	if (!release) {
+		err = ks_err_set(KS_EINVAL, "%s: cannot tell which kernel release this "
+				 "%s is; name it with --release", j->path,
+				 ks_input_kind_name(in->kind));
+		goto out;
+	}
+	if (in->arch && o->arch && strcmp(in->arch, o->arch)) {
+		err = ks_err_set(KS_EINVAL, "%s: the file is for %s, not --arch %s",
+				 j->path, in->arch, o->arch);
+		goto out;
+	}
+	arch = in->arch ? in->arch : o->arch ? o->arch : ks_release_arch(release);
+	if (!arch)
+		arch = ks_host_arch();
+	flavor = o->flavor ? o->flavor : ks_release_flavor(release);
+	if ((err = ks_store_check_release_name(release)) ||
+	    (err = ks_store_check_lineage_part("arch", arch)) ||
+	    (err = ks_store_check_lineage_part("flavor", flavor))) {
+		ks_err_prefix("%s", j->path);
+		goto out;
+	}
+	j->snap = ks_snapshot_new();
+	if (in->kind == KS_INPUT_MODULE) {
+		/* a module's types refer to its vmlinux's: both go in */
+		err = ks_canon_add_btf(j->snap, c->base->btf, 1);
+		if (err)
+			goto out;
+		add_sha(j, c->base->sha256);
+	}
+	err = ks_canon_add_btf(j->snap, in->btf, in->start_id);
+	if (err) {
+		ks_err_prefix("%s", j->path);
+		goto out;
+	}
+	add_sha(j, in->sha256);
+	j->release = ks_xstrdup(release);
+	j->arch = ks_xstrdup(arch);
+	j->flavor = ks_xstrdup(flavor);
+	abs = realpath(j->path, NULL);
+	ks_buf_printf(&j->source, "%s (%s)", abs ? abs : j->path, ks_input_kind_name(in->kind));
+	free(abs);
+out:
+	ks_input_free(in);
+	return err;
+}
+
+void ks_import__job_clear(struct ks_import_job *j)
+{
+	free(j->path);
+	free(j->msg);
+	free(j->release);
+	free(j->arch);
+	free(j->flavor);
+	ks_snapshot_plan_free(j->plan);
+	ks_snapshot_free(j->snap);
+	ks_strv_free(j->sums, j->nsums);
+	ks_buf_free(&j->source);
+	memset(j, 0, sizeof(*j));
+}
