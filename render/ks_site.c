@@ -9,6 +9,7 @@
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
 #include "ks_escape.h"
+#include "ks_hash.h"
 #include "ks_report.h"
 #include "ks_walk.h"
 
@@ -24,10 +25,34 @@ struct site {
 	size_t *pair_count;
 };
 
-/* A name's page and a pair's page, as files (KS_ESC_FILE parts). */
+/* Longest file-name part made from one name: two of them and ".html"
+ * stay well within NAME_MAX (255) even after percent-encoding. */
+#define PART_MAX 100
+
+/* @name as a file-name part: KS_ESC_FILE, and when that is too long a
+ * prefix of it, '~' (which KS_ESC_FILE never leaves) and a digest of the
+ * whole name, so that distinct names keep distinct files. */
+static char *file_part(const char *name)
+{
+	char *f = ks_escape_dup(KS_ESC_FILE, name), *out, hex[65];
+	unsigned char sum[32];
+	size_t cut = PART_MAX - 1 - 24;
+
+	if (strlen(f) <= PART_MAX)
+		return f;
+	while (cut && (f[cut - 1] == '%' || (cut > 1 && f[cut - 2] == '%')))
+		cut--;	/* not inside a %XX */
+	ks_sha256(sum, name, strlen(name));
+	ks_hex(hex, sum, 12);
+	out = ks_xasprintf("%.*s~%s", (int)cut, f, hex);
+	free(f);
+	return out;
+}
+
+/* A name's page and a pair's page, as files. */
 static char *name_file(const char *kind, const char *name)
 {
-	char *f = ks_escape_dup(KS_ESC_FILE, name), *path;
+	char *f = file_part(name), *path;
 
 	path = ks_xasprintf("%c/%s.html", kind[0], f);
 	free(f);
@@ -36,7 +61,7 @@ static char *name_file(const char *kind, const char *name)
 
 static char *pair_file(const char *from, const char *to)
 {
-	char *a = ks_escape_dup(KS_ESC_FILE, from), *b = ks_escape_dup(KS_ESC_FILE, to);
+	char *a = file_part(from), *b = file_part(to);
 	char *path = ks_xasprintf("d/%s..%s.html", a, b);
 
 	free(a);

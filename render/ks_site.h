@@ -6,7 +6,9 @@
  *
  * Names from the store are escaped in every page; file names are made
  * from them with KS_ESC_FILE (a name of letters, digits, '.', '_', '-',
- * '+' is its own file name) and links to them with KS_ESC_URL.
+ * '+' is its own file name; one longer than 100 bytes so encoded is cut
+ * and ends in '~' and 24 hex digits of the name's SHA-256) and links to
+ * them with KS_ESC_URL.
  */
 #ifndef KS_SITE_H
 #define KS_SITE_H

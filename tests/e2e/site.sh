@@ -170,6 +170,21 @@ import json, sys
 rels = [r["release"] for r in json.load(sys.stdin)]
 assert rels == [sys.argv[1], sys.argv[2], sys.argv[3]], rels
 ' "$H1" "$H2" "$H3" < <(ks releases --format json)
+# a release name that percent-encodes past any file system's name limit
+S=$T/long
+LONG="6.2-$(printf '%.0s"' $(seq 190))"
+imp $OLD 6.1
+imp $NEW "$LONG"
+out=$(ks site "$T/lsite" 2>&1); rc=$?
+check "a 194-byte release name of quotes: site exits 0" test $rc = 0
+check "... its pair page has a short, linked file name" py '
+import os, re, sys, urllib.parse
+d = os.listdir(sys.argv[1] + "/d")
+assert len(d) == 1 and len(d[0]) <= 255 and re.fullmatch(r"6\.1\.\.6\.2-(%22)+~[0-9a-f]{24}\.html", d[0]), d
+href = re.search(r"<a href=\"(d/[^\"]*)\">", open(sys.argv[1] + "/index.html").read()).group(1)
+assert urllib.parse.unquote(href) == "d/" + d[0], href
+' "$T/lsite"
+
 if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -r "$BROWSER" ]; then
 	if timeout 300 python3 "$BROWSER" "$HW" "$SHOTS" --hostile "$H1" --hostile "$H2" \
 		--hostile "$H3"; then
