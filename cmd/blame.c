@@ -18,33 +18,33 @@ static const char blame_usage[] =
 	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
 	"  --format text|json      output for people (default) or scripts\n";
 
-static void print_type_json(const struct ks_blame *b, const char *lineage)
+static int print_type_json(const struct ks_blame *b, const char *lineage)
 {
 	const struct ks_history *h = b->d.h;
-	struct json j;
+	struct ks_json j;
 	size_t k;
 
-	json_init(&j, stdout);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "name", h->name);
-	json_str(&j, "kind", b->cur->kind);
-	json_str(&j, "lineage", lineage);
-	json_str(&j, "release", h->e[b->newest].release);
-	json_arr_begin(&j, "members");
+	ks_json_init(&j, stdout);
+	ks_json_begin_object(&j, NULL);
+	ks_json_put_str(&j, "name", h->name);
+	ks_json_put_str(&j, "kind", b->cur->kind);
+	ks_json_put_str(&j, "lineage", lineage);
+	ks_json_put_str(&j, "release", h->e[b->newest].release);
+	ks_json_begin_array(&j, "members");
 	for (k = 0; k < b->n; k++) {
 		const struct ks_blame_member *bm = &b->members[k];
 
-		json_obj_begin(&j, NULL);
-		json_str(&j, "name", bm->m->name);
-		json_str(&j, "decl", bm->m->decl);
-		json_uint(&j, "offset_bits", bm->m->offset_bits);
-		json_str(&j, "introduced", h->e[bm->since].release);
-		json_str(&j, "first_seen", h->e[bm->first].release);
-		json_obj_end(&j);
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "name", bm->m->name);
+		ks_json_put_str(&j, "decl", bm->m->decl);
+		ks_json_put_uint(&j, "offset_bits", bm->m->offset_bits);
+		ks_json_put_str(&j, "introduced", h->e[bm->since].release);
+		ks_json_put_str(&j, "first_seen", h->e[bm->first].release);
+		ks_json_end_object(&j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_finish(&j);
+	ks_json_end_array(&j);
+	ks_json_end_object(&j);
+	return ks_json_finish(&j);
 }
 
 static void print_type_text(const struct ks_blame *b, const char *lineage)
@@ -80,42 +80,42 @@ static int blame_type(struct ks_store *s, const char *lineage, const char *name,
 	if (err)
 		return err;
 	if (fmt == FMT_JSON)
-		print_type_json(b, lineage);
+		err = print_type_json(b, lineage);
 	else
 		print_type_text(b, lineage);
 	ks_blame_free(b);
-	return 0;
+	return err;
 }
 
-static void print_field_json(const struct ks_blame_story *st, const char *lineage)
+static int print_field_json(const struct ks_blame_story *st, const char *lineage)
 {
 	const struct ks_history *h = st->h;
-	struct json j;
+	struct ks_json j;
 	size_t i;
 
-	json_init(&j, stdout);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "name", st->name);
-	json_str(&j, "field", st->field);
-	json_str(&j, "lineage", lineage);
-	json_str(&j, "decl", st->decl);
-	json_str(&j, "introduced", h->e[st->introduced].release);
-	json_str(&j, "last_seen", h->e[st->last].release);
-	json_str(&j, "status", st->present ? "present" : "removed");
-	json_arr_begin(&j, "events");
+	ks_json_init(&j, stdout);
+	ks_json_begin_object(&j, NULL);
+	ks_json_put_str(&j, "name", st->name);
+	ks_json_put_str(&j, "field", st->field);
+	ks_json_put_str(&j, "lineage", lineage);
+	ks_json_put_str(&j, "decl", st->decl);
+	ks_json_put_str(&j, "introduced", h->e[st->introduced].release);
+	ks_json_put_str(&j, "last_seen", h->e[st->last].release);
+	ks_json_put_str(&j, "status", st->present ? "present" : "removed");
+	ks_json_begin_array(&j, "events");
 	for (i = 0; i < st->nevents; i++) {
 		const struct ks_blame_event *e = &st->events[i];
 
-		json_obj_begin(&j, NULL);
-		json_str(&j, "release", h->e[e->release].release);
-		json_str(&j, "event", ks_blame_event_name(e->what));
-		json_str(&j, "decl", e->decl);
-		json_uint(&j, "offset_bits", e->offset);
-		json_obj_end(&j);
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "release", h->e[e->release].release);
+		ks_json_put_str(&j, "event", ks_blame_event_name(e->what));
+		ks_json_put_str(&j, "decl", e->decl);
+		ks_json_put_uint(&j, "offset_bits", e->offset);
+		ks_json_end_object(&j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_finish(&j);
+	ks_json_end_array(&j);
+	ks_json_end_object(&j);
+	return ks_json_finish(&j);
 }
 
 static void print_field_text(const struct ks_blame_story *st, const char *lineage,
@@ -156,11 +156,11 @@ static int blame_field(struct ks_store *s, const char *lineage, const char *arg,
 	if (err)
 		return err;
 	if (fmt == FMT_JSON)
-		print_field_json(st, lineage);
+		err = print_field_json(st, lineage);
 	else
 		print_field_text(st, lineage, arg);
 	ks_blame_story_free(st);
-	return 0;
+	return err;
 }
 
 int do_blame(int argc, char **argv)

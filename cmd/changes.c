@@ -64,42 +64,42 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 		       hidden, hidden > 1 ? "s" : "", hidden > 1 ? "them" : "it", col(C_RESET));
 }
 
-void json_changes(struct json *j, const struct ks_diff *d, int layout)
+void json_changes(struct ks_json *j, const struct ks_diff *d, int layout)
 {
 	size_t i;
 
-	json_arr_begin(j, "changes");
+	ks_json_begin_array(j, "changes");
 	for (i = 0; d && i < d->n; i++) {
 		const struct ks_change *c = &d->changes[i];
 
 		if (ks_change_is_layout(c->kind) && !layout)
 			continue;
-		json_obj_begin(j, NULL);
-		json_str(j, "kind", ks_change_kind_name(c->kind));
+		ks_json_begin_object(j, NULL);
+		ks_json_put_str(j, "kind", ks_change_kind_name(c->kind));
 		if (c->kind == KS_KIND_CHANGED) {
-			json_null(j, "field");
-			json_str(j, "old_kind", c->old_decl);
-			json_str(j, "new_kind", c->new_decl);
+			ks_json_put_null(j, "field");
+			ks_json_put_str(j, "old_kind", c->old_decl);
+			ks_json_put_str(j, "new_kind", c->new_decl);
 		} else if (c->kind == KS_SIZE_CHANGED) {
-			json_null(j, "field");
-			json_uint(j, "old_size", c->old_value);
-			json_uint(j, "new_size", c->new_value);
+			ks_json_put_null(j, "field");
+			ks_json_put_uint(j, "old_size", c->old_value);
+			ks_json_put_uint(j, "new_size", c->new_value);
 		} else if (c->kind == KS_FIELD_RESIZED) {
-			json_str(j, "field", c->field);
-			json_str(j, "old_decl", c->old_decl);
-			json_str(j, "new_decl", c->new_decl);
-			json_uint(j, "old_size_bits", c->old_value);
-			json_uint(j, "new_size_bits", c->new_value);
+			ks_json_put_str(j, "field", c->field);
+			ks_json_put_str(j, "old_decl", c->old_decl);
+			ks_json_put_str(j, "new_decl", c->new_decl);
+			ks_json_put_uint(j, "old_size_bits", c->old_value);
+			ks_json_put_uint(j, "new_size_bits", c->new_value);
 		} else {
-			json_str(j, "field", c->field);
-			json_str(j, "old_decl", c->old_decl);
-			json_str(j, "new_decl", c->new_decl);
+			ks_json_put_str(j, "field", c->field);
+			ks_json_put_str(j, "old_decl", c->old_decl);
+			ks_json_put_str(j, "new_decl", c->new_decl);
 			if (c->old_decl)
-				json_uint(j, "old_offset_bits", c->old_value);
+				ks_json_put_uint(j, "old_offset_bits", c->old_value);
 			if (c->new_decl)
-				json_uint(j, "new_offset_bits", c->new_value);
+				ks_json_put_uint(j, "new_offset_bits", c->new_value);
 		}
-		json_obj_end(j);
+		ks_json_end_object(j);
 	}
-	json_arr_end(j);
+	ks_json_end_array(j);
 }

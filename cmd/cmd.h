@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "ks_json.h"
 #include "ks_store.h"
 
 /* Exit codes, as git and most tools use them. */
@@ -72,35 +73,10 @@ const char *col(const char *code);
 #define C_CYAN "\033[36m"
 #define C_DIM "\033[2m"
 
-/* Minimal JSON writer: enough for objects, arrays, strings, numbers. */
-struct json {
-	FILE *f;
-	int depth;
-	int first[32];
-	int pretty;
-};
-void json_init(struct json *j, FILE *f);
-void json_obj_begin(struct json *j, const char *key);
-void json_obj_end(struct json *j);
-void json_arr_begin(struct json *j, const char *key);
-void json_arr_end(struct json *j);
-void json_str(struct json *j, const char *key, const char *val);
-void json_strn(struct json *j, const char *key, const char *val, size_t n);
-void json_uint(struct json *j, const char *key, unsigned long long v);
-void json_bool(struct json *j, const char *key, int v);
-void json_finish(struct json *j);
-void json_null(struct json *j, const char *key);
-
 /* Changes between two definitions, for log and diff (cmd/changes.c). */
 struct ks_diff;
 struct ks_def;
 void print_changes(const struct ks_diff *d, int layout, const char *indent);
-void json_changes(struct json *j, const struct ks_diff *d, int layout);
-/* The page on one name, markdown or a standalone HTML page (cmd/report.c). */
-struct ks_matrix;
-void report_write(FILE *f, const struct ks_matrix *m, int html);
-/* A list of changes as the report shows them. */
-void report_changes(FILE *f, const struct ks_diff *d);
-void html_escape(FILE *f, const char *s);
+void json_changes(struct ks_json *j, const struct ks_diff *d, int layout);
 
 #endif

@@ -143,24 +143,24 @@ int do_diff(int argc, char **argv)
 		counts[2] -= layout_only;
 
 	if (fmt == FMT_JSON) {
-		struct json j;
+		struct ks_json j;
 		static const char *const keys[] = { "added", "removed", "changed" };
 		static const char st[] = { 'A', 'D', 'M' };
 		size_t k;
 
-		json_init(&j, stdout);
-		json_obj_begin(&j, NULL);
-		json_str(&j, "lineage", lineage);
-		json_str(&j, "from", r1);
-		json_str(&j, "to", r2);
-		json_obj_begin(&j, "stat");
+		ks_json_init(&j, stdout);
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "lineage", lineage);
+		ks_json_put_str(&j, "from", r1);
+		ks_json_put_str(&j, "to", r2);
+		ks_json_begin_object(&j, "stat");
 		for (k = 0; k < 3; k++)
-			json_uint(&j, keys[k], counts[k]);
+			ks_json_put_uint(&j, keys[k], counts[k]);
 		if (!layout)
-			json_uint(&j, "layout_only", layout_only);
-		json_obj_end(&j);
+			ks_json_put_uint(&j, "layout_only", layout_only);
+		ks_json_end_object(&j);
 		for (k = 0; k < 3 && !stat; k++) {
-			json_arr_begin(&j, keys[k]);
+			ks_json_begin_array(&j, keys[k]);
 			for (i = 0; i < tc->n; i++) {
 				const struct ks_tree_change *t = &tc->c[i];
 				char *dn;
@@ -169,18 +169,18 @@ int do_diff(int argc, char **argv)
 				    (diffs[i] && !diffs[i]->ndecl && !layout))
 					continue;
 				dn = display_name(t);
-				json_obj_begin(&j, NULL);
-				json_str(&j, "name", dn);
-				json_str(&j, "kind", t->kind);
+				ks_json_begin_object(&j, NULL);
+				ks_json_put_str(&j, "name", dn);
+				ks_json_put_str(&j, "kind", t->kind);
 				if (t->status == 'M')
 					json_changes(&j, diffs[i], layout);
-				json_obj_end(&j);
+				ks_json_end_object(&j);
 				free(dn);
 			}
-			json_arr_end(&j);
+			ks_json_end_array(&j);
 		}
-		json_obj_end(&j);
-		json_finish(&j);
+		ks_json_end_object(&j);
+		err = ks_json_finish(&j);
 		goto out;
 	}
 

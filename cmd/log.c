@@ -175,25 +175,25 @@ static void print_text(const struct ks_log *log, const struct log_opts *o)
 	}
 }
 
-static void print_json(const struct ks_log *log, const struct log_opts *o)
+static int print_json(const struct ks_log *log, const struct log_opts *o)
 {
 	const struct ks_history *h = log->h;
 	const struct ks_log_step *steps = log->steps;
 	const char *kind = NULL;
-	struct json j;
+	struct ks_json j;
 	const char *prev = NULL;
 	size_t i;
 
 	for (i = 0; i < h->n; i++)
 		if (h->e[i].present)
 			kind = h->e[i].kind;	/* the newest */
-	json_init(&j, stdout);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "name", h->name);
-	json_uint(&j, "variant", h->variant);
-	json_str(&j, "kind", kind);
-	json_str(&j, "lineage", h->lineage);
-	json_arr_begin(&j, "history");
+	ks_json_init(&j, stdout);
+	ks_json_begin_object(&j, NULL);
+	ks_json_put_str(&j, "name", h->name);
+	ks_json_put_uint(&j, "variant", h->variant);
+	ks_json_put_str(&j, "kind", kind);
+	ks_json_put_str(&j, "lineage", h->lineage);
+	ks_json_begin_array(&j, "history");
 	for (i = 0; i < h->n; i++) {
 		const struct ks_log_step *s = &steps[i];
 
@@ -201,23 +201,23 @@ static void print_json(const struct ks_log *log, const struct log_opts *o)
 			prev = h->e[i].release;
 			continue;
 		}
-		json_obj_begin(&j, NULL);
-		json_str(&j, "release", h->e[i].release);
-		json_str(&j, "previous", prev);
-		json_str(&j, "status", ks_log_status_name(s->st));
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "release", h->e[i].release);
+		ks_json_put_str(&j, "previous", prev);
+		ks_json_put_str(&j, "status", ks_log_status_name(s->st));
 		if (h->e[i].present) {
-			json_str(&j, "blob", h->e[i].blob);
-			json_uint(&j, "definitions", h->e[i].nvariants);
+			ks_json_put_str(&j, "blob", h->e[i].blob);
+			ks_json_put_uint(&j, "definitions", h->e[i].nvariants);
 		}
 		if (s->st == KS_LOG_CHANGED || s->st == KS_LOG_ADDED)
-			json_str(&j, "compared_with", s->from >= 0 ? h->e[s->from].release : NULL);
+			ks_json_put_str(&j, "compared_with", s->from >= 0 ? h->e[s->from].release : NULL);
 		json_changes(&j, s->diff, o->layout);
-		json_obj_end(&j);
+		ks_json_end_object(&j);
 		prev = h->e[i].release;
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_finish(&j);
+	ks_json_end_array(&j);
+	ks_json_end_object(&j);
+	return ks_json_finish(&j);
 }
 
 int do_log(int argc, char **argv)
@@ -270,7 +270,7 @@ int do_log(int argc, char **argv)
 	if (!err) {
 		out_begin(o.fmt);
 		if (o.fmt == FMT_JSON)
-			print_json(log, &o);
+			err = print_json(log, &o);
 		else
 			print_text(log, &o);
 		out_end();

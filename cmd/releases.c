@@ -56,26 +56,26 @@ int do_releases(int argc, char **argv)
 		return fail(err);
 	}
 	if (fmt == FMT_JSON) {
-		struct json j;
+		struct ks_json j;
 
-		json_init(&j, stdout);
-		json_arr_begin(&j, NULL);
+		ks_json_init(&j, stdout);
+		ks_json_begin_array(&j, NULL);
 		for (i = 0; i < list->n; i++) {
 			const struct ks_release_info *r = &list->items[i];
 
-			json_obj_begin(&j, NULL);
-			json_str(&j, "release", r->release);
-			json_str(&j, "lineage", r->lineage);
-			json_str(&j, "arch", r->arch);
-			json_str(&j, "flavor", r->flavor);
-			json_uint(&j, "structs", r->nstructs);
-			json_uint(&j, "unions", r->nunions);
-			json_str(&j, "commit", r->commit);
-			json_str(&j, "btf_sha256", r->btf_sha256);
-			json_obj_end(&j);
+			ks_json_begin_object(&j, NULL);
+			ks_json_put_str(&j, "release", r->release);
+			ks_json_put_str(&j, "lineage", r->lineage);
+			ks_json_put_str(&j, "arch", r->arch);
+			ks_json_put_str(&j, "flavor", r->flavor);
+			ks_json_put_uint(&j, "structs", r->nstructs);
+			ks_json_put_uint(&j, "unions", r->nunions);
+			ks_json_put_str(&j, "commit", r->commit);
+			ks_json_put_str(&j, "btf_sha256", r->btf_sha256);
+			ks_json_end_object(&j);
 		}
-		json_arr_end(&j);
-		json_finish(&j);
+		ks_json_end_array(&j);
+		err = ks_json_finish(&j);
 	} else if (!list->n) {
 		if (lineage)
 			printf("no releases in lineage %s\n", lineage);
@@ -99,5 +99,5 @@ int do_releases(int argc, char **argv)
 	}
 	ks_release_list_free(list);
 	ks_store_free(store);
-	return EXIT_OK;
+	return err ? fail(err) : EXIT_OK;
 }

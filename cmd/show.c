@@ -86,7 +86,7 @@ static void print_aligned(const char *text, size_t len)
 static int print_json(const struct ks_type_text *t, int pretty)
 {
 	struct ks_def *d;
-	struct json j;
+	struct ks_json j;
 	size_t i;
 	int err = ks_canon_parse(&d, t->text, t->len);
 
@@ -94,34 +94,34 @@ static int print_json(const struct ks_type_text *t, int pretty)
 		ks_err_prefix("%s in %s %s", t->name, t->lineage, t->release);
 		return err;
 	}
-	json_init(&j, stdout);
+	ks_json_init(&j, stdout);
 	j.pretty = pretty;
-	json_obj_begin(&j, NULL);
-	json_str(&j, "name", t->name);
-	json_str(&j, "kind", t->kind);
-	json_str(&j, "release", t->release);
-	json_str(&j, "lineage", t->lineage);
-	json_uint(&j, "size", d->size);
-	json_uint(&j, "variant", t->variant);
-	json_uint(&j, "variants", t->nvariants);
-	json_arr_begin(&j, "members");
+	ks_json_begin_object(&j, NULL);
+	ks_json_put_str(&j, "name", t->name);
+	ks_json_put_str(&j, "kind", t->kind);
+	ks_json_put_str(&j, "release", t->release);
+	ks_json_put_str(&j, "lineage", t->lineage);
+	ks_json_put_uint(&j, "size", d->size);
+	ks_json_put_uint(&j, "variant", t->variant);
+	ks_json_put_uint(&j, "variants", t->nvariants);
+	ks_json_begin_array(&j, "members");
 	for (i = 0; i < d->n; i++) {
 		const struct ks_member *m = &d->members[i];
 
-		json_obj_begin(&j, NULL);
-		json_str(&j, "name", m->name);
-		json_str(&j, "decl", m->decl);
-		json_uint(&j, "offset_bits", m->offset_bits);
-		json_uint(&j, "size_bits", m->size_bits);
-		json_uint(&j, "bitfield_size", m->bitfield_size);
-		json_obj_end(&j);
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "name", m->name);
+		ks_json_put_str(&j, "decl", m->decl);
+		ks_json_put_uint(&j, "offset_bits", m->offset_bits);
+		ks_json_put_uint(&j, "size_bits", m->size_bits);
+		ks_json_put_uint(&j, "bitfield_size", m->bitfield_size);
+		ks_json_end_object(&j);
 	}
-	json_arr_end(&j);
-	json_strn(&j, "text", t->text, t->len);
-	json_obj_end(&j);
-	json_finish(&j);
+	ks_json_end_array(&j);
+	ks_json_put_strn(&j, "text", t->text, t->len);
+	ks_json_end_object(&j);
+	err = ks_json_finish(&j);
 	ks_def_free(d);
-	return 0;
+	return err;
 }
 
 struct all_ctx {

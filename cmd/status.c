@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_diff.h"
 #include "ks_err.h"
 #include "ks_matrix.h"
 
@@ -59,45 +60,45 @@ static void print_text(const struct ks_matrix *m)
 	out_end();
 }
 
-static void print_json(const struct ks_matrix *m)
+static int print_json(const struct ks_matrix *m)
 {
 	const struct ks_matrix_lineage *reg = m->regular;
-	struct json j;
+	struct ks_json j;
 	size_t i, k;
 
-	json_init(&j, stdout);
-	json_obj_begin(&j, NULL);
-	json_str(&j, "name", m->name);
-	json_str(&j, "kind", m->kind);
-	json_str(&j, "regular_lineage", reg->lineage);
-	json_arr_begin(&j, "regular");
+	ks_json_init(&j, stdout);
+	ks_json_begin_object(&j, NULL);
+	ks_json_put_str(&j, "name", m->name);
+	ks_json_put_str(&j, "kind", m->kind);
+	ks_json_put_str(&j, "regular_lineage", reg->lineage);
+	ks_json_begin_array(&j, "regular");
 	for (k = 0; k < reg->nrel; k++) {
-		json_obj_begin(&j, NULL);
-		json_str(&j, "release", reg->rel[k]);
-		json_bool(&j, "present", ks_matrix_def(reg, k) != NULL);
-		json_obj_end(&j);
+		ks_json_begin_object(&j, NULL);
+		ks_json_put_str(&j, "release", reg->rel[k]);
+		ks_json_put_bool(&j, "present", ks_matrix_def(reg, k) != NULL);
+		ks_json_end_object(&j);
 	}
-	json_arr_end(&j);
-	json_arr_begin(&j, "lineages");
+	ks_json_end_array(&j);
+	ks_json_begin_array(&j, "lineages");
 	for (i = 1; i < m->n; i++) {
 		const struct ks_matrix_lineage *l = &m->lin[i];
 
 		for (k = 0; k < l->nrows; k++) {
 			const struct ks_matrix_row *r = &l->rows[k];
 
-			json_obj_begin(&j, NULL);
-			json_str(&j, "lineage", l->lineage);
-			json_str(&j, "release", l->rel[r->idx]);
-			json_str(&j, "compared_with", reg->rel[r->reg]);
-			json_str(&j, "status", ks_matrix_status_name(r->status));
-			json_bool(&j, "present_in_regular", ks_matrix_def(reg, (size_t)r->reg) != NULL);
+			ks_json_begin_object(&j, NULL);
+			ks_json_put_str(&j, "lineage", l->lineage);
+			ks_json_put_str(&j, "release", l->rel[r->idx]);
+			ks_json_put_str(&j, "compared_with", reg->rel[r->reg]);
+			ks_json_put_str(&j, "status", ks_matrix_status_name(r->status));
+			ks_json_put_bool(&j, "present_in_regular", ks_matrix_def(reg, (size_t)r->reg) != NULL);
 			json_changes(&j, r->diff, 1);
-			json_obj_end(&j);
+			ks_json_end_object(&j);
 		}
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	json_finish(&j);
+	ks_json_end_array(&j);
+	ks_json_end_object(&j);
+	return ks_json_finish(&j);
 }
 
 int do_status(int argc, char **argv)
@@ -135,7 +136,7 @@ int do_status(int argc, char **argv)
 	err = ks_matrix_build(store, argv[optind], &m);
 	if (!err) {
 		if (fmt == FMT_JSON)
-			print_json(m);
+			err = print_json(m);
 		else
 			print_text(m);
 	}

@@ -6,6 +6,10 @@
 # folders are refused untouched. Then a real browser (headless Chromium,
 # site_browser.py) opens the index from file://, searches and opens a page;
 # its screenshots go to $KS_SCREENSHOTS (the build folder).
+# Last, a store whose releases are named to break out of HTML (legal git
+# tag names like 6.2"<b>x): the site and the HTML report show them as
+# text, file names and links made from them work, and the browser finds
+# no injected element and no script run.
 # Each check prints "ok" or "FAIL"; the last line counts them.
 set -u
 
@@ -108,6 +112,86 @@ if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -r "$BROWSER" ]
 	fi
 else
 	echo "skip the browser check: chromium, chromedriver or site_browser.py missing"
+fi
+
+# ---- names that try to leave their HTML context ----
+# Release names are git tag names: no '/', space, '?', '\\' or controls,
+# but quotes, '<', '>', '&', '#' and '%' are allowed. Lineage parts are
+# letters, digits, '.', '_', '-' only (ks_store_check_lineage_part), so
+# they cannot carry markup; type and field names are C identifiers.
+H1='6.2"<b>x'
+H2="6.3'\"><svg><script>alert(1)<"
+H3='6.4&amp;#%41'
+S=$T/hostile
+imp $OLD "$H1"
+imp $NEW "$H2"
+imp $NEW "$H3"
+HW=$T/hsite
+out=$(ks site "$HW"); rc=$?
+check "hostile names: site exits 0" test $rc = 0
+check "... pair pages named by percent-encoding, nothing else in d/" py '
+import os, sys
+got = sorted(os.listdir(sys.argv[1] + "/d"))
+want = sorted(["6.2%22%3Cb%3Ex..6.3%27%22%3E%3Csvg%3E%3Cscript%3Ealert%281%29%3C.html",
+               "6.3%27%22%3E%3Csvg%3E%3Cscript%3Ealert%281%29%3C..6.4%26amp%3B%23%2541.html"])
+assert got == want, got
+' "$HW"
+check "... the index links to them percent-encoded once more" grep -qF \
+	'href="d/6.3%2527%2522%253E%253Csvg%253E%253Cscript%253Ealert%25281%2529%253C..6.4%2526amp%253B%2523%252541.html"' "$HW/index.html"
+check "... no page has the markup raw" py '
+import os, sys
+for root, _, files in os.walk(sys.argv[1]):
+    for f in files:
+        t = open(os.path.join(root, f), encoding="utf-8").read()
+        for raw in ("<b>x", "<svg", "<script>alert", "&amp;#%41"):
+            assert raw not in t, (f, raw)
+' "$HW"
+check "... the index shows each name escaped" grep -qF \
+	'<th class="release">6.2&quot;&lt;b&gt;x</th>' "$HW/index.html"
+check "... the struct page is exactly the HTML report" \
+	cmp -s "$HW/s/bpf_mem_alloc.html" <(ks report bpf_mem_alloc --format html)
+check "... the report escapes them in its code and in definitions" py '
+import sys
+t = open(sys.argv[1]).read()
+assert "<code>6.2&quot;&lt;b&gt;x</code>" in t
+assert "since 6.2&quot;&lt;b&gt;x */" in t
+assert "<code>6.4&amp;amp;#%41</code>" in t
+' "$HW/s/bpf_mem_alloc.html"
+check "... the markdown report escapes them where it writes HTML" py '
+import re, sys
+t = sys.stdin.read()
+assert "<code>6.3&#39;&quot;&gt;&lt;svg&gt;&lt;script&gt;alert(1)&lt;</code>" in t
+# code fences show text as it is: there the names stay raw
+html = re.sub(r"\n```c\n.*?\n```\n", "", t, flags=re.S)
+assert "since 6.2\"<b>x */" in t and "<b>x" not in html and "<svg" not in html
+' < <(ks report bpf_mem_alloc)
+check "... JSON output carries them as strings" py '
+import json, sys
+rels = [r["release"] for r in json.load(sys.stdin)]
+assert rels == [sys.argv[1], sys.argv[2], sys.argv[3]], rels
+' "$H1" "$H2" "$H3" < <(ks releases --format json)
+# a release name that percent-encodes past any file system's name limit
+S=$T/long
+LONG="6.2-$(printf '%.0s"' $(seq 190))"
+imp $OLD 6.1
+imp $NEW "$LONG"
+out=$(ks site "$T/lsite" 2>&1); rc=$?
+check "a 194-byte release name of quotes: site exits 0" test $rc = 0
+check "... its pair page has a short, linked file name" py '
+import os, re, sys, urllib.parse
+d = os.listdir(sys.argv[1] + "/d")
+assert len(d) == 1 and len(d[0]) <= 255 and re.fullmatch(r"6\.1\.\.6\.2-(%22)+~[0-9a-f]{24}\.html", d[0]), d
+href = re.search(r"<a href=\"(d/[^\"]*)\">", open(sys.argv[1] + "/index.html").read()).group(1)
+assert urllib.parse.unquote(href) == "d/" + d[0], href
+' "$T/lsite"
+
+if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -r "$BROWSER" ]; then
+	if timeout 300 python3 "$BROWSER" "$HW" "$SHOTS" --hostile "$H1" --hostile "$H2" \
+		--hostile "$H3"; then
+		ok "headless Chromium: hostile release names render as text, nothing injected"
+	else
+		bad "headless Chromium: hostile release names render as text, nothing injected"
+	fi
 fi
 
 finish site

@@ -3,6 +3,7 @@
 
     site_browser.py SITE_DIR SCREENSHOT_DIR [--min-rows N] [--field F]
                     [--field-struct S] [--struct S] [--timeout SECONDS]
+                    [--hostile RELEASE]...
 
 Drives headless Chromium (Debian packages chromium, chromium-driver) through
 chromedriver with the W3C WebDriver HTTP protocol (urllib only): the index is
@@ -16,6 +17,15 @@ check failed.  Without chromium or chromedriver it prints "skip: ..." and
 exits 0.  The browser, chromedriver and the temporary profile are always
 removed, also on failures and timeouts (the whole run has a hard limit,
 --timeout, default 120 s; every HTTP request has its own limit).
+
+With --hostile (once per regular release of the site named to break out
+of HTML, like `6.2"<b>x`), the site is checked for injection instead: the
+index, the --field-struct page and the page of each pair of releases are
+opened (the pair pages by clicking the index's links, which must work with
+such names), and on each no element was injected where names are written
+(no element inside a, code or others the site writes names into; no svg,
+img or iframe; only the site's own script elements), no dialog opened, no
+script set window.ksPwned, and every hostile name is shown as text.
 
 DOM contract checked (the one `kstruct site` follows):
   index.html: <title> containing "kstruct"; <input id="search">;
@@ -191,6 +201,15 @@ class WebDriver:
 
     def set_window(self, width, height):
         self.cmd("POST", "/window/rect", {"width": width, "height": height})
+
+    def alert_text(self):
+        """The open dialog's text, or None when there is none."""
+        try:
+            return self.cmd("GET", "/alert/text")
+        except WebDriverError as e:
+            if "no such alert" in str(e):
+                return None
+            raise
 
     def screenshot(self):
         return base64.b64decode(self.cmd("GET", "/screenshot"))
@@ -444,6 +463,73 @@ def run(args, c, wd):
     save_png(c, wd, os.path.join(args.screenshot_dir, "site-struct.png"))
 
 
+# Where the site writes names, the elements it puts there itself excepted:
+# anything these match was injected.
+NAME_SPOTS = ("a *, code *, th > :not(a), td > :not(a):not(i), td i *, "
+              "h1 > :not(code), summary > :not(code):not(a)")
+INJECTED = "svg, img, iframe, object, embed"
+
+
+def injection_checks(c, wd, page, scripts, names):
+    """No injected element or script on the open page; @names as text."""
+    c.check(wd.alert_text() is None, "%s: no dialog opened" % page)
+    spots = wd.js("return Array.from(document.querySelectorAll(arguments[0]))"
+                  ".map(function(e){return e.tagName+':'+e.textContent;});",
+                  NAME_SPOTS)
+    c.check(not spots, "%s: no element inside a name's place" % page,
+            "found: %r" % spots[:5])
+    bad = wd.js("return document.querySelectorAll(arguments[0]).length;",
+                INJECTED)
+    c.check(bad == 0, "%s: no svg/img/iframe element (%d)" % (page, bad))
+    n = wd.js("return document.querySelectorAll('script').length;")
+    c.check(n == scripts, "%s: only the site's %d script elements (%d)"
+            % (page, scripts, n))
+    c.check(wd.js("return window.ksPwned === undefined;"),
+            "%s: no injected script ran" % page)
+    text = wd.js("return document.body.textContent;")
+    for name in names:
+        c.check(name in text, "%s shows %r as text" % (page, name))
+
+
+def hostile_run(args, c, wd):
+    site = os.path.abspath(args.site_dir)
+    index_url = "file://" + urllib.parse.quote(site + "/index.html")
+    names = args.hostile
+
+    wd.set_window(1280, 900)
+    wd.get(index_url)
+    injection_checks(c, wd, "index", 2, names)
+    rels = [wd.text(th) for th in wd.find_all("#matrix th.release")]
+    c.check(rels == names, "index: the release columns are the names as "
+            "they are", "got %r" % rels)
+    links = len(wd.find_all("#matrix th.release a"))
+    c.check(links == len(names) - 1, "index: %d pair links" % links)
+    for k in range(1, len(names)):
+        wd.get(index_url)
+        a = wd.find_all("#matrix th.release a")[k - 1]
+        wd.click(a)
+        page = poll(lambda: "/d/" in wd.url() and wd.js(
+            "return document.readyState;") == "complete")
+        if not c.check(page, "clicking the column of %r opens its pair page"
+                       % names[k], "at %s" % wd.url()):
+            continue
+        h1 = wd.text(wd.find("h1"))
+        want = "Changes between %s and %s" % (names[k - 1], names[k])
+        c.check(h1 == want, "pair page h1 is %r" % want, "got %r" % h1)
+        c.check(wd.title() == want, "pair page title is the names as text",
+                "got %r" % wd.title())
+        injection_checks(c, wd, "pair page %d" % k, 0, names[k - 1:k + 1])
+    wd.get("file://" + urllib.parse.quote(
+        site + "/s/%s.html" % args.field_struct))
+    injection_checks(c, wd, "struct page", 0, names)
+    codes = wd.js("return Array.from(document.querySelectorAll('code'))"
+                  ".map(function(e){return e.textContent;});")
+    for name in names:
+        c.check(name in codes, "struct page: %r is a code element's text"
+                % name)
+    save_png(c, wd, os.path.join(args.screenshot_dir, "site-hostile.png"))
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--guardian":
         guardian(int(sys.argv[2]), os.environ["KS_GUARD_TMP"],
@@ -457,6 +543,7 @@ def main():
     ap.add_argument("--field-struct", default="bpf_mem_alloc")
     ap.add_argument("--struct", default="task_struct")
     ap.add_argument("--timeout", type=int, default=120)
+    ap.add_argument("--hostile", action="append", default=[])
     args = ap.parse_args()
 
     # KS_CHROMIUM / KS_CHROMEDRIVER name other binaries (or missing ones).
@@ -529,7 +616,7 @@ def main():
                                  % ("it exited" if up else "no answer"))
         caps = wd.new_session(chromium, profile)
         c.ok("chromium %s started headless" % caps.get("browserVersion", "?"))
-        run(args, c, wd)
+        (hostile_run if args.hostile else run)(args, c, wd)
     except Exception as e:      # Timeout, WebDriverError, OSError, ...
         c.fail("browser session: %s: %s" % (type(e).__name__, e))
         broken = True

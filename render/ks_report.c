@@ -1,0 +1,309 @@
+/* The report page on one name, the shape of the DepSurf study's pages
+ * (Status, then Differences), with more in it: every arch and flavor at
+ * every shared kernel version, member offsets, sizes and the release each
+ * member appeared in, layout changes. Every name from the store (release,
+ * lineage, type, field, declaration) is escaped wherever it lands in HTML. */
+#include "ks_report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ks_defs.h"
+#include "ks_matrix.h"
+#include "ks_canon_parse.h"
+#include "ks_diff.h"
+#include "ks_escape.h"
+
+/* A name inside the definition: an HTML page escapes it, a markdown code
+ * fence shows it as it is. */
+static void name_text(FILE *f, int html, const char *s)
+{
+	if (html)
+		ks_escape_write_html(f, s);
+	else
+		fputs(s, f);
+}
+
+static void code(FILE *f, const char *s)
+{
+	fputs("<code>", f);
+	ks_escape_write_html(f, s);
+	fputs("</code>", f);
+}
+
+/* A bit offset as pahole writes it: bytes, or bytes:bit within the byte. */
+static void bits(FILE *f, unsigned long long b)
+{
+	if (b % 8)
+		fprintf(f, "%llu:%llu", b / 8, b % 8);
+	else
+		fprintf(f, "%llu", b / 8);
+}
+
+/* The definition, folded away under @summary: members one per line with
+ * offset, size and the release since which they have been so. */
+static void definition(FILE *f, int html, const struct ks_matrix_lineage *l, size_t at)
+{
+	const struct ks_def *d = ks_matrix_def(l, at);
+	size_t k, w = 0;
+
+	for (k = 0; k < d->n; k++)
+		if (strlen(d->members[k].decl) > w)
+			w = strlen(d->members[k].decl);
+	fputs(html ? "<pre><code class=\"c\">" : "\n```c\n", f);
+	fprintf(f, "%s ", d->kind);
+	name_text(f, html, d->name);
+	fputs(" {\n", f);
+	for (k = 0; k < d->n; k++) {
+		const struct ks_member *m = &d->members[k];
+		int since = ks_defs_since(&l->d, (int)at, m);
+		size_t pad = w - strlen(m->decl);
+
+		fputs("    ", f);
+		name_text(f, html, m->decl);
+		fprintf(f, ";%*s /* offset ", (int)pad, "");
+		bits(f, m->offset_bits);
+		if (m->bitfield_size)
+			fprintf(f, ", %u bits", m->bitfield_size);
+		else
+			fprintf(f, ", size %llu", m->size_bits / 8);
+		fputs("; since ", f);
+		name_text(f, html, l->rel[since]);
+		fputs(" */\n", f);
+	}
+	fprintf(f, "};  /* size %llu */\n", d->size);
+	fputs(html ? "</code></pre>\n" : "```\n", f);
+}
+
+static const char *change_label(enum ks_change_kind k)
+{
+	switch (k) {
+	case KS_FIELD_ADDED: return "Field added.";
+	case KS_FIELD_REMOVED: return "Field removed.";
+	case KS_FIELD_TYPE_CHANGED: return "Field type changed.";
+	case KS_BITFIELD_CHANGED: return "Bitfield width changed.";
+	case KS_FIELD_MOVED: return "Field moved (layout).";
+	case KS_FIELD_RESIZED: return "Field resized (layout).";
+	case KS_SIZE_CHANGED: return "Size changed (layout).";
+	case KS_KIND_CHANGED: return "Kind changed.";
+	}
+	return "Changed.";
+}
+
+void ks_report_write_changes(FILE *f, const struct ks_diff *d)
+{
+	size_t i;
+	char buf[64];
+
+	fputs("<ul>\n", f);
+	for (i = 0; i < d->n; i++) {
+		const struct ks_change *c = &d->changes[i];
+
+		fprintf(f, "<li>\n<b>%s </b>\n", change_label(c->kind));
+		switch (c->kind) {
+		case KS_FIELD_ADDED:
+			code(f, c->new_decl);
+			break;
+		case KS_FIELD_REMOVED:
+			code(f, c->old_decl);
+			break;
+		case KS_SIZE_CHANGED:
+			snprintf(buf, sizeof(buf), "%llu", c->old_value);
+			code(f, buf);
+			fputs(" ➡️ ", f);
+			snprintf(buf, sizeof(buf), "%llu", c->new_value);
+			code(f, buf);
+			break;
+		case KS_FIELD_MOVED:
+			code(f, c->field);
+			fputs(" offset ", f);
+			bits(f, c->old_value);
+			fputs(" ➡️ ", f);
+			bits(f, c->new_value);
+			break;
+		default:
+			code(f, c->old_decl);
+			fputs(" ➡️ ", f);
+			code(f, c->new_decl);
+		}
+		fputs("\n</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+/* A group's bold label (a lineage in Differences) and its list. */
+static void label_open(FILE *f, const char *label)
+{
+	fputs("<b>", f);
+	ks_escape_write_html(f, label);
+	fputs("</b>\n<ul>\n", f);
+}
+
+static void status_regular(FILE *f, int html, const struct ks_matrix_lineage *l)
+{
+	size_t k;
+
+	fputs("<ul>\n", f);
+	for (k = 0; k < l->nrel; k++) {
+		fputs("<li>\n", f);
+		if (!ks_matrix_def(l, k)) {
+			fputs("In ", f);
+			code(f, l->rel[k]);
+			fputs(": Absent ⚠️\n</li>\n", f);
+			continue;
+		}
+		fputs("<details>\n<summary>In ", f);
+		code(f, l->rel[k]);
+		fputs(": ✅</summary>\n", f);
+		definition(f, html, l, k);
+		fputs("</details>\n</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+/* Other lineages of one group (arch or flavor) at their shared versions. */
+static void status_group(FILE *f, int html, const struct ks_matrix *m, const char *label,
+			 int want)
+{
+	const char *reg = m->regular->lineage, *slash = strchr(reg, '/');
+	size_t alen = (size_t)(slash - reg), i, k;
+	int any = 0;
+
+	for (i = 1; i < m->n; i++) {
+		const struct ks_matrix_lineage *l = &m->lin[i];
+		int same_arch = !strncmp(l->lineage, reg, alen) && l->lineage[alen] == '/';
+		int same_flavor = !strcmp(strchr(l->lineage, '/'), slash);
+		/* 0: other arch, same flavor; 1: other flavor, same arch; 2: both */
+		int group = same_flavor ? 0 : same_arch ? 1 : 2;
+
+		if (group != want)
+			continue;
+		if (!any)
+			label_open(f, label);
+		any = 1;
+		if (!l->nrows) {
+			fputs("<li>\nIn ", f);
+			code(f, l->lineage);
+			fputs(": no release of a kernel version the regular lineage has\n</li>\n", f);
+		}
+		for (k = 0; k < l->nrows; k++) {
+			const struct ks_matrix_row *r = &l->rows[k];
+
+			fputs("<li>\n", f);
+			if (r->status != KS_MATRIX_DIFFERS) {
+				fputs("In ", f);
+				code(f, l->lineage);
+				fputs(" ", f);
+				code(f, l->rel[r->idx]);
+				if (r->status == KS_MATRIX_ABSENT) {
+					fputs(": Absent ⚠️\n</li>\n", f);
+					continue;
+				}
+				fputs(": Same as ", f);
+				code(f, m->regular->rel[r->reg]);
+				fputs(" ✅\n</li>\n", f);
+				continue;
+			}
+			fputs("<details>\n<summary>In ", f);
+			code(f, l->lineage);
+			fputs(" ", f);
+			code(f, l->rel[r->idx]);
+			fputs(r->only_here ? ": present, absent in " : ": Differs from ", f);
+			code(f, m->regular->rel[r->reg]);
+			fputs(" ⚠️</summary>\n", f);
+			if (r->diff)
+				ks_report_write_changes(f, r->diff);
+			definition(f, html, l, (size_t)r->idx);
+			fputs("</details>\n</li>\n", f);
+		}
+	}
+	if (any)
+		fputs("</ul>\n", f);
+}
+
+/* Each pair of consecutive releases of @l where the name is in either. */
+static void differences(FILE *f, const char *label, const struct ks_matrix_lineage *l)
+{
+	size_t k;
+	int any = 0;
+
+	for (k = 1; k < l->nrel; k++) {
+		const struct ks_def *a = ks_matrix_def(l, k - 1), *b = ks_matrix_def(l, k);
+		struct ks_diff *d;
+
+		if (!a && !b)
+			continue;
+		if (!any)
+			label_open(f, label);
+		any = 1;
+		fputs("<li>\n", f);
+		if (!a || !b) {
+			fputs(a ? "Removed between " : "Added between ", f);
+			code(f, l->rel[k - 1]);
+			fputs(" and ", f);
+			code(f, l->rel[k]);
+			fputs(" ⚠️\n</li>\n", f);
+			continue;
+		}
+		d = strcmp(l->d.h->e[k - 1].blob, l->d.h->e[k].blob) ? ks_diff_defs(a, b) : NULL;
+		if (!d || !d->n) {
+			fputs("No changes between ", f);
+			code(f, l->rel[k - 1]);
+			fputs(" and ", f);
+			code(f, l->rel[k]);
+			fputs(" ✅\n</li>\n", f);
+		} else {
+			fputs("<details>\n<summary>Changed between ", f);
+			code(f, l->rel[k - 1]);
+			fputs(" and ", f);
+			code(f, l->rel[k]);
+			fputs(" ⚠️</summary>\n", f);
+			ks_report_write_changes(f, d);
+			fputs("</details>\n</li>\n", f);
+		}
+		ks_diff_free(d);
+	}
+	if (any)
+		fputs("</ul>\n", f);
+}
+
+static const char html_head[] =
+	"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	"<title>%s %s</title>\n<style>\n"
+	"body{font-family:system-ui,sans-serif;max-width:72em;margin:1em auto;padding:0 1em;"
+	"line-height:1.4}\n"
+	"code,pre{font-family:ui-monospace,monospace;font-size:.92em}\n"
+	"pre{background:#f6f8fa;padding:.6em;overflow-x:auto}\n"
+	"summary{cursor:pointer}\nli{margin:.15em 0}\n"
+	"</style>\n</head>\n<body>\n";
+
+void ks_report_write(FILE *f, const struct ks_matrix *m, enum ks_report_format fmt)
+{
+	int html = fmt == KS_REPORT_HTML;
+	size_t i;
+
+	if (html) {
+		char *title = ks_escape_dup(KS_ESC_HTML, m->name);
+
+		fprintf(f, html_head, m->kind, title);
+		free(title);
+		fprintf(f, "<h1>%s: <code>", m->kind[0] == 's' ? "Struct" : "Union");
+	} else {
+		fprintf(f, "# %s: <code>", m->kind[0] == 's' ? "Struct" : "Union");
+	}
+	ks_escape_write_html(f, m->name);
+	fputs(html ? "</code></h1>\n\n<h2>Status</h2>\n" : "</code>\n\n## Status\n", f);
+	fputs("<b>Regular</b>\n", f);
+	status_regular(f, html, m->regular);
+	status_group(f, html, m, "Arch", 0);
+	status_group(f, html, m, "Flavor", 1);
+	status_group(f, html, m, "Other", 2);
+	fputs(html ? "\n<h2>Differences</h2>\n" : "\n## Differences\n", f);
+	differences(f, "Regular", m->regular);
+	for (i = 1; i < m->n; i++)
+		differences(f, m->lin[i].lineage, &m->lin[i]);
+	if (html)
+		fputs("</body>\n</html>\n", f);
+}
+
