@@ -1,5 +1,4 @@
 #include <getopt.h>
-#include <git2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,57 +24,36 @@ struct log_opts {
 	enum out_format fmt;
 };
 
-struct patch_ctx {
-	int any;
-};
-
-static int patch_line(const git_diff_delta *delta, const git_diff_hunk *hunk,
-		      const git_diff_line *line, void *payload)
+static int patch_out(enum ks_patch_origin origin, const char *text, size_t len, void *ctx)
 {
-	const char *c = "";
-
-	(void)delta, (void)hunk, (void)payload;
-	if (line->origin != GIT_DIFF_LINE_ADDITION && line->origin != GIT_DIFF_LINE_DELETION &&
-	    line->origin != GIT_DIFF_LINE_CONTEXT)
-		return 0;	/* headers come through their own callbacks */
-	if (line->origin == GIT_DIFF_LINE_ADDITION)
-		c = col(C_GREEN);
-	else if (line->origin == GIT_DIFF_LINE_DELETION)
-		c = col(C_RED);
-	printf("%s%c", c, line->origin);
-	fwrite(line->content, 1, line->content_len, stdout);
-	printf("%s", col(C_RESET));
+	(void)ctx;
+	switch (origin) {
+	case KS_PATCH_OLD_FILE:
+		printf("%s--- %.*s\n", col(C_BOLD), (int)len, text);
+		break;
+	case KS_PATCH_NEW_FILE:
+		printf("+++ %.*s%s\n", (int)len, text, col(C_RESET));
+		break;
+	case KS_PATCH_HUNK:
+		printf("%s%.*s%s", col(C_CYAN), (int)len, text, col(C_RESET));
+		break;
+	default:
+		printf("%s%c%.*s%s", origin == KS_PATCH_ADDED ? col(C_GREEN) :
+		       origin == KS_PATCH_REMOVED ? col(C_RED) : "", origin, (int)len, text,
+		       col(C_RESET));
+	}
 	return 0;
 }
 
-static int patch_file(const git_diff_delta *delta, float progress, void *payload)
+static int print_patch(const char *name, const char *r1, const char *t1, size_t l1,
+		       const char *r2, const char *t2, size_t l2)
 {
-	(void)progress, (void)payload;
-	printf("%s--- %s\n+++ %s%s\n", col(C_BOLD), delta->old_file.path,
-	       delta->new_file.path, col(C_RESET));
-	return 0;
-}
-
-static int patch_hunk(const git_diff_delta *delta, const git_diff_hunk *hunk,
-		      void *payload)
-{
-	(void)delta, (void)payload;
-	printf("%s%.*s%s", col(C_CYAN), (int)hunk->header_len, hunk->header, col(C_RESET));
-	return 0;
-}
-
-static void print_patch(const char *name, const char *r1, const char *t1, size_t l1,
-			const char *r2, const char *t2, size_t l2)
-{
-	git_diff_options o;
 	char *a = ks_xasprintf("%s@%s", name, r1), *b = ks_xasprintf("%s@%s", name, r2);
+	int err = ks_store_patch(a, t1, l1, b, t2, l2, patch_out, NULL);
 
-	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
-	o.context_lines = 3;
-	git_diff_buffers(t1, l1, a, t2, l2, b, &o, patch_file, NULL, patch_hunk,
-			 patch_line, NULL);
 	free(a);
 	free(b);
+	return err;
 }
 
 static int in_window(const char *rel, const struct log_opts *o)
@@ -83,13 +61,13 @@ static int in_window(const char *rel, const struct log_opts *o)
 	return ks_log_in_window(rel, o->since, o->until);
 }
 
-static void print_text(const struct ks_log *log, const struct log_opts *o)
+static int print_text(const struct ks_log *log, const struct log_opts *o)
 {
 	const struct ks_history *h = log->h;
 	const struct ks_log_step *steps = log->steps;
 	const char *kind = NULL;
 	size_t i, w = 8;
-	int run_start = -1, run_end = -1, absent_start = -1, absent_end = -1;
+	int run_start = -1, run_end = -1, absent_start = -1, absent_end = -1, err = 0;
 
 	for (i = 0; i < h->n; i++) {
 		if (h->e[i].present)
@@ -159,13 +137,14 @@ static void print_text(const struct ks_log *log, const struct log_opts *o)
 					printf("    %s(only the nesting of anonymous members changed)%s\n",
 					       col(C_DIM), col(C_RESET));
 			}
-			if (o->patch) {
+			if (o->patch && !err) {
 				size_t plen = 0;
 				const char *ptext = s->from >= 0 ?
 						    ks_log_text(h, (size_t)s->from, &plen) : "";
 
-				print_patch(h->name, s->from >= 0 ? h->e[s->from].release : "none",
-					    ptext, plen, e->release, e->text, e->len);
+				err = print_patch(h->name,
+						  s->from >= 0 ? h->e[s->from].release : "none",
+						  ptext, plen, e->release, e->text, e->len);
 			}
 			/* the run of unchanged releases starts here */
 			run_start = (int)i;
@@ -173,6 +152,7 @@ static void print_text(const struct ks_log *log, const struct log_opts *o)
 			break;
 		}
 	}
+	return err;
 }
 
 static int print_json(const struct ks_log *log, const struct log_opts *o)
@@ -272,7 +252,7 @@ int do_log(int argc, char **argv)
 		if (o.fmt == FMT_JSON)
 			err = print_json(log, &o);
 		else
-			print_text(log, &o);
+			err = print_text(log, &o);
 		out_end();
 	}
 	ks_log_free(log);

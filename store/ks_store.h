@@ -200,6 +200,18 @@ int ks_store_diff_releases(struct ks_store *store, const char *lineage,
 			   struct ks_tree_changes **out);
 void ks_tree_changes_free(struct ks_tree_changes *c);
 
+/* A unified diff of two texts (3 lines of context), line by line: the
+ * two file names, then each hunk header and its lines. Content comes
+ * with its '\n'. A non-zero return from @fn stops it and is returned. */
+enum ks_patch_origin {
+	KS_PATCH_OLD_FILE, KS_PATCH_NEW_FILE, KS_PATCH_HUNK,
+	KS_PATCH_CONTEXT = ' ', KS_PATCH_ADDED = '+', KS_PATCH_REMOVED = '-',
+};
+typedef int (*ks_patch_fn)(enum ks_patch_origin origin, const char *text, size_t len,
+			   void *ctx);
+int ks_store_patch(const char *name_a, const char *a, size_t la, const char *name_b,
+		   const char *b, size_t lb, ks_patch_fn fn, void *ctx);
+
 /* ---- sync ---- */
 
 struct ks_sync_opts {
