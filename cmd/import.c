@@ -3,7 +3,6 @@
  * the results in input order, so the outcome does not depend on timing. */
 #include <bpf/btf.h>
 #include <dirent.h>
-#include <getopt.h>
 #include <libelf.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,25 +18,21 @@
 #include "ks_hash.h"
 #include "ks_input.h"
 
-static const char import_usage[] =
-	"usage: kstruct import FILE|DIR... [--release NAME] [--arch ARCH] [--flavor FLAVOR]\n"
-	"                      [--base VMLINUX] [--force] [--jobs N]\n\n"
+static const char *const import_usage[] = {
+	"kstruct import FILE|DIR... [--release NAME] [--arch ARCH] [--flavor FLAVOR]\n"
+	"               [--base VMLINUX] [--force] [--jobs N]",
+	NULL,
+};
+
+static const char import_desc[] =
 	"Records the structs and unions of each kernel as one release. FILE is raw\n"
 	"BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file with a .BTF\n"
 	"section (vmlinux, .o) or a kernel module (.ko, with --base); the kind is\n"
 	"read from the content. A DIR means every file below it that holds kernel\n"
 	"data (other files are skipped). Consecutive files of one release (a vmlinux\n"
-	"and its modules) become one snapshot. Creates the store if it does not exist.\n\n"
-	"  --release NAME    release name; default: the 'Linux version' banner of an\n"
-	"                    ELF, a module's vermagic, uname -r for the running\n"
-	"                    kernel's BTF, or a btfhub-style file name (5.4.0-91-generic.btf)\n"
-	"  --arch ARCH       default: the ELF header, else the release name's suffix\n"
-	"                    (-amd64, .aarch64, ...), else this machine's\n"
-	"  --flavor FLAVOR   default: the release's suffix (-cloud-amd64 is cloud,\n"
-	"                    -rt-amd64 rt, -aws, -azure, -gcp, -lowlatency), else generic\n"
-	"  --base VMLINUX    the vmlinux (ELF or raw BTF) that modules were built against\n"
-	"  --force           replace a release already recorded with other content\n"
-	"  --jobs N          worker threads (default: one per core)\n\n"
+	"and its modules) become one snapshot. Creates the store if it does not exist.\n";
+
+static const char import_footer[] =
 	"A file that cannot be imported is reported and the others go on; the exit\n"
 	"status is 1 when any failed. A failed file never changes the store.\n";
 
@@ -438,49 +433,45 @@ static int run(struct paths *ps, const struct opts *o, int force, int jobs)
 
 int do_import(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "release", required_argument, NULL, 'r' },
-		{ "arch", required_argument, NULL, 'a' },
-		{ "flavor", required_argument, NULL, 'f' },
-		{ "base", required_argument, NULL, 'b' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct opts o = { 0 };
 	struct paths ps = { 0 };
 	const char *base_path = NULL, *empty_dir = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	int c, i, err = 0, ret, force = 0;
+	unsigned int njobs = 0;
+	int i, n, err = 0, ret, force = 0;
 	size_t k;
+	const struct ks_opt opts[] = {
+		KS_OPT_STRING(0, "release", "NAME", &o.release,
+			      "release name; default: the 'Linux version' banner of an\n"
+			      "ELF, a module's vermagic, uname -r for the running\n"
+			      "kernel's BTF, or a btfhub-style file name (5.4.0-91-generic.btf)"),
+		KS_OPT_STRING(0, "arch", "ARCH", &o.arch,
+			      "default: the ELF header, else the release name's suffix\n"
+			      "(-amd64, .aarch64, ...), else this machine's"),
+		KS_OPT_STRING(0, "flavor", "FLAVOR", &o.flavor,
+			      "default: the release's suffix (-cloud-amd64 is cloud,\n"
+			      "-rt-amd64 rt, -aws, -azure, -gcp, -lowlatency), else generic"),
+		KS_OPT_STRING(0, "base", "VMLINUX", &base_path,
+			      "the vmlinux (ELF or raw BTF) that modules were built against"),
+		KS_OPT_FLAG(0, "force", &force, "replace a release already recorded with other content"),
+		KS_OPT_UINT('j', "jobs", "N", &njobs, 1, 256, "worker threads (default: one per core)"),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "import",
+		.usage = import_usage,
+		.desc = import_desc,
+		.opts = opts,
+		.footer = import_footer,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o.release = optarg; break;
-		case 'a': o.arch = optarg; break;
-		case 'f': o.flavor = optarg; break;
-		case 'b': base_path = optarg; break;
-		case 'F': force = 1; break;
-		case 'j': {
-			char *end;
-
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				return usage_err("import", "--jobs takes a number from 1 to 256");
-			break;
-		}
-		case 'h':
-			fputs(import_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("import", argv);
-		}
-	}
-	if (optind >= argc)
-		return usage_err("import", "name at least one FILE to import");
+	if ((ret = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return ret;
+	if (!n)
+		return usage_err(&cmd, "name at least one FILE to import");
+	if (njobs)
+		jobs = njobs;
 	if ((o.release && (err = ks_store_check_release_name(o.release))) ||
 	    (o.arch && (err = ks_store_check_lineage_part("arch", o.arch))) ||
 	    (o.flavor && (err = ks_store_check_lineage_part("flavor", o.flavor))))
@@ -501,7 +492,7 @@ int do_import(int argc, char **argv)
 			return fail(err);
 		}
 	}
-	for (i = optind; i < argc; i++) {
+	for (i = 1; i <= n; i++) {
 		struct stat st;
 
 		if (!stat(argv[i], &st) && S_ISDIR(st.st_mode)) {

@@ -2,7 +2,6 @@
  * the DepSurf study's pages (Status, then Differences), with more in it:
  * every arch and flavor at every shared kernel version, member offsets,
  * sizes and the release each member appeared in, layout changes. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,16 +10,22 @@
 #include "ks_diff.h"
 #include "ks_err.h"
 
-static const char report_usage[] =
-	"usage: kstruct report NAME [--format markdown|html]\n\n"
+static const char *const report_usage[] = { "kstruct report NAME [--format markdown|html]", NULL };
+
+static const char report_desc[] =
 	"The page on struct or union NAME: Status (every release of the regular\n"
 	"lineage with its definition, folded, or Absent; every other arch and\n"
 	"flavor at each kernel version it shares with the regular lineage), then\n"
 	"Differences (each pair of consecutive releases of each lineage). Member\n"
 	"offsets and sizes are in the definitions, and the release since which each\n"
-	"member has had its declaration.\n\n"
-	"  --format markdown|html  markdown (default; GitHub renders the folding) or a\n"
-	"                          standalone HTML page\n";
+	"member has had its declaration.\n";
+
+static const struct ks_opt_choice report_formats[] = {
+	{ "markdown", 0 },
+	{ "md", 0 },
+	{ "html", 1 },
+	{ NULL, 0 },
+};
 
 void html_escape(FILE *f, const char *s)
 {
@@ -310,39 +315,31 @@ void report_write(FILE *f, const struct matrix *m, int html)
 
 int do_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ks_store *store = NULL;
 	struct matrix *m = NULL;
-	int c, err, html = 0;
+	int n, err, html = 0;
+	const struct ks_opt opts[] = {
+		KS_OPT_ENUM(0, "format", "markdown|html", &html, report_formats,
+			    "markdown (default; GitHub renders the folding) or a\n"
+			    "standalone HTML page"),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "report",
+		.usage = report_usage,
+		.desc = report_desc,
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'F':
-			if (!strcmp(optarg, "html"))
-				html = 1;
-			else if (strcmp(optarg, "markdown") && strcmp(optarg, "md"))
-				return usage_err("report", "unknown format '%s' (markdown or html)",
-						 optarg);
-			break;
-		case 'h':
-			fputs(report_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("report", argv);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_err("report", argc - optind ? "name one struct or union" :
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n != 1)
+		return usage_err(&cmd, n ? "name one struct or union" :
 				 "which struct or union? (report NAME)");
 	if ((err = open_store(&store)))
 		return err;
-	err = matrix_build(store, argv[optind], &m);
+	err = matrix_build(store, argv[1], &m);
 	if (!err)
 		report_write(stdout, m, html);
 	matrix_free(m);
