@@ -439,8 +439,8 @@ static void test_opt_help_text(void **state)
 		"  --since R               only releases from R on\n",
 		"  -p, --patch             add a unified diff\n",
 		"  --layout                also layout-only changes\n",
-		"  --lineage ARCH/FLAVOR   lineage to read\n"
-		"                          (default: the store's)\n",
+		("  --lineage ARCH/FLAVOR   lineage to read\n"
+		 "                          (default: the store's)\n"),
 		"  --all                   every type\n",
 		"  -v, --verbose           more words\n",
 		"  -j, --jobs N            worker threads\n",
