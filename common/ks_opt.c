@@ -226,6 +226,9 @@ static int parse_short(const struct ks_opt_cmd *cmd, const char *p, int argc, ch
 
 	for (; *p; p++) {
 		shown[1] = *p;
+		/* half a UTF-8 character would be no name at all: quote the word */
+		if ((unsigned char)*p >= 0x80)
+			return ks_opt_err(cmd, "unknown option '%s'", argv[*i]);
 		if (!(o = find_short(cmd, *p)))
 			return ks_opt_err(cmd, "unknown option '%s'", shown);
 		if (o == &help_opt)

@@ -171,6 +171,8 @@ static void test_opt_unknown(void **state)
 	/* a letter that is unknown inside a bundle is named alone */
 	assert_error(parse(&n, "-pq"), "log: unknown option '-q' (see 'kstruct log --help')");
 	assert_error(parse(&n, "--=x"), "log: unknown option '--' (see 'kstruct log --help')");
+	assert_error(parse(&n, "-p\xc3\xa9"),
+		     "log: unknown option '-p\xc3\xa9' (see 'kstruct log --help')");
 	/* a longer word is no prefix of a shorter name */
 	assert_error(parse(&n, "--patches"),
 		     "log: unknown option '--patches' (see 'kstruct log --help')");
