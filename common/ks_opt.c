@@ -184,7 +184,8 @@ static int parse_long(const struct ks_opt_cmd *cmd, const char *body, int argc, 
 {
 	const char *eq = strchr(body, '='), *val;
 	size_t len = eq ? (size_t)(eq - body) : strlen(body);
-	const struct ks_opt *o;
+	/* set on success only; gcc -O2 cannot see that errors are nonzero */
+	const struct ks_opt *o = NULL;
 	char shown[128];
 	int err;
 
