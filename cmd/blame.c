@@ -1,22 +1,23 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "ks_blame.h"
 
-static const char blame_usage[] =
-	"usage: kstruct blame NAME [--lineage ARCH/FLAVOR] [--format text|json]\n"
-	"       kstruct blame NAME.FIELD[.FIELD...] [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+static const char *const blame_usage[] = {
+	"kstruct blame NAME [--lineage ARCH/FLAVOR] [--format text|json]",
+	"kstruct blame NAME.FIELD[.FIELD...] [--lineage ARCH/FLAVOR] [--format text|json]",
+	NULL,
+};
+
+static const char blame_desc[] =
 	"NAME: every member of the newest definition, with the release in which it\n"
 	"appeared in its present declaration (and, if its type changed since, the\n"
 	"release where a member of that name first appeared).\n"
 	"NAME.FIELD: the whole story of one field: when it appeared, each type,\n"
 	"bitfield or offset change, removals and re-additions, when it was last seen.\n"
 	"A path such as task_struct.se.vruntime follows an embedded member into its\n"
-	"type's own definition in each release.\n\n"
-	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
-	"  --format text|json      output for people (default) or scripts\n";
+	"type's own definition in each release.\n";
 
 static int print_type_json(const struct ks_blame *b, const char *lineage)
 {
@@ -165,39 +166,31 @@ static int blame_field(struct ks_store *s, const char *lineage, const char *arg,
 
 int do_blame(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lineage", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = FMT_TEXT;
 	const char *lineage = NULL, *arg;
 	struct ks_store *store;
-	int c, err;
+	int n, err;
+	const struct ks_opt opts[] = {
+		OPT_LINEAGE(&lineage),
+		OPT_FORMAT(&fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "blame",
+		.usage = blame_usage,
+		.desc = blame_desc,
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': lineage = optarg; break;
-		case 'f':
-			if (parse_format("blame", optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(blame_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("blame", argv);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_err("blame", argc == optind ? "name a struct or NAME.FIELD" :
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n != 1)
+		return usage_err(&cmd, !n ? "name a struct or NAME.FIELD" :
 				 "blame takes one NAME or NAME.FIELD");
-	arg = argv[optind];
+	arg = argv[1];
 	if (!arg[0] || arg[0] == '.' || arg[strlen(arg) - 1] == '.' || strstr(arg, ".."))
-		return usage_err("blame", "'%s' is not NAME or NAME.FIELD[.FIELD...]", arg);
+		return usage_err(&cmd, "'%s' is not NAME or NAME.FIELD[.FIELD...]", arg);
 	if (lineage && (err = ks_store_check_lineage(lineage)))
 		return fail(err);
 	if ((err = open_store(&store)))

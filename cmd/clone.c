@@ -3,26 +3,29 @@
 
 #include "cmd.h"
 
-static const char clone_usage[] =
-	"usage: kstruct clone URL [DIR]\n\n"
-	"Makes a new store in DIR (default: the store kstruct would use, see\n"
-	"'kstruct help') from the store at URL (a path, file://, git://, ssh:// or\n"
-	"https:// address), with URL as remote \"origin\".\n";
+static const char *const clone_usage[] = { "kstruct clone URL [DIR]", NULL };
+
+static const struct ks_opt_cmd clone_cmd = {
+	.prog = KS_PROG,
+	.name = "clone",
+	.usage = clone_usage,
+	.desc = "Makes a new store in DIR (default: the store kstruct would use, see\n"
+		"'kstruct help') from the store at URL (a path, file://, git://, ssh:// or\n"
+		"https:// address), with URL as remote \"origin\".\n",
+};
 
 int do_clone(int argc, char **argv)
 {
 	struct ks_sync_opts o;
 	struct ks_sync_result r;
 	char *dir;
-	int err;
+	int n, err;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(clone_usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc < 2 || argc > 3)
-		return usage_err("clone", "clone takes URL and an optional DIR");
-	dir = argc == 3 ? strdup(argv[2]) : ks_store_locate(g_opts.store);
+	if ((err = parse_opts(&clone_cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n < 1 || n > 2)
+		return usage_err(&clone_cmd, "clone takes URL and an optional DIR");
+	dir = n == 2 ? strdup(argv[2]) : ks_store_locate(g_opts.store);
 	sync_opts_init(&o);
 	err = ks_store_clone(argv[1], dir, &o, &r);
 	if (!err) {

@@ -6,7 +6,11 @@
 #include <stdio.h>
 
 #include "ks_json.h"
+#include "ks_opt.h"
 #include "ks_store.h"
+
+/* The program name in usage lines and in the errors' pointer to --help. */
+#define KS_PROG "kstruct"
 
 /* Exit codes, as git and most tools use them. */
 enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_USAGE = 2 };
@@ -38,23 +42,31 @@ int do_site(int argc, char **argv);
 void sync_opts_init(struct ks_sync_opts *o);
 void sync_report(const char *what, const struct ks_sync_opts *o,
 		 const struct ks_sync_result *r);
-/* Parses "CMD [REMOTE]" (default origin) or --help and opens the store:
- * -1 to go on, else the exit status to return. */
-int sync_begin(const char *cmd, const char *usage, int argc, char **argv,
-	       const char **remote, struct ks_store **store);
+/* Parses "CMD [REMOTE]" (default origin) against @cmd and opens the
+ * store: -1 to go on, else the exit status to return. */
+int sync_begin(const struct ks_opt_cmd *cmd, int argc, char **argv, const char **remote,
+	       struct ks_store **store);
 
 /* One line on stderr, "kstruct: <msg>". */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The usage error: message, then a pointer to --help; returns EXIT_USAGE. */
-int usage_err(const char *cmd, const char *fmt, ...)
+/* Parses @cmd's options (ks_opt.h): -1 to go on, with the arguments in
+ * argv[1..*nargs]; else the exit status to return: EXIT_OK after printing
+ * the help, EXIT_USAGE after the one-line error. */
+int parse_opts(const struct ks_opt_cmd *cmd, int argc, char **argv, int *nargs);
+/* A usage error of @cmd, on one line as the parser words its own
+ * ("kstruct: log: ... (see 'kstruct log --help')"); returns EXIT_USAGE. */
+int usage_err(const struct ks_opt_cmd *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* The usage error for the option getopt_long just refused. */
-int bad_option(const char *cmd, char **argv);
 /* Maps a KS_E* code to an exit status after printing ks_err_msg(). */
 int fail(int err);
 
 enum out_format { FMT_TEXT, FMT_JSON };
-int parse_format(const char *cmd, const char *arg, enum out_format *fmt);
+extern const struct ks_opt_choice out_formats[];
+/* The options that mean the same in every query command. */
+#define OPT_FORMAT(v) KS_OPT_ENUM(0, "format", "text|json", (v), out_formats, \
+				  "output for people (default) or scripts")
+#define OPT_LINEAGE(v) KS_OPT_STRING(0, "lineage", "ARCH/FLAVOR", (v), \
+				     "lineage to read (default: the store's, x86_64/generic)")
 
 /* Opens the store that --store / $KSTRUCT_STORE / .kstruct / the default
  * names; prints the error itself. */

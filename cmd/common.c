@@ -1,9 +1,9 @@
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_buf.h"
 #include "ks_err.h"
 
 /* An error is one line whatever it quotes (a file name, a release given
@@ -35,42 +35,49 @@ void p_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int usage_err(const char *cmd, const char *fmt, ...)
+int usage_err(const struct ks_opt_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	put_line(fmt, ap);
+	ks_opt_verr(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nSee 'kstruct %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
+	p_err("%s", ks_err_msg());
 	return EXIT_USAGE;
 }
 
-int bad_option(const char *cmd, char **argv)
-{
-	const char *opt = argv[optind - 1];
+const struct ks_opt_choice out_formats[] = {
+	{ "text", FMT_TEXT },
+	{ "json", FMT_JSON },
+	{ NULL, 0 },
+};
 
-	if (strncmp(opt, "--", 2) && optopt > ' ' && optopt < 127)
-		return usage_err(cmd, "option '-%c' is unknown or needs a value", optopt);
-	return usage_err(cmd, "option '%.*s' is unknown or needs a value",
-			 (int)strcspn(opt, "="), opt);
+/* KS_OPT_ENUM stores an int */
+_Static_assert(sizeof(enum out_format) == sizeof(int), "enum out_format is not int-sized");
+
+int parse_opts(const struct ks_opt_cmd *cmd, int argc, char **argv, int *nargs)
+{
+	int err = ks_opt_parse(cmd, argc, argv, nargs);
+
+	if (err == KS_OPT_HELP) {
+		struct ks_buf b = KS_BUF_INIT;
+
+		ks_opt_help(cmd, &b);
+		fputs(b.p, stdout);
+		ks_buf_free(&b);
+		return EXIT_OK;
+	}
+	if (err) {
+		p_err("%s", ks_err_msg());
+		return EXIT_USAGE;
+	}
+	return -1;
 }
 
 int fail(int err)
 {
 	p_err("%s", ks_err_msg());
 	return err == KS_EINVAL ? EXIT_USAGE : EXIT_USER;
-}
-
-int parse_format(const char *cmd, const char *arg, enum out_format *fmt)
-{
-	if (!strcmp(arg, "text"))
-		*fmt = FMT_TEXT;
-	else if (!strcmp(arg, "json"))
-		*fmt = FMT_JSON;
-	else
-		return usage_err(cmd, "unknown format '%s' (text or json)", arg);
-	return 0;
 }
 
 int open_store(struct ks_store **out)

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,16 +8,11 @@
 #include "ks_err.h"
 #include "ks_variants.h"
 
-static const char diff_usage[] =
-	"usage: kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
-	"                    [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
-	"Every struct and union that differs between releases R1 and R2 of a\n"
-	"lineage: added, removed, and changed with their field changes. NAMEs\n"
-	"restrict the comparison to those types.\n\n"
-	"  --stat                  only the counts\n"
-	"  --layout                also show layout-only changes (moved fields, size)\n"
-	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
-	"  --format text|json      output for people (default) or scripts\n";
+static const char *const diff_usage[] = {
+	"kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
+	"             [--lineage ARCH/FLAVOR] [--format text|json]",
+	NULL,
+};
 
 static int wanted(const struct ks_tree_change *c, char **names, int nnames)
 {
@@ -61,14 +55,6 @@ static char *display_name(const struct ks_tree_change *c)
 
 int do_diff(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "stat", no_argument, NULL, 's' },
-		{ "layout", no_argument, NULL, 'L' },
-		{ "lineage", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = FMT_TEXT;
 	const char *lineage = NULL, *r1, *r2;
 	struct ks_tree_changes *tc = NULL;
@@ -76,33 +62,34 @@ int do_diff(int argc, char **argv)
 	struct ks_diff **diffs = NULL;
 	struct ks_def **defs = NULL;
 	size_t i, counts[3] = { 0 }, layout_only = 0;
-	int c, err, stat = 0, layout = 0, nnames;
+	int c, n, err, stat = 0, layout = 0, nnames;
 	char **names;
+	const struct ks_opt opts[] = {
+		KS_OPT_FLAG(0, "stat", &stat, "only the counts"),
+		KS_OPT_FLAG(0, "layout", &layout,
+			    "also show layout-only changes (moved fields, size)"),
+		OPT_LINEAGE(&lineage),
+		OPT_FORMAT(&fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "diff",
+		.usage = diff_usage,
+		.desc = "Every struct and union that differs between releases R1 and R2 of a\n"
+			"lineage: added, removed, and changed with their field changes. NAMEs\n"
+			"restrict the comparison to those types.\n",
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': stat = 1; break;
-		case 'L': layout = 1; break;
-		case 'l': lineage = optarg; break;
-		case 'f':
-			if (parse_format("diff", optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(diff_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("diff", argv);
-		}
-	}
-	if (argc - optind < 2)
-		return usage_err("diff", "name two releases");
-	r1 = argv[optind];
-	r2 = argv[optind + 1];
-	names = argv + optind + 2;
-	nnames = argc - optind - 2;
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n < 2)
+		return usage_err(&cmd, "name two releases");
+	r1 = argv[1];
+	r2 = argv[2];
+	names = argv + 3;
+	nnames = n - 2;
 	if (lineage && (err = ks_store_check_lineage(lineage)))
 		return fail(err);
 	if ((err = open_store(&store)))

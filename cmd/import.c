@@ -1,6 +1,5 @@
 /* kstruct import: the options, and the lines people read; the pipeline
  * itself (worker threads, the single writer) is import/ks_import.c. */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,25 +9,21 @@
 #include "ks_err.h"
 #include "ks_import.h"
 
-static const char import_usage[] =
-	"usage: kstruct import FILE|DIR... [--release NAME] [--arch ARCH] [--flavor FLAVOR]\n"
-	"                      [--base VMLINUX] [--force] [--jobs N]\n\n"
+static const char *const import_usage[] = {
+	"kstruct import FILE|DIR... [--release NAME] [--arch ARCH] [--flavor FLAVOR]\n"
+	"               [--base VMLINUX] [--force] [--jobs N]",
+	NULL,
+};
+
+static const char import_desc[] =
 	"Records the structs and unions of each kernel as one release. FILE is raw\n"
 	"BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file with a .BTF\n"
 	"section (vmlinux, .o) or a kernel module (.ko, with --base); the kind is\n"
 	"read from the content. A DIR means every file below it that holds kernel\n"
 	"data (other files are skipped). Consecutive files of one release (a vmlinux\n"
-	"and its modules) become one snapshot. Creates the store if it does not exist.\n\n"
-	"  --release NAME    release name; default: the 'Linux version' banner of an\n"
-	"                    ELF, a module's vermagic, uname -r for the running\n"
-	"                    kernel's BTF, or a btfhub-style file name (5.4.0-91-generic.btf)\n"
-	"  --arch ARCH       default: the ELF header, else the release name's suffix\n"
-	"                    (-amd64, .aarch64, ...), else this machine's\n"
-	"  --flavor FLAVOR   default: the release's suffix (-cloud-amd64 is cloud,\n"
-	"                    -rt-amd64 rt, -aws, -azure, -gcp, -lowlatency), else generic\n"
-	"  --base VMLINUX    the vmlinux (ELF or raw BTF) that modules were built against\n"
-	"  --force           replace a release already recorded with other content\n"
-	"  --jobs N          worker threads (default: one per core)\n\n"
+	"and its modules) become one snapshot. Creates the store if it does not exist.\n";
+
+static const char import_footer[] =
 	"A file that cannot be imported is reported and the others go on; the exit\n"
 	"status is 1 when any failed. A failed file never changes the store.\n";
 
@@ -93,50 +88,43 @@ static void on_progress(size_t done, size_t total, void *payload)
 
 int do_import(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "release", required_argument, NULL, 'r' },
-		{ "arch", required_argument, NULL, 'a' },
-		{ "flavor", required_argument, NULL, 'f' },
-		{ "base", required_argument, NULL, 'b' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ks_import_opts o = KS_IMPORT_OPTS_INIT;
 	struct ks_import_summary sum;
 	struct printer pr = { 0 };
+	unsigned int njobs = 0;
 	char *path;
-	long jobs = 0;
-	int c, err = 0;
+	int n, ret, err = 0;
+	const struct ks_opt opts[] = {
+		KS_OPT_STRING(0, "release", "NAME", &o.release,
+			      "release name; default: the 'Linux version' banner of an\n"
+			      "ELF, a module's vermagic, uname -r for the running\n"
+			      "kernel's BTF, or a btfhub-style file name (5.4.0-91-generic.btf)"),
+		KS_OPT_STRING(0, "arch", "ARCH", &o.arch,
+			      "default: the ELF header, else the release name's suffix\n"
+			      "(-amd64, .aarch64, ...), else this machine's"),
+		KS_OPT_STRING(0, "flavor", "FLAVOR", &o.flavor,
+			      "default: the release's suffix (-cloud-amd64 is cloud,\n"
+			      "-rt-amd64 rt, -aws, -azure, -gcp, -lowlatency), else generic"),
+		KS_OPT_STRING(0, "base", "VMLINUX", &o.base,
+			      "the vmlinux (ELF or raw BTF) that modules were built against"),
+		KS_OPT_FLAG(0, "force", &o.force, "replace a release already recorded with other content"),
+		KS_OPT_UINT('j', "jobs", "N", &njobs, 1, 256, "worker threads (default: one per core)"),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "import",
+		.usage = import_usage,
+		.desc = import_desc,
+		.opts = opts,
+		.footer = import_footer,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj:", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o.release = optarg; break;
-		case 'a': o.arch = optarg; break;
-		case 'f': o.flavor = optarg; break;
-		case 'b': o.base = optarg; break;
-		case 'F': o.force = 1; break;
-		case 'j': {
-			char *end;
-
-			jobs = strtol(optarg, &end, 10);
-			if (*end || jobs < 1 || jobs > 256)
-				return usage_err("import", "--jobs takes a number from 1 to 256");
-			break;
-		}
-		case 'h':
-			fputs(import_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("import", argv);
-		}
-	}
-	if (optind >= argc)
-		return usage_err("import", "name at least one FILE to import");
-	o.jobs = (int)jobs;
+	if ((ret = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return ret;
+	if (!n)
+		return usage_err(&cmd, "name at least one FILE to import");
+	o.jobs = (int)njobs;
 	o.result = on_result;
 	o.progress = on_progress;
 	o.created = on_created;
@@ -145,7 +133,7 @@ int do_import(int argc, char **argv)
 	pr.start = now_s();
 	pr.sum = &sum;
 	path = ks_store_locate(g_opts.store);
-	err = ks_import_run(path, (const char *const *)argv + optind, (size_t)(argc - optind),
+	err = ks_import_run(path, (const char *const *)argv + 1, (size_t)n,
 			    &o, &sum);
 	free(path);
 	erase_progress(&pr);

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,17 +5,16 @@
 #include "ks_buf.h"
 #include "ks_log.h"
 
-static const char log_usage[] =
-	"usage: kstruct log NAME [--since R] [--until R] [-p] [--layout]\n"
-	"                   [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+static const char *const log_usage[] = {
+	"kstruct log NAME [--since R] [--until R] [-p] [--layout]\n"
+	"            [--lineage ARCH/FLAVOR] [--format text|json]",
+	NULL,
+};
+
+static const char log_desc[] =
 	"How struct or union NAME changed, release by release, oldest first:\n"
 	"where it appeared, disappeared or changed, and how (fields added, removed,\n"
-	"retyped, bitfield widths). Releases without change collapse into one line.\n\n"
-	"  --since R, --until R    only releases from / up to R (inclusive)\n"
-	"  -p, --patch             add a unified diff of the canonical text\n"
-	"  --layout                also show layout-only changes (moved fields, size)\n"
-	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
-	"  --format text|json      output for people (default) or scripts\n";
+	"retyped, bitfield widths). Releases without change collapse into one line.\n";
 
 struct log_opts {
 	const char *since, *until, *lineage;
@@ -202,51 +200,39 @@ static int print_json(const struct ks_log *log, const struct log_opts *o)
 
 int do_log(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "patch", no_argument, NULL, 'p' },
-		{ "layout", no_argument, NULL, 'L' },
-		{ "lineage", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct log_opts o = { .fmt = FMT_TEXT };
 	struct ks_store *store = NULL;
 	struct ks_log *log = NULL;
-	int c, err;
+	int n, err;
+	const struct ks_opt opts[] = {
+		KS_OPT_STRING(0, "since", "R", &o.since, "only releases from R on (inclusive)"),
+		KS_OPT_STRING(0, "until", "R", &o.until, "only releases up to R (inclusive)"),
+		KS_OPT_FLAG('p', "patch", &o.patch, "add a unified diff of the canonical text"),
+		KS_OPT_FLAG(0, "layout", &o.layout,
+			    "also show layout-only changes (moved fields, size)"),
+		OPT_LINEAGE(&o.lineage),
+		OPT_FORMAT(&o.fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "log",
+		.usage = log_usage,
+		.desc = log_desc,
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hp", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': o.since = optarg; break;
-		case 'u': o.until = optarg; break;
-		case 'p': o.patch = 1; break;
-		case 'L': o.layout = 1; break;
-		case 'l': o.lineage = optarg; break;
-		case 'f':
-			if (parse_format("log", optarg, &o.fmt))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(log_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("log", argv);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_err("log", argc == optind ? "name a struct or union" :
-				 "log takes one NAME");
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n != 1)
+		return usage_err(&cmd, !n ? "name a struct or union" : "log takes one NAME");
 	if (o.lineage && (err = ks_store_check_lineage(o.lineage)))
 		return fail(err);
 	if ((err = open_store(&store)))
 		return err;
 	if (!o.lineage)
 		o.lineage = ks_store_default_lineage(store);
-	err = ks_log_build(store, o.lineage, argv[optind], o.since, o.until, &log);
+	err = ks_log_build(store, o.lineage, argv[1], o.since, o.until, &log);
 	if (!err) {
 		out_begin(o.fmt);
 		if (o.fmt == FMT_JSON)

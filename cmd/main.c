@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_buf.h"
+#include "ks_err.h"
 
 struct global_opts g_opts;
 
@@ -35,29 +37,71 @@ static const struct cmd {
 	{ NULL, NULL, NULL },
 };
 
+static const char *const main_usage[] = {
+	"kstruct [--store DIR] COMMAND [ARGS]",
+	"kstruct --version | --help",
+	NULL,
+};
+
+static const char main_desc[] = "Kernel struct layouts, one git commit per kernel release.\n";
+
+static const char main_footer[] =
+	"The store is --store DIR, else $KSTRUCT_STORE, else the nearest .kstruct\n"
+	"folder upward from here, else ${XDG_DATA_HOME:-~/.local/share}/kstruct.\n"
+	"'kstruct COMMAND --help' describes a command; 'man kstruct' (docs/kstruct.1)\n"
+	"all of them.\n";
+
+static int show_version;
+
+static const struct ks_opt main_opts[] = {
+	KS_OPT_STRING(0, "store", "DIR", &g_opts.store, "the store to use (see below)"),
+	KS_OPT_FLAG(0, "version", &show_version, "print the versions of kstruct and its libraries"),
+	KS_OPT_END,
+};
+
+/* Stops at the command's name: what follows is the command's to parse. */
+static const struct ks_opt_cmd main_cmd = {
+	.prog = KS_PROG,
+	.usage = main_usage,
+	.desc = main_desc,
+	.opts = main_opts,
+	.flags = KS_OPT_STOP_AT_ARG,
+};
+
+/* The generated help with the command list between the options and the
+ * words on the store. */
 static void usage(FILE *f)
 {
+	struct ks_buf b = KS_BUF_INIT;
 	const struct cmd *c;
 
-	fprintf(f,
-		"usage: kstruct [--store DIR] COMMAND [ARGS]\n"
-		"       kstruct --version | --help\n\n"
-		"Kernel struct layouts, one git commit per kernel release.\n\n"
-		"Commands:\n");
+	ks_opt_help(&main_cmd, &b);
+	fputs(b.p, f);
+	ks_buf_free(&b);
+	fputs("\nCommands:\n", f);
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
-	fprintf(f,
-		"\nThe store is --store DIR, else $KSTRUCT_STORE, else the nearest .kstruct\n"
-		"folder upward from here, else ${XDG_DATA_HOME:-~/.local/share}/kstruct.\n"
-		"'kstruct COMMAND --help' describes a command; 'man kstruct' (docs/kstruct.1)\n"
-		"all of them.\n");
+	fprintf(f, "\n%s", main_footer);
 }
+
+static const char *const help_usage[] = { "kstruct help [COMMAND]", NULL };
+
+static const struct ks_opt_cmd help_cmd = {
+	.prog = KS_PROG,
+	.name = "help",
+	.usage = help_usage,
+	.desc = "Without COMMAND, what kstruct does and its commands; with one, the\n"
+		"command's help (the same as 'kstruct COMMAND --help').\n",
+};
 
 int do_help(int argc, char **argv)
 {
 	const struct cmd *c;
+	int n, err;
 
-	if (argc < 2) {
+	if ((err = parse_opts(&help_cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (!n) {
 		usage(stdout);
 		return EXIT_OK;
 	}
@@ -68,7 +112,7 @@ int do_help(int argc, char **argv)
 			return c->fn(2, args);
 		}
 	}
-	return usage_err(NULL, "no command '%s'", argv[1]);
+	return usage_err(&help_cmd, "no command '%s'", argv[1]);
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -101,39 +145,35 @@ static const struct cmd *find_cmd(const char *word)
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
-	int i = 1, ret;
+	int n, ret;
 
-	while (i < argc && argv[i][0] == '-') {
-		if (!strcmp(argv[i], "--version")) {
-			printf("kstruct %s (store format %d, libgit2 %d.%d.%d, libbpf %d.%d)\n",
-			       KS_VERSION, KS_STORE_FORMAT_VERSION, LIBGIT2_VER_MAJOR,
-			       LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION,
-			       libbpf_major_version(), libbpf_minor_version());
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
-			g_opts.store = argv[i + 1];
-			i += 2;
-		} else if (!strncmp(argv[i], "--store=", 8)) {
-			g_opts.store = argv[i] + 8;
-			i++;
-		} else {
-			return usage_err(NULL, "unknown option '%s'", argv[i]);
-		}
+	ret = ks_opt_parse(&main_cmd, argc, argv, &n);
+	if (ret == KS_OPT_HELP) {
+		usage(stdout);
+		return EXIT_OK;
 	}
-	if (i >= argc) {
+	if (ret) {
+		p_err("%s", ks_err_msg());
+		return EXIT_USAGE;
+	}
+	if (show_version) {
+		printf("kstruct %s (store format %d, libgit2 %d.%d.%d, libbpf %d.%d)\n",
+		       KS_VERSION, KS_STORE_FORMAT_VERSION, LIBGIT2_VER_MAJOR,
+		       LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION,
+		       libbpf_major_version(), libbpf_minor_version());
+		return EXIT_OK;
+	}
+	if (!n) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	c = find_cmd(argv[i]);
+	c = find_cmd(argv[1]);
 	if (!c)
-		return usage_err(NULL, "'%s' is not a kstruct command", argv[i]);
+		return usage_err(&main_cmd, "'%s' is not a kstruct command", argv[1]);
 
 	libbpf_set_print(libbpf_quiet);
 	git_libgit2_init();
-	ret = c->fn(argc - i, argv + i);
+	ret = c->fn(n, argv + 1);
 	git_libgit2_shutdown();
 	return ret;
 }

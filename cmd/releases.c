@@ -1,51 +1,40 @@
-#include <getopt.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "ks_err.h"
 
-static const char releases_usage[] =
-	"usage: kstruct releases [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
-	"Lists the releases in the store, per lineage, in kernel version order,\n"
-	"with how many structs and unions each defines.\n\n"
-	"  --lineage ARCH/FLAVOR   only this lineage (e.g. x86_64/generic)\n"
-	"  --format text|json      output for people (default) or scripts\n";
+static const char *const releases_usage[] = {
+	"kstruct releases [--lineage ARCH/FLAVOR] [--format text|json]",
+	NULL,
+};
 
 int do_releases(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lineage", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = FMT_TEXT;
 	const char *lineage = NULL;
 	struct ks_release_list *list;
 	struct ks_store *store;
 	size_t i;
-	int c, err;
+	int n, err;
+	const struct ks_opt opts[] = {
+		KS_OPT_STRING(0, "lineage", "ARCH/FLAVOR", &lineage,
+			      "only this lineage (e.g. x86_64/generic)"),
+		OPT_FORMAT(&fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "releases",
+		.usage = releases_usage,
+		.desc = "Lists the releases in the store, per lineage, in kernel version order,\n"
+			"with how many structs and unions each defines.\n",
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			lineage = optarg;
-			break;
-		case 'f':
-			if (parse_format("releases", optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(releases_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("releases", argv);
-		}
-	}
-	if (optind < argc)
-		return usage_err("releases", "unexpected argument '%s'", argv[optind]);
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n)
+		return usage_err(&cmd, "unexpected argument '%s'", argv[1]);
 	if (lineage && (err = ks_store_check_lineage(lineage)))
 		return fail(err);
 	if ((err = open_store(&store)))

@@ -1,34 +1,42 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 
-static const char remote_usage[] =
-	"usage: kstruct remote add NAME URL\n"
-	"       kstruct remote remove NAME\n"
-	"       kstruct remote [list]\n\n"
-	"Names other stores to sync with. URL is a path, file://, git://, ssh://\n"
-	"(or user@host:path) or https:// address of a git repository.\n";
+static const char *const remote_usage[] = {
+	"kstruct remote add NAME URL",
+	"kstruct remote remove NAME",
+	"kstruct remote [list]",
+	NULL,
+};
+
+static const struct ks_opt_cmd remote_cmd = {
+	.prog = KS_PROG,
+	.name = "remote",
+	.usage = remote_usage,
+	.desc = "Names other stores to sync with. URL is a path, file://, git://, ssh://\n"
+		"(or user@host:path) or https:// address of a git repository.\n",
+};
 
 int do_remote(int argc, char **argv)
 {
 	struct ks_store *store;
-	const char *sub = argc > 1 ? argv[1] : "list";
-	int err = 0;
+	const char *sub;
+	int n, err = 0;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(remote_usage, stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(sub, "add") && argc != 4)
-		return usage_err("remote", "remote add takes NAME and URL");
-	if ((!strcmp(sub, "remove") || !strcmp(sub, "rm")) && argc != 3)
-		return usage_err("remote", "remote remove takes NAME");
-	if (!strcmp(sub, "list") && argc > 2)
-		return usage_err("remote", "remote list takes no arguments");
+	/* the subcommands take no options either: one table for all three */
+	if ((err = parse_opts(&remote_cmd, argc, argv, &n)) >= 0)
+		return err;
+	sub = n ? argv[1] : "list";
+	if (!strcmp(sub, "add") && n != 3)
+		return usage_err(&remote_cmd, "remote add takes NAME and URL");
+	if ((!strcmp(sub, "remove") || !strcmp(sub, "rm")) && n != 2)
+		return usage_err(&remote_cmd, "remote remove takes NAME");
+	if (!strcmp(sub, "list") && n > 1)
+		return usage_err(&remote_cmd, "remote list takes no arguments");
 	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "rm") && strcmp(sub, "list"))
-		return usage_err("remote", "unknown remote command '%s' (add, remove, list)", sub);
+		return usage_err(&remote_cmd, "unknown remote command '%s' (add, remove, list)",
+				 sub);
 	if ((err = open_store(&store)))
 		return err;
 	if (!strcmp(sub, "add")) {

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,17 +7,17 @@
 #include "ks_err.h"
 #include "ks_variants.h"
 
-static const char show_usage[] =
-	"usage: kstruct show NAME[@RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]\n"
-	"       kstruct show --all [RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]\n\n"
+static const char *const show_usage[] = {
+	"kstruct show NAME[@RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]",
+	"kstruct show --all [RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]",
+	NULL,
+};
+
+static const char show_desc[] =
 	"Prints the canonical definition of struct or union NAME: every member with\n"
 	"its declaration, offset and size (bit offset for bitfields), and the size.\n"
 	"Without @RELEASE, the newest release of the lineage. A name that one kernel\n"
-	"defines more than once is NAME, NAME~2, ... (see docs/format.md).\n\n"
-	"  --all                   every struct and union of the release; with\n"
-	"                          --format json, one JSON object per line\n"
-	"  --lineage ARCH/FLAVOR   lineage to read (default: the store's, x86_64/generic)\n"
-	"  --format text|json      output for people (default) or scripts\n";
+	"defines more than once is NAME, NAME~2, ... (see docs/format.md).\n";
 
 /* Display column after @s, with tabs at multiples of 8. */
 static size_t width(const char *s, size_t n)
@@ -182,48 +181,36 @@ static int show_all(struct ks_store *store, const char *lineage,
 
 int do_show(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lineage", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = FMT_TEXT;
 	const char *lineage = NULL;
 	struct ks_store *store;
 	struct ks_type_text *t = NULL;
 	char *name, *at, *release = NULL;
-	int c, err, all = 0;
+	int n, err, all = 0;
+	const struct ks_opt opts[] = {
+		KS_OPT_FLAG(0, "all", &all, "every struct and union of the release; with\n"
+			    "--format json, one JSON object per line"),
+		OPT_LINEAGE(&lineage),
+		OPT_FORMAT(&fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "show",
+		.usage = show_usage,
+		.desc = show_desc,
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			lineage = optarg;
-			break;
-		case 'f':
-			if (parse_format("show", optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		case 'a':
-			all = 1;
-			break;
-		case 'h':
-			fputs(show_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("show", argv);
-		}
-	}
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
 	if (lineage && (err = ks_store_check_lineage(lineage)))
 		return fail(err);
 	if (all) {
-		const char *rel = optind < argc ? argv[optind] : NULL;
+		const char *rel = n ? argv[1] : NULL;
 
-		if (argc - optind > 1)
-			return usage_err("show", "--all takes at most one RELEASE");
+		if (n > 1)
+			return usage_err(&cmd, "--all takes at most one RELEASE");
 		if (rel && rel[0] == '@')
 			rel++;
 		if ((err = open_store(&store)))
@@ -233,22 +220,22 @@ int do_show(int argc, char **argv)
 		ks_store_free(store);
 		return err ? fail(err) : EXIT_OK;
 	}
-	if (argc - optind != 1)
-		return usage_err("show", argc == optind ? "name a struct or union" :
+	if (n != 1)
+		return usage_err(&cmd, !n ? "name a struct or union" :
 				 "show takes one NAME[@RELEASE]");
-	name = strdup(argv[optind]);
+	name = strdup(argv[1]);
 	at = strchr(name, '@');
 	if (at) {
 		*at = '\0';
 		release = at + 1;
 		if (!release[0]) {
 			free(name);
-			return usage_err("show", "empty release after '@'");
+			return usage_err(&cmd, "empty release after '@'");
 		}
 	}
 	if (!name[0]) {
 		free(name);
-		return usage_err("show", "empty name");
+		return usage_err(&cmd, "empty name");
 	}
 	if ((err = open_store(&store))) {
 		free(name);

@@ -4,7 +4,6 @@
  * manifest names the pages, so those of names gone from the store go. */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,15 +15,20 @@
 #include "ks_err.h"
 #include "ks_site.h"
 
-static const char site_usage[] =
-	"usage: kstruct site OUTDIR\n\n"
-	"Writes a static HTML site of the whole store into OUTDIR, readable from\n"
-	"file:// without a server: index.html (every struct and union against the\n"
-	"regular releases: absent, added, changed, layout changed; search by struct\n"
-	"or field name), one page per struct or union (the report) and one per pair\n"
-	"of consecutive regular releases. Run again after an import: only pages whose\n"
-	"content changed are rewritten, and it says how many.\n\n"
-	"OUTDIR must be new, empty, or a site kstruct made.\n";
+static const char *const site_usage[] = { "kstruct site OUTDIR", NULL };
+
+static const struct ks_opt_cmd site_cmd = {
+	.prog = KS_PROG,
+	.name = "site",
+	.usage = site_usage,
+	.desc = "Writes a static HTML site of the whole store into OUTDIR, readable from\n"
+		"file:// without a server: index.html (every struct and union against the\n"
+		"regular releases: absent, added, changed, layout changed; search by struct\n"
+		"or field name), one page per struct or union (the report) and one per pair\n"
+		"of consecutive regular releases. Run again after an import: only pages whose\n"
+		"content changed are rewritten, and it says how many.\n",
+	.footer = "OUTDIR must be new, empty, or a site kstruct made.\n",
+};
 
 #define MANIFEST ".kstruct-site"
 #define MANIFEST_HEAD "kstruct site 1\n"
@@ -192,31 +196,20 @@ static void site_free(struct site *st)
 
 int do_site(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct site st = { 0 };
 	struct ks_store *store = NULL;
 	char *old = NULL;
 	struct timespec t0, t1;
-	int c, err;
+	int n, err;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(site_usage, stdout);
-			return EXIT_OK;
-		}
-		return bad_option("site", argv);
-	}
-	if (argc - optind != 1)
-		return usage_err("site", "name one OUTDIR");
+	if ((err = parse_opts(&site_cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n != 1)
+		return usage_err(&site_cmd, "name one OUTDIR");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((err = open_store(&store)))
 		return err;
-	st.out = argv[optind];
+	st.out = argv[1];
 	err = check_outdir(st.out, &old);
 	if (!err)
 		err = ks_site_render(store, put_file, &st);

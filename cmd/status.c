@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,14 +6,14 @@
 #include "ks_err.h"
 #include "ks_matrix.h"
 
-static const char status_usage[] =
-	"usage: kstruct status NAME [--format text|json]\n\n"
+static const char *const status_usage[] = { "kstruct status NAME [--format text|json]", NULL };
+
+static const char status_desc[] =
 	"Where struct or union NAME exists: present or absent in every release of\n"
 	"the regular lineage (see 'kstruct config regular'), then every other arch\n"
 	"and flavor at each kernel version it shares with the regular lineage:\n"
 	"absent, the same definition, or how it differs (fields added, removed,\n"
-	"retyped; layout) from the regular release of that version.\n\n"
-	"  --format text|json      output for people (default) or scripts\n";
+	"retyped; layout) from the regular release of that version.\n";
 
 static void print_text(const struct ks_matrix *m)
 {
@@ -103,37 +102,30 @@ static int print_json(const struct ks_matrix *m)
 
 int do_status(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum out_format fmt = FMT_TEXT;
 	struct ks_store *store = NULL;
 	struct ks_matrix *m = NULL;
-	int c, err;
+	int n, err;
+	const struct ks_opt opts[] = {
+		OPT_FORMAT(&fmt),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd cmd = {
+		.prog = KS_PROG,
+		.name = "status",
+		.usage = status_usage,
+		.desc = status_desc,
+		.opts = opts,
+	};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'F':
-			if (parse_format("status", optarg, &fmt))
-				return EXIT_USAGE;
-			break;
-		case 'h':
-			fputs(status_usage, stdout);
-			return EXIT_OK;
-		default:
-			return bad_option("status", argv);
-		}
-	}
-	if (argc - optind != 1)
-		return usage_err("status", argc - optind ? "name one struct or union" :
+	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n != 1)
+		return usage_err(&cmd, n ? "name one struct or union" :
 				 "which struct or union? (status NAME)");
 	if ((err = open_store(&store)))
 		return err;
-	err = ks_matrix_build(store, argv[optind], &m);
+	err = ks_matrix_build(store, argv[1], &m);
 	if (!err) {
 		if (fmt == FMT_JSON)
 			err = print_json(m);

@@ -42,19 +42,17 @@ void sync_report(const char *what, const struct ks_sync_opts *o,
 	putchar('\n');
 }
 
-int sync_begin(const char *cmd, const char *usage, int argc, char **argv,
-	       const char **remote, struct ks_store **store)
+int sync_begin(const struct ks_opt_cmd *cmd, int argc, char **argv, const char **remote,
+	       struct ks_store **store)
 {
-	int err;
+	int n, err;
 
 	*store = NULL;
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(usage, stdout);
-		return EXIT_OK;
-	}
-	if (argc > 2)
-		return usage_err(cmd, "%s takes at most one REMOTE", cmd);
-	*remote = argc == 2 ? argv[1] : "origin";
+	if ((err = parse_opts(cmd, argc, argv, &n)) >= 0)
+		return err;
+	if (n > 1)
+		return usage_err(cmd, "%s takes at most one REMOTE", cmd->name);
+	*remote = n ? argv[1] : "origin";
 	if ((err = open_store(store)))
 		return err;
 	return -1;

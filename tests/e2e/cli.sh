@@ -206,5 +206,106 @@ check "... the newline shown as \\x0a" grep -qF 'bad\x0aname' <<<"$out"
 out=$(ks --store "$S" import "$T/$OLD.btf" --release "a${nl}b" 2>&1)
 check "a release with a newline: one error line" test "$(wc -l <<<"$out")" -eq 1
 
+# ---- options: one parser for every command ----
+# An unknown option is a usage error of the command, whatever the command:
+# exit 2, one line naming it, nothing on stdout, the store untouched.
+sum=$(store_sum "$S")
+bogus() { # bogus ARGS...: runs kstruct --store $S ARGS, expects the refusal
+	local out err rc
+	out=$(ks --store "$S" "$@" 2>"$T/bogus.err"); rc=$?
+	err=$(cat "$T/bogus.err")
+	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l <"$T/bogus.err")" -eq 1 ] &&
+	   grep -qF -- "'--bogus'" <<<"$err" && [ "$(store_sum "$S")" = "$sum" ]; then
+		ok "$* refused ($err)"
+	else
+		bad "$* refused (rc=$rc, stdout=$out, stderr=$err)"
+	fi
+}
+bogus --bogus releases
+bogus init "$T/o-init" --bogus
+check "... init made no store" test ! -e "$T/o-init"
+bogus import "$T/$OLD.btf" --bogus
+bogus import --bogus "$T/$OLD.btf"
+bogus releases --bogus
+bogus show bpf_mem_alloc --bogus
+bogus show --all --bogus
+bogus log bpf_mem_alloc --bogus
+bogus blame bpf_mem_alloc --bogus
+bogus diff $OLD $NEW --bogus
+bogus status bpf_mem_alloc --bogus
+bogus report bpf_mem_alloc --bogus
+bogus site "$T/o-site" --bogus
+check "... site wrote nothing" test ! -e "$T/o-site"
+bogus config regular x86_64/rt --bogus
+bogus config --bogus
+bogus clone "$S" "$T/o-clone" --bogus
+check "... clone made no store" test ! -e "$T/o-clone"
+bogus remote add up "$T/up.git" --bogus
+bogus remote remove up --bogus
+bogus remote list --bogus
+bogus remote --bogus
+bogus fetch --bogus
+bogus pull --bogus
+bogus push --bogus
+bogus fetch origin --bogus
+bogus help --bogus
+bogus help log --bogus
+
+# A malformed value names its option, the same way.
+malformed() { # malformed NAME OPTION ARGS...
+	local name=$1 opt=$2 out err rc; shift 2
+	out=$(ks --store "$S" "$@" 2>"$T/bad.err"); rc=$?
+	err=$(cat "$T/bad.err")
+	if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$(wc -l <"$T/bad.err")" -eq 1 ] &&
+	   grep -qF -- "'$opt'" <<<"$err" && [ "$(store_sum "$S")" = "$sum" ]; then
+		ok "$name ($err)"
+	else
+		bad "$name (rc=$rc, stdout=$out, stderr=$err)"
+	fi
+}
+malformed "import --jobs x" --jobs import "$T/$OLD.btf" --jobs x
+malformed "import -j0" -j import "$T/$OLD.btf" -j0
+malformed "import --jobs=257" --jobs import "$T/$OLD.btf" --jobs=257
+malformed "import --jobs without value" --jobs import "$T/$OLD.btf" --jobs
+malformed "log --format yaml" --format log bpf_mem_alloc --format yaml
+malformed "releases --format xml" --format releases --format xml
+malformed "report --format pdf" --format report bpf_mem_alloc --format pdf
+malformed "log --since without value" --since log bpf_mem_alloc --since
+malformed "show --all=1 (a flag takes no value)" --all show --all=1
+malformed "log --l is ambiguous (--layout, --lineage)" --l log bpf_mem_alloc --l
+malformed "--store without value" --store --store
+err=$(ks --store "$S" log bpf_mem_alloc --l 2>&1 >/dev/null)
+check "... the ambiguity lists both" grep -qF -- "--layout, --lineage" <<<"$err"
+
+# The forms getopt_long took keep working: prefixes, VALUE after = or
+# apart, short options with their value, options among arguments, --.
+js=$(ks --sto "$S" show bpf_mem_alloc --form=json --lin x86_64/generic)
+check "prefixes of long options" test "$(json 'd["release"]' <<<"$js")" = "$NEW"
+js=$(ks --store="$S" log --format json bpf_mem_alloc -p)
+check "options before and after the argument, -p" test "$(json 'd["name"]' <<<"$js")" = bpf_mem_alloc
+out=$(ks --store "$S" log -- bpf_mem_alloc)
+check "-- ends the options" grep -q "^$OLD  added" <<<"$out"
+out=$(ks --store "$T/s6" import -j1 "$T/$OLD.btf" 2>&1); rc=$?
+check "-j1 imports on one thread" test $rc -eq 0
+out=$(ks --store "$T/s6" import --jobs 1 "$T/$NEW.btf" 2>&1); rc=$?
+check "--jobs 1 too" test $rc -eq 0
+
+# --help comes from each command's table; a letter means one thing in all.
+letters=
+for c in help init import releases show log blame diff status report site config \
+	 clone remote fetch pull push; do
+	h=$(ks $c --help); rc=$?
+	check "$c --help exits 0 with its usage" test $rc -eq 0 -a -n "$(grep -E "^(usage:|      ) kstruct $c " <<<"$h")"
+	letters+=$(grep -oE '^  -[a-zA-Z], --[a-z-]+' <<<"$h")$'\n'
+done
+check "short letters: -p is --patch, -j is --jobs, and no other" \
+	test "$(sed 's/^ *//' <<<"$letters" | grep . | sort -u | tr '\n' ' ')" = "-j, --jobs -p, --patch "
+check "an option's help line is in --help" \
+	grep -qxF -- "  -j, --jobs N      worker threads (default: one per core)" < <(ks import --help)
+check "-h is --help" test "$(ks log -h)" = "$(ks log --help)"
+check "help CMD is CMD --help" test "$(ks help status)" = "$(ks status --help)"
+check "kstruct -h" grep -q "^usage: kstruct \[--store DIR\]" < <(ks -h)
+check "options checks left the store unchanged" test "$(store_sum "$S")" = "$sum"
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
