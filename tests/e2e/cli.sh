@@ -181,6 +181,13 @@ fi
 
 # ---- command line ----
 check "--version" grep -q "^kstruct " < <(ks --version)
+# The version is project()'s in CMakeLists.txt, and nowhere else.
+src=$(dirname "$0")/../..
+ver=$(sed -n 's/^project(kstruct VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
+check "--version reports project()'s version ($ver)" \
+	grep -q "^kstruct $ver (" < <(ks --version)
+check "the version is written down once" \
+	test -z "$(grep -rlF "$ver" "$src"/cmd "$src"/common "$src"/store "$src"/btf "$src"/docs/kstruct.1)"
 check "help lists commands" grep -q "import" < <(ks help)
 for c in init import releases show; do
 	check "$c --help" grep -q "usage: kstruct $c" < <(ks $c --help)
