@@ -39,6 +39,7 @@
 #include "ks_log.h"
 #include "ks_matrix.h"
 #include "ks_store.h"
+#include "ks_test_fs.h"
 #include "ks_variants.h"
 
 #define GEN "x86_64/generic"
@@ -143,9 +144,7 @@ static int setup(void **state)
 	size_t i;
 
 	*state = f;
-	f->tmp = ks_xstrdup("/tmp/ks_test_history_XXXXXX");
-	if (!mkdtemp(f->tmp))
-		return -1;
+	f->tmp = ks_test_mkdtemp("test_history");
 	f->dir = ks_xasprintf("%s/store", f->tmp);
 	if (ks_store_init(f->dir) || ks_store_open(&f->store, f->dir))
 		return -1;
@@ -157,15 +156,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char *cmd = ks_xasprintf("rm -rf '%s'", f->tmp);
-	int rc = system(cmd);
 
 	ks_store_free(f->store);
-	free(cmd);
+	ks_test_rm_rf(f->tmp);
 	free(f->tmp);
 	free(f->dir);
 	free(f);
-	return rc ? -1 : 0;
+	return 0;
 }
 
 static struct ks_store *store_of(void **state)

@@ -19,24 +19,9 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_test_fs.h"
 #include "ks_import.h"
 #include "ks_store.h"
-
-static char dir[] = "/tmp/ks_test_import_XXXXXX";
-
-static char *path_of(const char *name)
-{
-	return ks_xasprintf("%s/%s", dir, name);
-}
-
-static void write_bytes(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	fclose(f);
-}
 
 /* Raw BTF with struct @name of @nfields ints (and, when @with_union, a
  * union of the same kernel), written to @file below the test folder.
@@ -46,7 +31,7 @@ static char *write_btf(const char *file, const char *name, int nfields, int with
 		       int truncate)
 {
 	struct btf *btf = btf__new_empty();
-	char *path = path_of(file);
+	char *path = ks_test_path(file);
 	const void *raw;
 	__u32 sz;
 	int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED), i;
@@ -65,7 +50,7 @@ static char *write_btf(const char *file, const char *name, int nfields, int with
 	}
 	raw = btf__raw_data(btf, &sz);
 	assert_non_null(raw);
-	write_bytes(path, raw, truncate ? 40 : sz);
+	ks_test_write_file(path, raw, truncate ? 40 : sz);
 	btf__free(btf);
 	return path;
 }
@@ -107,7 +92,7 @@ static void on_created(const char *path, void *payload)
 {
 	struct seen *s = payload;
 
-	assert_non_null(strstr(path, dir));
+	assert_non_null(strstr(path, ks_test_dir));
 	s->created++;
 }
 
@@ -177,7 +162,7 @@ static void test_import_jobs_and_order_agree(void **state)
 	char *c = write_btf("6.3.0-1-cloud-amd64.btf", "task", 3, 1, 0);
 	char *bad = write_btf("6.4.0-1-amd64.btf", "task", 1, 0, 1);
 	const char *fwd[] = { a, b, bad, c }, *back[] = { c, bad, b, a };
-	char *s1 = path_of("s1"), *s2 = path_of("s2"), *s3 = path_of("s3");
+	char *s1 = ks_test_path("s1"), *s2 = ks_test_path("s2"), *s3 = ks_test_path("s3");
 	char *l1, *l2, *l3, commit_a[41];
 	struct ks_import_summary sum;
 	struct seen seen;
@@ -252,7 +237,7 @@ static void test_import_jobs_and_order_agree(void **state)
  * one snapshot, a file without kernel data is skipped, not failed. */
 static void test_import_folder_groups_and_skips(void **state)
 {
-	char *sub = path_of("kernels"), *store = path_of("s4"), *readme, *x, *y, *l;
+	char *sub = ks_test_path("kernels"), *store = ks_test_path("s4"), *readme, *x, *y, *l;
 	const char *in[1];
 	struct ks_import_summary sum;
 	struct seen seen;
@@ -261,8 +246,8 @@ static void test_import_folder_groups_and_skips(void **state)
 	assert_int_equal(mkdir(sub, 0755), 0);
 	x = write_btf("kernels/a.btf", "alpha", 1, 0, 0);
 	y = write_btf("kernels/b.btf", "beta", 2, 1, 0);
-	readme = path_of("kernels/README");
-	write_bytes(readme, "not a kernel\n", 13);
+	readme = ks_test_path("kernels/README");
+	ks_test_write_file(readme, "not a kernel\n", 13);
 	in[0] = sub;
 	assert_int_equal(import(store, in, 1, 2, "7.0-1-amd64", &seen, &sum), 0);
 	assert_int_equal(sum.files, 3);
@@ -288,7 +273,7 @@ static void test_import_folder_groups_and_skips(void **state)
 static void test_import_failures_leave_no_store(void **state)
 {
 	char *bad = write_btf("9.9.0-1-amd64.btf", "t", 1, 0, 1);
-	char *store = path_of("s5"), *empty = path_of("empty");
+	char *store = ks_test_path("s5"), *empty = ks_test_path("empty");
 	const char *in[] = { bad }, *in_empty[] = { empty };
 	struct ks_import_summary sum;
 	struct seen seen;
@@ -313,22 +298,6 @@ static void test_import_failures_leave_no_store(void **state)
 	free(empty);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = ks_xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	free(cmd);
-	return rc;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -339,7 +308,7 @@ int main(void)
 	int rc;
 
 	git_libgit2_init();
-	rc = cmocka_run_group_tests(tests, setup, teardown);
+	rc = cmocka_run_group_tests(tests, ks_test_dir_setup, ks_test_dir_teardown);
 	git_libgit2_shutdown();
 	return rc;
 }

@@ -19,25 +19,10 @@
 #include "ks_buf.h"
 #include "ks_canon.h"
 #include "ks_err.h"
+#include "ks_test_fs.h"
 #include "ks_hash.h"
 #include "ks_input.h"
 #include "ks_test_elf.h"
-
-static char dir[] = "/tmp/ks_test_input_XXXXXX";
-
-static char *path_of(const char *name)
-{
-	return ks_xasprintf("%s/%s", dir, name);
-}
-
-static void write_bytes(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(p, 1, n, f), n);
-	fclose(f);
-}
 
 /* A small BTF: struct task { int pid; }; returned as raw bytes. */
 static void *tiny_btf(size_t *len)
@@ -66,32 +51,16 @@ static void write_elf(const char *path, int machine, int type, const struct sec 
 	assert_int_equal(ks_test_write_elf(path, machine, type, secs, nsecs), 0);
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = ks_xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	free(cmd);
-	return rc;
-}
-
 static void test_input_raw_btf(void **state)
 {
 	size_t len;
 	void *raw = tiny_btf(&len);
-	char *p = path_of("5.4.0-91-generic.btf");
+	char *p = ks_test_path("5.4.0-91-generic.btf");
 	unsigned char sum[32];
 	struct ks_input *in = NULL;
 
 	(void)state;
-	write_bytes(p, raw, len);
+	ks_test_write_file(p, raw, len);
 	assert_int_equal(ks_input_open(&in, p, NULL), 0);
 	assert_int_equal(in->kind, KS_INPUT_RAW);
 	assert_string_equal(in->release, "5.4.0-91-generic");
@@ -103,8 +72,8 @@ static void test_input_raw_btf(void **state)
 	free(p);
 
 	/* a name that is no release gives no release */
-	p = path_of("vmlinux");
-	write_bytes(p, raw, len);
+	p = ks_test_path("vmlinux");
+	ks_test_write_file(p, raw, len);
 	assert_int_equal(ks_input_open(&in, p, NULL), 0);
 	assert_null(in->release);
 	ks_input_free(in);
@@ -122,7 +91,7 @@ static void test_input_elf_banner_and_arch(void **state)
 		{ ".rodata", banner, sizeof(banner) },
 		{ ".BTF", raw, len },
 	};
-	char *p = path_of("vmlinux-elf");
+	char *p = ks_test_path("vmlinux-elf");
 	unsigned char sum[32];
 	struct ks_input *in = NULL;
 
@@ -149,7 +118,7 @@ static void test_input_module_needs_base(void **state)
 		{ ".modinfo", modinfo, sizeof(modinfo) },
 		{ ".BTF", raw, len },
 	};
-	char *p = path_of("mod.ko");
+	char *p = ks_test_path("mod.ko");
 	struct ks_input *in = NULL;
 
 	(void)state;
@@ -167,7 +136,7 @@ static void test_input_module_split_btf(void **state)
 	static const char modinfo[] = "vermagic=6.1.0-47-cloud-amd64 SMP mod_unload\0";
 	size_t blen;
 	void *braw = tiny_btf(&blen);
-	char *bpath = path_of("vmlinux.raw"), *mpath = path_of("nf.ko");
+	char *bpath = ks_test_path("vmlinux.raw"), *mpath = ks_test_path("nf.ko");
 	struct ks_input *base = NULL, *mod = NULL;
 	struct ks_snapshot *set = ks_snapshot_new();
 	struct btf *split;
@@ -176,7 +145,7 @@ static void test_input_module_split_btf(void **state)
 	int ptr;
 
 	(void)state;
-	write_bytes(bpath, braw, blen);
+	ks_test_write_file(bpath, braw, blen);
 	assert_int_equal(ks_input_open(&base, bpath, NULL), 0);
 	split = btf__new_empty_split(base->btf);
 	ptr = btf__add_ptr(split, 2);		/* struct task * */
@@ -243,22 +212,22 @@ static void test_input_bad_files(void **state)
 		random[i] = (char)(rand() & 0xff);
 	random[0] = 'X';
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		p = path_of(cases[i].name);
-		write_bytes(p, cases[i].data, cases[i].len);
+		p = ks_test_path(cases[i].name);
+		ks_test_write_file(p, cases[i].data, cases[i].len);
 		assert_int_equal(ks_input_open(&in, p, NULL), cases[i].err);
 		assert_non_null(strstr(ks_err_msg(), p));
 		assert_non_null(strstr(ks_err_msg(), cases[i].says));
 		free(p);
 	}
-	p = path_of("nobtf.elf");
+	p = ks_test_path("nobtf.elf");
 	write_elf(p, EM_X86_64, ET_EXEC, nobtf, 1);
 	assert_int_equal(ks_input_open(&in, p, NULL), KS_EFORMAT);
 	assert_non_null(strstr(ks_err_msg(), "no .BTF"));
 	free(p);
-	p = path_of("missing");
+	p = ks_test_path("missing");
 	assert_int_equal(ks_input_open(&in, p, NULL), KS_ENOTFOUND);
 	free(p);
-	assert_int_equal(ks_input_open(&in, dir, NULL), KS_EFORMAT);
+	assert_int_equal(ks_input_open(&in, ks_test_dir, NULL), KS_EFORMAT);
 	assert_non_null(strstr(ks_err_msg(), "directory"));
 	free(raw);
 }
@@ -312,5 +281,5 @@ int main(void)
 		cmocka_unit_test(test_input_release_rules),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ks_test_dir_setup, ks_test_dir_teardown);
 }

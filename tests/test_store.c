@@ -20,22 +20,7 @@
 #include "ks_err.h"
 #include "ks_git_err.h"
 #include "ks_store.h"
-
-static char *tmpdir(void)
-{
-	char *t = strdup("/tmp/ks_test_store_XXXXXX");
-
-	assert_non_null(mkdtemp(t));
-	return t;
-}
-
-static void rm_rf(const char *path)
-{
-	char *cmd = ks_xasprintf("rm -rf '%s'", path);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
+#include "ks_test_fs.h"
 
 static void snap_add(struct ks_snapshot *snap, const char *kind, const char *name,
 		     const char *text)
@@ -84,8 +69,8 @@ static struct ks_store *new_store(char **dir)
 {
 	struct ks_store *s;
 
-	*dir = tmpdir();
-	rm_rf(*dir);
+	*dir = ks_test_mkdtemp("test_store");
+	ks_test_rm_rf(*dir);
 	assert_int_equal(ks_store_init(*dir), 0);
 	assert_int_equal(ks_store_open(&s, *dir), 0);
 	return s;
@@ -149,7 +134,7 @@ static void test_store_type_paths(void **state)
 static void test_store_init_and_open(void **state)
 {
 	struct ks_store *s = NULL;
-	char *dir = tmpdir(), *sub = ks_xasprintf("%s/new/store", dir);
+	char *dir = ks_test_mkdtemp("test_store"), *sub = ks_xasprintf("%s/new/store", dir);
 	char *junk = ks_xasprintf("%s/junk", dir), *file;
 	FILE *f;
 
@@ -174,7 +159,7 @@ static void test_store_init_and_open(void **state)
 	free(file);
 	free(junk);
 	free(sub);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 
@@ -198,7 +183,7 @@ static void test_store_add_release_status(void **state)
 	assert_int_equal(add(s, "a..b", 0, 0, &st), KS_EINVAL);
 	assert_int_equal(add(s, "", 0, 0, &st), KS_EINVAL);
 	ks_store_free(s);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 
@@ -263,8 +248,8 @@ static void test_store_commits_are_deterministic(void **state)
 	free(t2);
 	ks_store_free(a);
 	ks_store_free(b);
-	rm_rf(d1);
-	rm_rf(d2);
+	ks_test_rm_rf(d1);
+	ks_test_rm_rf(d2);
 	free(d1);
 	free(d2);
 }
@@ -321,7 +306,7 @@ static void test_store_list_and_read(void **state)
 	assert_int_equal(ks_store_read_type(s, "nolineage", NULL, "point", &t), KS_EINVAL);
 
 	ks_store_free(s);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 
@@ -341,7 +326,7 @@ static void test_store_git_fsck_clean(void **state)
 	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1", dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 
@@ -386,7 +371,7 @@ static void test_store_packs_are_merged(void **state)
 			   "test -z \"$(find '%s'/objects -type f ! -path '*/pack/*')\"", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 
@@ -430,9 +415,9 @@ static void test_store_plan_matches(void **state)
 	ks_store_free(a);
 	ks_store_free(b);
 	ks_store_free(c);
-	rm_rf(da);
-	rm_rf(db);
-	rm_rf(dc);
+	ks_test_rm_rf(da);
+	ks_test_rm_rf(db);
+	ks_test_rm_rf(dc);
 	free(da);
 	free(db);
 	free(dc);
@@ -501,7 +486,7 @@ static void test_store_git_errors_translated(void **state)
 	assert_int_equal(err, KS_ENOTFOUND);
 	assert_null(h);
 	ks_store_free(s);
-	rm_rf(dir);
+	ks_test_rm_rf(dir);
 	free(dir);
 }
 

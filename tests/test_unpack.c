@@ -22,10 +22,9 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_test_fs.h"
 #include "ks_test_elf.h"
 #include "ks_unpack.h"
-
-static char dir[] = "/tmp/ks_test_unpack_XXXXXX";
 
 /* A small BTF: struct task { int pid; } and @extra more structs. */
 static unsigned char *make_btf(int extra, size_t *len)
@@ -76,7 +75,7 @@ static unsigned char *make_elf(const void *btf, size_t btf_len, size_t *len)
 		{ ".rodata", banner, sizeof(banner) },
 		{ ".BTF", btf, btf_len },
 	};
-	char *path = ks_xasprintf("%s/vmlinux.elf", dir);
+	char *path = ks_xasprintf("%s/vmlinux.elf", ks_test_dir);
 	unsigned char *bytes;
 
 	assert_int_equal(ks_test_write_elf(path, EM_X86_64, ET_EXEC, secs, 2), 0);
@@ -220,22 +219,6 @@ static unsigned char *make_image(const unsigned char *btf, size_t blen, size_t *
 	free(small);
 	*len = total;
 	return b;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char *cmd = ks_xasprintf("rm -rf '%s'", dir);
-	int rc = system(cmd);
-
-	(void)state;
-	free(cmd);
-	return rc;
 }
 
 static void expect_bytes(const struct ks_unpacked *u, const void *p, size_t n)
@@ -667,5 +650,5 @@ int main(void)
 	};
 
 	libbpf_set_print(quiet);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ks_test_dir_setup, ks_test_dir_teardown);
 }

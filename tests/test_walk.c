@@ -18,15 +18,8 @@
 #include "ks_err.h"
 #include "ks_snapshot.h"
 #include "ks_store.h"
+#include "ks_test_fs.h"
 #include "ks_walk.h"
-
-static void rm_rf(const char *path)
-{
-	char *cmd = ks_xasprintf("rm -rf '%s'", path);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-}
 
 /* The one place a test release is made: struct point with @fields int
  * members (x, y, z), and union u { int a; } when @with_union, as the
@@ -67,9 +60,8 @@ struct fixture {
 
 static struct ks_store *new_store(struct fixture *fx)
 {
-	fx->dir = strdup("/tmp/ks_test_walk_XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	rm_rf(fx->dir);
+	fx->dir = ks_test_mkdtemp("test_walk");
+	ks_test_rm_rf(fx->dir);
 	assert_int_equal(ks_store_init(fx->dir), 0);
 	assert_int_equal(ks_store_open(&fx->s, fx->dir), 0);
 	return fx->s;
@@ -95,7 +87,7 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 
 	ks_store_free(fx->s);
-	rm_rf(fx->dir);
+	ks_test_rm_rf(fx->dir);
 	free(fx->dir);
 	free(fx);
 	return 0;
@@ -226,7 +218,7 @@ static void test_walk_without_regular_lineage(void **state)
 	add_release(fx.s, "6.1", "aarch64", 2, 0);
 	assert_int_equal(ks_walk_new(&w, fx.s), KS_ENOTFOUND);
 	ks_store_free(fx.s);
-	rm_rf(fx.dir);
+	ks_test_rm_rf(fx.dir);
 	free(fx.dir);
 }
 
