@@ -10,6 +10,8 @@
 #ifndef KS_DISTRO_H
 #define KS_DISTRO_H
 
+#include <stddef.h>
+
 #define KS_DISTRO_UNKNOWN "unknown"
 #define KS_DISTRO_UPSTREAM "upstream"
 
@@ -21,7 +23,13 @@ int ks_distro_check_name(const char *name);
  * "amzn", "-91-generic" -> "ubuntu", "-amd64"/"+deb12" -> "debian",
  * plain "6.8.1" -> "upstream"), or NULL when it does not say. Static
  * string. @why, if not NULL, gets a static phrase saying what decided
- * ("the release's .ky10"). */
+ * ("the release's .ky<N>"), or NULL.
+ *
+ * ".elN" names the RHEL family as a whole: CentOS, Alma, Rocky and
+ * Oracle build the same sources with the same tag, so only another
+ * source (a btfhub path, --distro) tells them apart. ".oeN.bclinux" is
+ * "bclinux": BC-Linux rebuilds openEuler with its own patches, so its
+ * kernels differ from openEuler's of the same number. */
 const char *ks_distro_from_release(const char *release, const char **why);
 
 /* Total order of two releases of @distro by that distro's version
@@ -35,5 +43,17 @@ int ks_distro_version_cmp(const char *distro, const char *a, const char *b);
  * "4.18.0" for 4.18.0-147.5.1.el8_1.aarch64, "4.19.90" for
  * 4.19.90-24.4.v2101.ky10.aarch64. Allocated. */
 char *ks_distro_upstream(const char *distro, const char *release);
+
+/* The distribution the text after "Linux version " in a vmlinux names
+ * ("(gcc (Ubuntu 11.4.0-1ubuntu1~22.04) ...)" -> "ubuntu", "Debian" ->
+ * "debian", "Red Hat" -> "rhel"), or NULL. Reads at most @len bytes of
+ * @banner, which need not be NUL-terminated. Static string; @why as for
+ * ks_distro_from_release. */
+const char *ks_distro_from_banner(const char *banner, size_t len, const char **why);
+
+/* Natural version order, the fallback of ks_distro_version_cmp: digit
+ * runs compare by value (4.8 < 4.10), the rest by byte; total (4.08 and
+ * 4.8 differ). Also declared by store/ks_store.h for its callers. */
+int ks_version_cmp(const char *a, const char *b);
 
 #endif
