@@ -243,7 +243,7 @@ static int distro_name(const char *p, size_t n)
 
 char *ks_input_distro_from_path(const char *path, char **why)
 {
-	const char *part[4], *end[4], *p = path + strlen(path);
+	const char *part[4], *end[4], *p = path + strlen(path), *v;
 	size_t fn;
 	int i;
 
@@ -261,7 +261,9 @@ char *ks_input_distro_from_path(const char *path, char **why)
 	fn = (size_t)(end[3] - part[3]);
 	if (!has_suffix(part[3], fn, ".btf.tar.xz") && !has_suffix(part[3], fn, ".btf"))
 		return NULL;
-	if (part[1][0] < '0' || part[1][0] > '9' ||
+	/* versions are numbers ("8", "20.04"), Kylin's "v10" too */
+	v = part[1] + (part[1][0] == 'v');
+	if (*v < '0' || *v > '9' ||
 	    !btfhub_arch(part[2], (size_t)(end[2] - part[2])) ||
 	    !distro_name(part[0], (size_t)(end[0] - part[0])))
 		return NULL;
