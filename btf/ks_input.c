@@ -261,9 +261,10 @@ char *ks_input_distro_from_path(const char *path, char **why)
 	fn = (size_t)(end[3] - part[3]);
 	if (!has_suffix(part[3], fn, ".btf.tar.xz") && !has_suffix(part[3], fn, ".btf"))
 		return NULL;
-	/* versions are numbers ("8", "20.04"), Kylin's "v10" too */
+	/* versions are numbers ("8", "20.04"), Kylin's "v10" too; the
+	 * folder names go into messages, so only such names count */
 	v = part[1] + (part[1][0] == 'v');
-	if (*v < '0' || *v > '9' ||
+	if (*v < '0' || *v > '9' || !distro_name(part[1], (size_t)(end[1] - part[1])) ||
 	    !btfhub_arch(part[2], (size_t)(end[2] - part[2])) ||
 	    !distro_name(part[0], (size_t)(end[0] - part[0])))
 		return NULL;

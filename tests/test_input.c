@@ -298,6 +298,7 @@ static void test_input_distro_from_btfhub_path(void **state)
 		{ "x/opensuse-leap/15.3/x86_64/5.3.18-57-default.btf.tar.xz", "opensuse-leap" },
 		{ "x/kylin/v10/arm64/4.19.90-24.4.v2101.ky10.aarch64.btf.tar.xz", "kylin" },
 		{ "x/kylin/ten/arm64/4.19.90-24.4.v2101.ky10.aarch64.btf.tar.xz", NULL },
+		{ "x/centos/8\x1b[31m/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
 		{ "x/centos/8/sparc/4.18.0-147.5.1.el8_1.btf.tar.xz", NULL },
 		{ "x/CentOS/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
 		{ "x/centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.tar.xz", NULL },
