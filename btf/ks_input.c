@@ -21,6 +21,7 @@
 
 #include "ks_btf_check.h"
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_hash.h"
 #include "ks_unpack.h"
@@ -153,8 +154,9 @@ static char *release_token(const unsigned char *p, size_t avail)
 	return ks_xstrndup((const char *)p, n);
 }
 
-/* vmlinux carries "Linux version <release> (builder) ..." in .rodata. */
-static char *find_banner(const unsigned char *p, size_t len)
+/* vmlinux carries "Linux version <release> (builder) ..." in .rodata;
+ * *@at gets where <release> starts. */
+static char *find_banner(const unsigned char *p, size_t len, const unsigned char **at_rel)
 {
 	static const char needle[] = "Linux version ";
 	const size_t nl = sizeof(needle) - 1;
@@ -167,8 +169,10 @@ static char *find_banner(const unsigned char *p, size_t len)
 		if (!hit)
 			return NULL;
 		rel = release_token(hit + nl, (size_t)(end - hit - nl));
-		if (rel)
+		if (rel) {
+			*at_rel = hit + nl;
 			return rel;
+		}
 		at = hit + 1;
 	}
 	return NULL;
@@ -207,6 +211,89 @@ static int has_suffix(const char *s, size_t n, const char *suf)
 	size_t m = strlen(suf);
 
 	return n >= m && !memcmp(s + n - m, suf, m);
+}
+
+/* btfhub-archive's arch folders. */
+static int btfhub_arch(const char *a, size_t n)
+{
+	static const char *const archs[] = {
+		"x86_64", "arm64", "aarch64", "s390x", "ppc64le", "riscv64",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
+		if (strlen(archs[i]) == n && !memcmp(archs[i], a, n))
+			return 1;
+	return 0;
+}
+
+/* A distro folder's name: what ks_distro_check_name() takes. */
+static int distro_name(const char *p, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= '0' && p[i] <= '9') ||
+		      (i && (p[i] == '_' || p[i] == '.' || p[i] == '-'))))
+			return 0;
+	return 1;
+}
+
+char *ks_input_distro_from_path(const char *path, char **why)
+{
+	const char *part[4], *end[4], *p = path + strlen(path), *v;
+	size_t fn;
+	int i;
+
+	if (why)
+		*why = NULL;
+	/* the last four parts: distro, version, arch, file */
+	for (i = 3; i >= 0; i--) {
+		end[i] = p;
+		while (p > path && p[-1] != '/')
+			p--;
+		part[i] = p;
+		if (i && p-- == path)
+			return NULL;
+	}
+	fn = (size_t)(end[3] - part[3]);
+	if (!has_suffix(part[3], fn, ".btf.tar.xz") && !has_suffix(part[3], fn, ".btf"))
+		return NULL;
+	/* versions are numbers ("8", "20.04"), Kylin's "v10" too; the
+	 * folder names go into messages, so only such names count */
+	v = part[1] + (part[1][0] == 'v');
+	if (*v < '0' || *v > '9' || !distro_name(part[1], (size_t)(end[1] - part[1])) ||
+	    !btfhub_arch(part[2], (size_t)(end[2] - part[2])) ||
+	    !distro_name(part[0], (size_t)(end[0] - part[0])))
+		return NULL;
+	if (why)
+		*why = ks_xasprintf("the btfhub-archive path %.*s/", (int)(end[2] - part[0]),
+				    part[0]);
+	return ks_xstrndup(part[0], (size_t)(end[0] - part[0]));
+}
+
+const char *ks_input_distro(const struct ks_input *in, const char *release,
+			    const char **why)
+{
+	const char *d, *w = NULL;
+
+	if (!release)
+		release = in->release;
+	if (in->pkg_distro) {
+		d = in->pkg_distro;
+		w = in->pkg_why;
+	} else if (in->path_distro) {
+		d = in->path_distro;
+		w = in->path_why;
+	} else if (!(d = ks_distro_from_release(release, &w))) {
+		d = in->banner_distro;
+		w = in->banner_why;
+	}
+	if (why)
+		*why = d ? w : NULL;
+	return d;
 }
 
 static const struct {
@@ -407,8 +494,15 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 		close(atoi(memfd_path + strlen("/proc/self/fd/")));
 	if (err)
 		goto out;
-	if (in->kind == KS_INPUT_ELF)
-		in->release = find_banner(fb->p, fb->len);
+	if (in->kind == KS_INPUT_ELF) {
+		const unsigned char *b = NULL;
+
+		in->release = find_banner(fb->p, fb->len, &b);
+		if (b)
+			in->banner_distro = ks_distro_from_banner((const char *)b,
+								  (size_t)(fb->p + fb->len - b),
+								  &in->banner_why);
+	}
 out:
 	elf_end(elf);
 	return err;
@@ -469,6 +563,23 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 			in->release = ks_xstrdup(u.release);
 		if (!in->arch && u.arch)
 			in->arch = ks_xstrdup(u.arch);
+		if (u.distro) {
+			in->pkg_distro = ks_xstrdup(u.distro);
+			in->pkg_why = ks_xstrdup(u.distro_why);
+		}
+		if (!in->banner_distro) {
+			in->banner_distro = u.banner_distro;
+			in->banner_why = u.banner_why;
+		}
+	}
+	if (!err) {
+		const char *d, *w;
+
+		in->path_distro = ks_input_distro_from_path(path, &in->path_why);
+		if ((d = ks_input_distro(in, NULL, &w))) {
+			in->distro = ks_xstrdup(d);
+			in->distro_why = ks_xstrdup(w);
+		}
 	}
 	ks_unpacked_free(&u);
 	if (err)
@@ -488,5 +599,11 @@ void ks_input_free(struct ks_input *in)
 	free(in->path);
 	free(in->release);
 	free(in->arch);
+	free(in->distro);
+	free(in->distro_why);
+	free(in->pkg_distro);
+	free(in->pkg_why);
+	free(in->path_distro);
+	free(in->path_why);
 	free(in);
 }

@@ -21,6 +21,13 @@ struct ks_input {
 	char *arch;		/* from the ELF header, or NULL */
 	struct btf *btf;
 	unsigned int start_id;	/* first type id that belongs to this file */
+	/* the distribution, as ks_input_distro() reads it for @release, or
+	 * NULL when nothing says; @distro_why: where it came from */
+	char *distro, *distro_why;
+	/* what each source says, for ks_input_distro(); NULL when silent */
+	char *pkg_distro, *pkg_why;	/* a .deb's control */
+	char *path_distro, *path_why;	/* a btfhub-archive path */
+	const char *banner_distro, *banner_why;	/* the Linux banner; static */
 };
 
 const char *ks_input_kind_name(enum ks_input_kind kind);
@@ -33,6 +40,19 @@ void ks_input_free(struct ks_input *in);
 /* Release name from a btfhub-style file name ("5.4.0-91-generic.btf"),
  * or NULL when the name does not look like one. */
 char *ks_input_release_from_filename(const char *path);
+
+/* The distribution a btfhub-archive path names: "centos" for
+ * ".../centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz" (the
+ * tree is <distro>/<version>/<arch>/<release>.btf.tar.xz), else NULL.
+ * Allocated; *@why, if not NULL, gets an allocated phrase or NULL. */
+char *ks_input_distro_from_path(const char *path, char **why);
+
+/* The distribution of @in if it is @release (what import records; NULL
+ * for the file's own), by precedence: a .deb's control, a btfhub-archive
+ * path, the release string, the Linux banner. NULL when nothing says.
+ * *@why gets where it came from. Both point into @in or are static. */
+const char *ks_input_distro(const struct ks_input *in, const char *release,
+			    const char **why);
 
 /* The lineage parts a release name implies, or NULL / "generic". */
 const char *ks_release_arch(const char *release);

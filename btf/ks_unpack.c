@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 
 size_t ks_unpack_limit = (size_t)2 << 30;
@@ -49,6 +50,8 @@ struct piece {
 struct unpack {
 	char *release;
 	char *arch;
+	char *distro, *distro_why;	/* from a .deb's control */
+	const char *banner_distro, *banner_why;
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -584,31 +587,115 @@ static const char *deb_arch(const char *a, size_t n)
 	return NULL;
 }
 
-/* The Architecture field of a control file. */
-static void control_arch(struct unpack *u, const char *c, size_t n)
+/* The value of control field @key ("Maintainer"), blanks trimmed, or
+ * NULL; *@n gets its length. Only a field that starts a line counts, so
+ * Ubuntu's "Original-Maintainer: Debian ..." is not its Maintainer. */
+static const char *control_field(const char *c, size_t n, const char *key, size_t *vn)
 {
 	const char *end = c + n, *line = c;
+	size_t kn = strlen(key);
 
 	while (line < end) {
 		const char *eol = memchr(line, '\n', (size_t)(end - line));
 
 		if (!eol)
 			eol = end;
-		if ((size_t)(eol - line) > 13 && !memcmp(line, "Architecture:", 13)) {
-			const char *v = line + 13, *ve = eol;
-			const char *arch;
+		if ((size_t)(eol - line) > kn && !memcmp(line, key, kn) && line[kn] == ':') {
+			const char *v = line + kn + 1, *ve = eol;
 
 			while (v < ve && (*v == ' ' || *v == '\t'))
 				v++;
 			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
 				ve--;
-			arch = deb_arch(v, (size_t)(ve - v));
-			if (arch)
-				set_once(&u->arch, arch, strlen(arch));
-			return;
+			*vn = (size_t)(ve - v);
+			return v;
 		}
 		line = eol + 1;
 	}
+	return NULL;
+}
+
+static int has_text(const char *v, size_t n, const char *needle)
+{
+	return v && memmem(v, n, needle, strlen(needle));
+}
+
+/* Ubuntu's kernel package versions: "5.15.0-91.101", upstream, ABI,
+ * upload; Debian's are "6.1.158-1" or "6.1.158-1+deb12u1". */
+static int ubuntu_version(const char *v, size_t n)
+{
+	const char *e = v + n;
+	int parts = 0;
+
+	while (v < e && parts < 3) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		while (v < e && *v >= '0' && *v <= '9')
+			v++;
+		parts++;
+		if (parts < 3 && (v == e || *v++ != '.'))
+			return 0;
+	}
+	if (parts != 3 || v == e || *v++ != '-' || v == e || *v < '0' || *v > '9')
+		return 0;
+	while (v < e && *v >= '0' && *v <= '9')
+		v++;
+	if (v == e || *v++ != '.' || v == e)
+		return 0;
+	while (v < e && *v >= '0' && *v <= '9')
+		v++;
+	return v == e;
+}
+
+/* Which distribution built the package, from its Maintainer, else its
+ * Version. */
+static void control_distro(struct unpack *u, const char *c, size_t n)
+{
+	size_t mn = 0, vn = 0;
+	const char *m = control_field(c, n, "Maintainer", &mn);
+	const char *v = control_field(c, n, "Version", &vn);
+	const char *d = NULL;
+	int by_version = 0;
+	char *p;
+
+	if (u->distro)
+		return;
+	if (has_text(m, mn, "Ubuntu") || has_text(m, mn, "ubuntu.com") ||
+	    has_text(m, mn, "canonical.com"))
+		d = "ubuntu";
+	else if (has_text(m, mn, "Debian") || has_text(m, mn, "debian.org"))
+		d = "debian";
+	if (!d) {
+		by_version = 1;
+		if (has_text(v, vn, "ubuntu") || (v && ubuntu_version(v, vn)))
+			d = "ubuntu";
+		else if (has_text(v, vn, "+deb") || has_text(v, vn, "~bpo"))
+			d = "debian";
+	}
+	if (!d)
+		return;
+	u->distro = ks_xstrdup(d);
+	/* control text is the package's: only printable ASCII reaches a message */
+	if (by_version)
+		u->distro_why = ks_xasprintf("the package's Version %.*s",
+					     (int)(vn > 60 ? 60 : vn), v);
+	else
+		u->distro_why = ks_xasprintf("the package's Maintainer %.*s",
+					     (int)(mn > 60 ? 60 : mn), m);
+	for (p = u->distro_why; *p; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+			*p = '?';
+}
+
+/* The Architecture field of a control file. */
+static void control_arch(struct unpack *u, const char *c, size_t n)
+{
+	size_t vn;
+	const char *v = control_field(c, n, "Architecture", &vn);
+	const char *arch = v ? deb_arch(v, vn) : NULL;
+
+	if (arch)
+		set_once(&u->arch, arch, strlen(arch));
 }
 
 static int deb_control(struct unpack *u, struct archive *outer, const char *name,
@@ -642,6 +729,7 @@ static int deb_control(struct unpack *u, struct archive *outer, const char *name
 			err = read_all(a, mname, "control file", CONTROL_LIMIT, 0, &c, &n);
 			if (!err) {
 				control_arch(u, (const char *)c, n);
+				control_distro(u, (const char *)c, n);
 				free(c);
 			}
 			break;
@@ -924,8 +1012,12 @@ static int from_image(struct unpack *u, const struct piece *cur, const char *arc
 
 		while (e < p + n && e - r < 256 && *e > ' ' && *e < 0x7f)
 			e++;
-		if (e > r && *r >= '0' && *r <= '9')
+		if (e > r && *r >= '0' && *r <= '9') {
 			set_once(&u->release, (const char *)r, (size_t)(e - r));
+			u->banner_distro = ks_distro_from_banner((const char *)r,
+								 (size_t)(p + n - r),
+								 &u->banner_why);
+		}
 		pos = (size_t)(hit - p) + 1;
 	}
 	set_once(&u->arch, arch, strlen(arch));
@@ -949,7 +1041,7 @@ static void piece_free(struct piece *pc)
 int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *data,
 	      size_t len)
 {
-	struct unpack u = { NULL, NULL };
+	struct unpack u = { NULL, NULL, NULL, NULL, NULL, NULL };
 	struct piece cur = { ks_xstrdup(path), data, len, NULL };
 	int depth, err = 0;
 
@@ -969,6 +1061,10 @@ int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *da
 				release_from_btf_name(&u, path);
 			out->release = u.release;
 			out->arch = u.arch;
+			out->distro = u.distro;
+			out->distro_why = u.distro_why;
+			out->banner_distro = u.banner_distro;
+			out->banner_why = u.banner_why;
 			return 1;
 		}
 		if (depth == MAX_DEPTH) {
@@ -1008,6 +1104,8 @@ int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *da
 	piece_free(&cur);
 	free(u.release);
 	free(u.arch);
+	free(u.distro);
+	free(u.distro_why);
 	return err;
 }
 
@@ -1019,5 +1117,7 @@ void ks_unpacked_free(struct ks_unpacked *u)
 	free(u->data);
 	free(u->release);
 	free(u->arch);
+	free(u->distro);
+	free(u->distro_why);
 	memset(u, 0, sizeof(*u));
 }

@@ -16,6 +16,13 @@ struct ks_unpacked {
 	char *release;		/* when the container tells it, else NULL */
 	char *arch;		/* as `uname -m` spells it, when the container
 				 * tells it, else NULL */
+	char *distro;		/* the distribution a .deb's control names
+				 * (Maintainer, else Version), else NULL */
+	char *distro_why;	/* "the package's Maintainer Ubuntu Kernel Team
+				 * <...>", with @distro */
+	const char *banner_distro;	/* what an Image's Linux banner names,
+					 * else NULL; static, as banner_why */
+	const char *banner_why;
 };
 
 /* Returns 1 and fills *out when @data (the whole file @path) is something

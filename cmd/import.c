@@ -11,7 +11,7 @@
 
 static const char *const import_usage[] = {
 	"kstruct import FILE|DIR... [--release NAME] [--arch ARCH] [--flavor FLAVOR]\n"
-	"               [--base VMLINUX] [--force] [--jobs N]",
+	"               [--distro NAME] [--base VMLINUX] [--force] [--jobs N]",
 	NULL,
 };
 
@@ -105,6 +105,10 @@ int do_import(int argc, char **argv)
 		KS_OPT_STRING(0, "flavor", "FLAVOR", &o.flavor,
 			      "default: the release's suffix (-cloud-amd64 is cloud,\n"
 			      "-rt-amd64 rt, -aws, -azure, -gcp, -lowlatency), else generic"),
+		KS_OPT_STRING(0, "distro", "NAME", &o.distro,
+			      "the distribution (debian, ubuntu, centos, kylin, ...);\n"
+			      "default: a .deb's metadata, a btfhub-archive path, the\n"
+			      "release name, the Linux banner, else unknown"),
 		KS_OPT_STRING(0, "base", "VMLINUX", &o.base,
 			      "the vmlinux (ELF or raw BTF) that modules were built against"),
 		KS_OPT_FLAG(0, "force", &o.force, "replace a release already recorded with other content"),

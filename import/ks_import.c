@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_import_int.h"
 #include "ks_input.h"
@@ -138,6 +139,8 @@ static int flush(struct writer *w, struct ks_import_job *g)
 	r.release = g->release;
 	r.arch = g->arch;
 	r.flavor = g->flavor;
+	r.distro = g->distro;
+	r.distro_why = g->distro_why;
 	r.nstructs = g->snap->nstructs;
 	r.nunions = g->snap->nunions;
 	r.commit = commit;
@@ -244,7 +247,8 @@ static int check_opts(const struct ks_import_opts *o)
 
 	if ((o->release && (err = ks_store_check_release_name(o->release))) ||
 	    (o->arch && (err = ks_store_check_lineage_part("arch", o->arch))) ||
-	    (o->flavor && (err = ks_store_check_lineage_part("flavor", o->flavor))))
+	    (o->flavor && (err = ks_store_check_lineage_part("flavor", o->flavor))) ||
+	    (o->distro && (err = ks_distro_check_name(o->distro))))
 		return err;
 	return 0;
 }

@@ -25,6 +25,9 @@ struct ks_import_result {
 	const char *path;	/* the input, when it failed to be read */
 	/* the snapshot's, when recorded */
 	const char *release, *arch, *flavor;
+	/* the distribution (KS_DISTRO_UNKNOWN when nothing said) and where
+	 * it came from ("--distro", "the release's .ky<N>", ...) */
+	const char *distro, *distro_why;
 	enum ks_add_status status;
 	size_t nstructs, nunions;
 	const char *commit;	/* 40 hex digits */
@@ -48,6 +51,8 @@ struct ks_import_opts {
 	const char *release;	/* release name; default: what each file tells */
 	const char *arch;	/* default: the file, the release name, this machine */
 	const char *flavor;	/* default: the release name's suffix, else generic */
+	const char *distro;	/* default: the .deb, the btfhub path, the release
+				 * name, the Linux banner, else unknown */
 	const char *base;	/* path of the vmlinux that modules were built against */
 	int force;		/* replace releases recorded with other content */
 	int jobs;		/* worker threads; 0 or less: one per core */
@@ -57,8 +62,8 @@ struct ks_import_opts {
 	void *payload;
 };
 #define KS_IMPORT_OPTS_VERSION 1
-#define KS_IMPORT_OPTS_INIT { KS_IMPORT_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, 0, \
-			      NULL, NULL, NULL, NULL }
+#define KS_IMPORT_OPTS_INIT { KS_IMPORT_OPTS_VERSION, NULL, NULL, NULL, NULL, NULL, \
+			      0, 0, NULL, NULL, NULL, NULL }
 
 /* Imports @inputs (files or folders) into the store at @store_path,
  * which is created when it does not exist, on the first snapshot to be

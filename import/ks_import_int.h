@@ -25,6 +25,7 @@ struct ks_import_job {
 	int err;
 	char *msg;
 	char *release, *arch, *flavor;
+	char *distro, *distro_why;
 	struct ks_snapshot *snap;
 	struct ks_snapshot_plan *plan;	/* made by the worker, for the writer */
 	char **sums;

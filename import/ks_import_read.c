@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_canon.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_hash.h"
 #include "ks_import_int.h"
@@ -34,7 +35,7 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 {
 	const struct ks_import_opts *o = c->o;
 	struct ks_input *in = NULL;
-	const char *release, *arch, *flavor;
+	const char *release, *arch, *flavor, *distro, *why;
 	char *abs;
 	int err;
 
@@ -57,6 +58,13 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	if (!arch)
 		arch = ks_host_arch();
 	flavor = o->flavor ? o->flavor : ks_release_flavor(release);
+	if (o->distro) {
+		distro = o->distro;
+		why = "--distro";
+	} else if (!(distro = ks_input_distro(in, release, &why))) {
+		distro = KS_DISTRO_UNKNOWN;
+		why = "nothing in the file or its name says which";
+	}
 	if ((err = ks_store_check_release_name(release)) ||
 	    (err = ks_store_check_lineage_part("arch", arch)) ||
 	    (err = ks_store_check_lineage_part("flavor", flavor))) {
@@ -80,6 +88,8 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	j->release = ks_xstrdup(release);
 	j->arch = ks_xstrdup(arch);
 	j->flavor = ks_xstrdup(flavor);
+	j->distro = ks_xstrdup(distro);
+	j->distro_why = ks_xstrdup(why);
 	abs = realpath(j->path, NULL);
 	ks_buf_printf(&j->source, "%s (%s)", abs ? abs : j->path, ks_input_kind_name(in->kind));
 	free(abs);
@@ -95,6 +105,8 @@ void ks_import__job_clear(struct ks_import_job *j)
 	free(j->release);
 	free(j->arch);
 	free(j->flavor);
+	free(j->distro);
+	free(j->distro_why);
 	ks_snapshot_plan_free(j->plan);
 	ks_snapshot_free(j->snap);
 	ks_strv_free(j->sums, j->nsums);

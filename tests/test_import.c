@@ -298,12 +298,80 @@ static void test_import_failures_leave_no_store(void **state)
 	free(empty);
 }
 
+/* The distro of each recorded snapshot and where it came from. */
+struct distros {
+	char lines[8][200];
+	size_t n;
+};
+
+static void on_distro(const struct ks_import_result *r, void *payload)
+{
+	struct distros *d = payload;
+
+	assert_true(d->n < 8);
+	if (r->err)
+		snprintf(d->lines[d->n++], 200, "fail %s", r->msg);
+	else
+		snprintf(d->lines[d->n++], 200, "%s %s (%s)", r->release, r->distro,
+			 r->distro_why);
+}
+
+static int import_distro(const char *store, const char *const *inputs, size_t n,
+			 const char *distro, struct distros *d)
+{
+	struct ks_import_opts o = KS_IMPORT_OPTS_INIT;
+	struct ks_import_summary sum;
+
+	memset(d, 0, sizeof(*d));
+	o.jobs = 1;
+	o.distro = distro;
+	o.result = on_distro;
+	o.payload = d;
+	return ks_import_run(store, inputs, n, &o, &sum);
+}
+
+/* Every recorded release says its distro and why; --distro wins over
+ * what the file says; nothing known is "unknown", said so. */
+static void test_import_distro(void **state)
+{
+	char *kylin = write_btf("4.19.90-24.4.v2101.ky10.aarch64.btf", "t", 1, 0, 0);
+	char *deb = write_btf("6.1.0-47-amd64.btf", "t", 2, 0, 0);
+	char *odd = write_btf("6.9.0-custom.btf", "t", 3, 0, 0);
+	char *store = ks_test_path("s6"), *store2 = ks_test_path("s7");
+	const char *in[] = { kylin, deb, odd };
+	struct distros d;
+
+	(void)state;
+	assert_int_equal(import_distro(store, in, 3, NULL, &d), 0);
+	assert_int_equal(d.n, 3);
+	assert_string_equal(d.lines[0], "4.19.90-24.4.v2101.ky10.aarch64 kylin "
+			    "(the release's .ky<N>)");
+	assert_string_equal(d.lines[1], "6.1.0-47-amd64 debian "
+			    "(the release's Debian architecture suffix)");
+	assert_non_null(strstr(d.lines[2], "6.9.0-custom unknown (nothing"));
+
+	assert_int_equal(import_distro(store2, in, 1, "centos", &d), 0);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.lines[0], "4.19.90-24.4.v2101.ky10.aarch64 centos (--distro)");
+
+	/* a bad --distro stops the run before anything is read */
+	assert_int_equal(import_distro(store2, in, 1, "Bad/Name", &d), KS_EINVAL);
+	assert_non_null(strstr(ks_err_msg(), "Bad/Name"));
+	assert_int_equal(d.n, 0);
+	free(kylin);
+	free(deb);
+	free(odd);
+	free(store);
+	free(store2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_import_jobs_and_order_agree),
 		cmocka_unit_test(test_import_folder_groups_and_skips),
 		cmocka_unit_test(test_import_failures_leave_no_store),
+		cmocka_unit_test(test_import_distro),
 	};
 	int rc;
 

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ks_buf.h"
@@ -270,6 +271,151 @@ static void test_input_release_rules(void **state)
 	assert_null(ks_input_release_from_filename("/x/5.4.0-91-generic"));
 }
 
+/* mkdir -p of @rel below the test folder. */
+static void make_dirs(const char *rel)
+{
+	char *p = ks_test_path(rel), *q;
+
+	for (q = p + strlen(ks_test_dir) + 1; (q = strchr(q, '/')); q++) {
+		*q = 0;
+		mkdir(p, 0755);
+		*q = '/';
+	}
+	mkdir(p, 0755);
+	free(p);
+}
+
+/* The btfhub-archive tree names the distro, over the release string. */
+static void test_input_distro_from_btfhub_path(void **state)
+{
+	static const struct {
+		const char *path, *distro;
+	} paths[] = {
+		{ "/a/btfhub-archive/centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz",
+		  "centos" },
+		{ "ubuntu/20.04/x86_64/5.4.0-91-generic.btf.tar.xz", "ubuntu" },
+		{ "x/amzn/2/x86_64/5.10.201-191.748.amzn2.x86_64.btf", "amzn" },
+		{ "x/opensuse-leap/15.3/x86_64/5.3.18-57-default.btf.tar.xz", "opensuse-leap" },
+		{ "x/kylin/v10/arm64/4.19.90-24.4.v2101.ky10.aarch64.btf.tar.xz", "kylin" },
+		{ "x/kylin/ten/arm64/4.19.90-24.4.v2101.ky10.aarch64.btf.tar.xz", NULL },
+		{ "x/centos/8\x1b[31m/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
+		{ "x/centos/8/sparc/4.18.0-147.5.1.el8_1.btf.tar.xz", NULL },
+		{ "x/CentOS/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
+		{ "x/centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.tar.xz", NULL },
+		{ "8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
+		{ "/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz", NULL },
+		{ "4.18.0-147.5.1.el8_1.aarch64.btf", NULL },
+	};
+	size_t i, len;
+	void *raw = tiny_btf(&len);
+	struct ks_input *in = NULL;
+	const char *why;
+	char *p, *d, *w;
+
+	(void)state;
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		w = (char *)"unset";
+		d = ks_input_distro_from_path(paths[i].path, &w);
+		if (!paths[i].distro) {
+			if (d)
+				fail_msg("%s: distro %s, expected none", paths[i].path, d);
+			assert_null(w);
+			continue;
+		}
+		if (!d || strcmp(d, paths[i].distro))
+			fail_msg("%s: distro %s, expected %s", paths[i].path, d ? d : "(null)",
+				 paths[i].distro);
+		assert_non_null(strstr(w, "btfhub-archive path"));
+		free(d);
+		free(w);
+	}
+	d = ks_input_distro_from_path("h/centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf.tar.xz",
+				      &w);
+	assert_string_equal(w, "the btfhub-archive path centos/8/arm64/");
+	free(d);
+	free(w);
+
+	/* an opened input: the path says centos where the release says rhel */
+	make_dirs("hub/centos/8/arm64");
+	p = ks_test_path("hub/centos/8/arm64/4.18.0-147.5.1.el8_1.aarch64.btf");
+	ks_test_write_file(p, raw, len);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->release, "4.18.0-147.5.1.el8_1.aarch64");
+	assert_string_equal(in->distro, "centos");
+	assert_string_equal(in->distro_why, "the btfhub-archive path centos/8/arm64/");
+	assert_string_equal(ks_input_distro(in, "4.19.90-1.ky10.aarch64", &why), "centos");
+	ks_input_free(in);
+	free(p);
+	free(raw);
+}
+
+/* Without a package or a path: the release string, then the banner. */
+static void test_input_distro_from_release_and_banner(void **state)
+{
+	static const char ubuntu[] = "\0Linux version 6.9.0-custom (b@h) (gcc (Ubuntu "
+		"11.4.0-1ubuntu1~22.04) 11.4.0) #1 SMP\n";
+	static const char redhat[] = "\0Linux version 6.1.0-47-amd64 (b@h) (gcc 8.3.1 "
+		"(Red Hat 8.3.1-4)) #1 SMP\n";
+	static const char plain[] = "\0Linux version 6.9.0-custom (b@h) (gcc 13) #1\n"
+		"Ubuntu elsewhere in .rodata";
+	size_t len;
+	void *raw = tiny_btf(&len);
+	struct sec secs[] = { { ".rodata", ubuntu, sizeof(ubuntu) }, { ".BTF", raw, len } };
+	struct ks_input *in = NULL;
+	const char *why;
+	char *p;
+
+	(void)state;
+	/* raw BTF: the file name's release */
+	p = ks_test_path("5.15.0-91-generic.btf");
+	ks_test_write_file(p, raw, len);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->distro, "ubuntu");
+	assert_non_null(strstr(in->distro_why, "release"));
+	/* the release import records (--release) decides, not the file's */
+	assert_string_equal(ks_input_distro(in, "4.19.90-24.4.v2101.ky10.aarch64", &why),
+			    "kylin");
+	assert_non_null(strstr(why, ".ky"));
+	assert_null(ks_input_distro(in, "6.9.0-custom", &why));
+	assert_null(why);
+	ks_input_free(in);
+	free(p);
+
+	/* a release that says nothing: the banner's toolchain */
+	p = ks_test_path("vmlinux-ubuntu");
+	write_elf(p, EM_X86_64, ET_EXEC, secs, 2);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->release, "6.9.0-custom");
+	assert_string_equal(in->distro, "ubuntu");
+	assert_string_equal(in->distro_why, "the Linux banner names Ubuntu");
+	ks_input_free(in);
+	free(p);
+
+	/* the release string outranks the banner */
+	secs[0].data = redhat;
+	secs[0].len = sizeof(redhat);
+	p = ks_test_path("vmlinux-redhat");
+	write_elf(p, EM_X86_64, ET_EXEC, secs, 2);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->distro, "debian");
+	assert_string_equal(ks_input_distro(in, "6.9.0-custom", &why), "rhel");
+	assert_string_equal(why, "the Linux banner names Red Hat");
+	ks_input_free(in);
+	free(p);
+
+	/* nothing says: no guess (only the banner's own line is read) */
+	secs[0].data = plain;
+	secs[0].len = sizeof(plain);
+	p = ks_test_path("vmlinux-plain");
+	write_elf(p, EM_X86_64, ET_EXEC, secs, 2);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_null(in->distro);
+	assert_null(in->distro_why);
+	ks_input_free(in);
+	free(p);
+	free(raw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +425,8 @@ int main(void)
 		cmocka_unit_test(test_input_module_split_btf),
 		cmocka_unit_test(test_input_bad_files),
 		cmocka_unit_test(test_input_release_rules),
+		cmocka_unit_test(test_input_distro_from_btfhub_path),
+		cmocka_unit_test(test_input_distro_from_release_and_banner),
 	};
 
 	return cmocka_run_group_tests(tests, ks_test_dir_setup, ks_test_dir_teardown);

@@ -18,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_input.h"
 #include "ks_test_fs.h"
 #include "ks_test_elf.h"
 #include "ks_unpack.h"
@@ -372,12 +374,10 @@ static void test_unpack_bzimage(void **state)
 	free(elf);
 }
 
-static unsigned char *make_deb(const char *arch, const struct member *data,
-			       size_t ndata, size_t *len)
+/* A .deb whose control file is @control. */
+static unsigned char *make_deb_control(const char *control, const struct member *data,
+				       size_t ndata, size_t *len)
 {
-	char *control = ks_xasprintf("Package: linux-image-6.1.0-99-amd64\n"
-				     "Version: 6.1.170-9\nArchitecture: %s\n"
-				     "Description: Linux 6.1\n", arch);
 	struct member cm = { "./control", control, strlen(control) };
 	size_t clen, dlen;
 	unsigned char *ctar = pack("ustar", "xz", &cm, 1, &clen);
@@ -389,9 +389,20 @@ static unsigned char *make_deb(const char *arch, const struct member *data,
 	};
 	unsigned char *deb = pack("ar", NULL, ar, 3, len);
 
-	free(control);
 	free(ctar);
 	free(dtar);
+	return deb;
+}
+
+static unsigned char *make_deb(const char *arch, const struct member *data,
+			       size_t ndata, size_t *len)
+{
+	char *control = ks_xasprintf("Package: linux-image-6.1.0-99-amd64\n"
+				     "Version: 6.1.170-9\nArchitecture: %s\n"
+				     "Description: Linux 6.1\n", arch);
+	unsigned char *deb = make_deb_control(control, data, ndata, len);
+
+	free(control);
 	return deb;
 }
 
@@ -484,6 +495,110 @@ static void test_unpack_arm64_image(void **state)
 	free(gz);
 	free(img);
 	free(btf);
+}
+
+/* Which distribution built a .deb: its Maintainer, else its Version;
+ * a kernel Image's banner; and, through ks_input, the package over a
+ * btfhub-archive path and the release string. */
+static void test_unpack_distro(void **state)
+{
+	static const struct {
+		const char *control, *distro, *why;
+	} controls[] = {
+		{ "Package: linux-image-5.15.0-91-generic\nSource: linux-signed\n"
+		  "Version: 5.15.0-91.101\nMaintainer: Ubuntu Kernel Team "
+		  "<kernel-team@lists.ubuntu.com>\nOriginal-Maintainer: Debian Kernel "
+		  "Team <debian-kernel@lists.debian.org>\nArchitecture: amd64\n",
+		  "ubuntu", "the package's Maintainer Ubuntu Kernel Team "
+		  "<kernel-team@lists.ubuntu.com>" },
+		{ "Package: linux-image-6.1.0-99-amd64\nSource: linux-signed-amd64\n"
+		  "Version: 6.1.158-1\nMaintainer: Debian Kernel Team "
+		  "<debian-kernel@lists.debian.org>\nArchitecture: amd64\n",
+		  "debian", "the package's Maintainer Debian Kernel Team "
+		  "<debian-kernel@lists.debian.org>" },
+		{ "Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.158-1+deb12u1\n"
+		  "Architecture: amd64\n", "debian",
+		  "the package's Version 6.1.158-1+deb12u1" },
+		{ "Package: linux-image-5.15.0-91-generic\nVersion: 5.15.0-91.101\n"
+		  "Architecture: amd64\n", "ubuntu", "the package's Version 5.15.0-91.101" },
+		{ "Package: linux-image-6.1.0-99-amd64\nVersion: 6.1.170-9\n"
+		  "Maintainer: Someone <me@example.org>\nArchitecture: amd64\n", NULL, NULL },
+		{ "Package: x\nX-Maintainer: Ubuntu\nVersion: 5.15.0-91\n", NULL, NULL },
+	};
+	size_t blen, elen, dlen, ilen, i;
+	unsigned char *btf = make_btf(2, &blen), *elf = make_elf(btf, blen, &elen), *deb;
+	unsigned char *img;
+	struct member data[] = { { "./boot/vmlinuz-6.1.0-99-amd64", elf, elen } };
+	static const char debian_banner[] = "Linux version 6.1.0-99-arm64 "
+		"(debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14)) #1 SMP\n";
+	struct ks_input *in = NULL;
+	struct ks_unpacked u;
+	char *dir, *p;
+
+	(void)state;
+	for (i = 0; i < sizeof(controls) / sizeof(controls[0]); i++) {
+		deb = make_deb_control(controls[i].control, data, 1, &dlen);
+		assert_int_equal(ks_unpack(&u, "k.deb", deb, dlen), 1);
+		if (controls[i].distro) {
+			assert_non_null(u.distro);
+			assert_string_equal(u.distro, controls[i].distro);
+			assert_string_equal(u.distro_why, controls[i].why);
+		} else {
+			if (u.distro)
+				fail_msg("control %zu: distro %s, expected none", i, u.distro);
+			assert_null(u.distro_why);
+		}
+		ks_unpacked_free(&u);
+		free(deb);
+	}
+
+	/* a raw arm64 Image: its banner */
+	img = make_image(btf, blen, &ilen);
+	assert_int_equal(ks_unpack(&u, "Image", img, ilen), 1);
+	assert_null(u.banner_distro);
+	ks_unpacked_free(&u);
+	memcpy(img + 0x100, debian_banner, sizeof(debian_banner));
+	assert_int_equal(ks_unpack(&u, "Image", img, ilen), 1);
+	assert_string_equal(u.banner_distro, "debian");
+	assert_non_null(u.banner_why);
+	ks_unpacked_free(&u);
+	free(img);
+
+	/* the package outranks the btfhub-archive path and the release */
+	dir = ks_test_path("hub");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	free(dir);
+	dir = ks_test_path("hub/debian");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	free(dir);
+	dir = ks_test_path("hub/debian/12");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	free(dir);
+	dir = ks_test_path("hub/debian/12/x86_64");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	free(dir);
+	p = ks_test_path("hub/debian/12/x86_64/6.1.0-99-amd64.btf");
+	deb = make_deb_control(controls[0].control, data, 1, &dlen);
+	ks_test_write_file(p, deb, dlen);
+	free(deb);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->release, "6.1.0-99-amd64");
+	assert_string_equal(in->distro, "ubuntu");
+	assert_string_equal(in->distro_why, controls[0].why);
+	assert_string_equal(in->path_distro, "debian");
+	ks_input_free(in);
+
+	/* without the package's word, the path's */
+	deb = make_deb_control(controls[4].control, data, 1, &dlen);
+	ks_test_write_file(p, deb, dlen);
+	free(deb);
+	assert_int_equal(ks_input_open(&in, p, NULL), 0);
+	assert_string_equal(in->distro, "debian");
+	assert_string_equal(in->distro_why, "the btfhub-archive path debian/12/x86_64/");
+	ks_input_free(in);
+	free(p);
+	free(btf);
+	free(elf);
 }
 
 static void expect_error(const char *name, const unsigned char *p, size_t n,
@@ -646,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_unpack_bzimage),
 		cmocka_unit_test(test_unpack_deb),
 		cmocka_unit_test(test_unpack_arm64_image),
+		cmocka_unit_test(test_unpack_distro),
 		cmocka_unit_test(test_unpack_bad),
 	};
 
