@@ -115,7 +115,7 @@ static void add_release(struct ks_store *s, const struct rel *r)
 	struct ks_snapshot *snap = ks_snapshot_new();
 	const char *sums[] = { "00" };
 	char *arch = ks_xstrdup(r->lineage), *flavor = strchr(arch, '/');
-	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1 };
+	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	enum ks_add_status status;
 	char hex[41];

@@ -53,7 +53,7 @@ static int add(struct ks_store *s, const char *release, int extra, int force,
 	       enum ks_add_status *status)
 {
 	const char *sums[] = { extra ? "bb" : "aa" };
-	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1 };
+	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *set = make_set(extra);
 	char hex[41];
@@ -380,7 +380,7 @@ static void test_store_packs_are_merged(void **state)
 static void test_store_plan_matches(void **state)
 {
 	const char *sums[] = { "aa" };
-	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1 };
+	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *set = make_set(1), *other = make_set(0);
 	struct ks_snapshot_plan *plan = ks_snapshot_plan_new(set);

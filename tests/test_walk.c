@@ -29,7 +29,7 @@ static void add_release(struct ks_store *s, const char *release, const char *arc
 {
 	static const char *const names[] = { "x", "y", "z" };
 	const char *sums[] = { "aa" };
-	struct ks_release_meta meta = { release, arch, "generic", sums, 1 };
+	struct ks_release_meta meta = { release, arch, "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *snap = ks_snapshot_new();
 	struct ks_buf b = KS_BUF_INIT;
