@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_snapshot.h"
 #include "ks_err.h"
 #include "ks_git_err.h"
@@ -143,7 +144,7 @@ static void test_store_init_and_open(void **state)
 	assert_int_equal(ks_store_init(sub), 0);
 	assert_int_equal(ks_store_init(sub), 1);
 	assert_int_equal(ks_store_open(&s, sub), 0);
-	assert_string_equal(ks_store_default_lineage(s), "x86_64/generic");
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
 	ks_store_free(s);
 
 	/* a folder with something else in it is neither opened nor taken */
@@ -211,16 +212,16 @@ static void test_store_commits_are_deterministic(void **state)
 	(void)state;
 	/* a: old then new; b: new then old (a late arrival re-links) */
 	assert_int_equal(add(a, "5.4.0-91", 0, 0, &st), 0);
-	assert_int_equal(add(a, "5.4.0-100", 1, 0, &st), 0);
-	assert_int_equal(add(b, "5.4.0-100", 1, 0, &st), 0);
+	assert_int_equal(add(a, "5.4.0-95", 1, 0, &st), 0);
+	assert_int_equal(add(b, "5.4.0-95", 1, 0, &st), 0);
 	assert_int_equal(add(b, "5.4.0-91", 0, 0, &st), 0);
 
-	h1 = ref_id(d1, "refs/heads/x86_64/generic");
-	h2 = ref_id(d2, "refs/heads/x86_64/generic");
+	h1 = ref_id(d1, "refs/heads/unknown/x86_64/generic");
+	h2 = ref_id(d2, "refs/heads/unknown/x86_64/generic");
 	assert_non_null(h1);
 	assert_string_equal(h1, h2);
-	t1 = ref_id(d1, "refs/tags/x86_64/generic/5.4.0-91");
-	t2 = ref_id(d2, "refs/tags/x86_64/generic/5.4.0-91");
+	t1 = ref_id(d1, "refs/tags/unknown/x86_64/generic/5.4.0-91");
+	t2 = ref_id(d2, "refs/tags/unknown/x86_64/generic/5.4.0-91");
 	assert_string_equal(t1, t2);
 
 	/* the head's parent is the older release, which has no parent */
@@ -236,7 +237,15 @@ static void test_store_commits_are_deterministic(void **state)
 		assert_int_equal(git_commit_parent(&p, c, 0), 0);
 		assert_string_equal(git_oid_tostr_s(git_commit_id(p)), t2);
 		assert_int_equal(git_commit_parentcount(p), 0);
-		assert_string_equal(git_commit_message(c), "x86_64/generic 5.4.0-100\n");
+		{
+			char *up = ks_distro_upstream("unknown", "5.4.0-95");
+			char *want = ks_xasprintf("unknown/x86_64/generic 5.4.0-95\n\n"
+						  "upstream %s\n", up);
+
+			assert_string_equal(git_commit_message(c), want);
+			free(want);
+			free(up);
+		}
 		assert_int_equal(git_commit_time(c), 0);
 		git_commit_free(p);
 		git_commit_free(c);
@@ -254,6 +263,204 @@ static void test_store_commits_are_deterministic(void **state)
 	free(d2);
 }
 
+
+static int add_in(struct ks_store *s, const char *distro, const char *arch,
+		  const char *release, int extra, char hex[41])
+{
+	const char *sums[] = { extra ? "bb" : "aa" };
+	struct ks_release_meta meta = { release, arch, "generic", sums, 1, distro };
+	struct ks_snapshot *set = make_set(extra);
+	enum ks_add_status st;
+	int err = ks_store_add_release(s, &meta, set, NULL, &st, hex);
+
+	ks_snapshot_free(set);
+	return err;
+}
+
+static char *commit_message(const char *dir, const char *ref)
+{
+	git_repository *r;
+	git_commit *c;
+	git_oid id;
+	char *msg;
+
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_reference_name_to_id(&id, r, ref), 0);
+	assert_int_equal(git_commit_lookup(&c, r, &id), 0);
+	msg = ks_xstrdup(git_commit_message(c));
+	git_commit_free(c);
+	git_repository_free(r);
+	return msg;
+}
+
+/* Format 2: the distro is the first part of every ref, the release
+ * commit names the lineage and the upstream version, and HEAD follows
+ * the default lineage. */
+static void test_store_format2_refs_and_messages(void **state)
+{
+	struct ks_release_list *list;
+	char *dir, hex[41], *msg, *want, *up, *id;
+	struct ks_store *s = new_store(&dir);
+	git_repository *r;
+	git_reference *head;
+
+	(void)state;
+	assert_int_equal(ks_store_format(s), 2);
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147.5.1.el8_1.aarch64", 0, hex), 0);
+	id = ref_id(dir, "refs/tags/centos/aarch64/generic/4.18.0-147.5.1.el8_1.aarch64");
+	assert_non_null(id);
+	assert_string_equal(id, hex);
+	free(id);
+	id = ref_id(dir, "refs/heads/centos/aarch64/generic");
+	assert_string_equal(id, hex);	/* one release: the chain is its commit */
+	free(id);
+	msg = commit_message(dir, "refs/tags/centos/aarch64/generic/4.18.0-147.5.1.el8_1.aarch64");
+	up = ks_distro_upstream("centos", "4.18.0-147.5.1.el8_1.aarch64");
+	want = ks_xasprintf("centos/aarch64/generic 4.18.0-147.5.1.el8_1.aarch64\n\n"
+			    "upstream %s\n", up);
+	assert_string_equal(msg, want);
+	free(msg);
+	free(want);
+
+	/* a meta without a distro is "unknown" */
+	assert_int_equal(add_in(s, NULL, "x86_64", "6.1", 1, hex), 0);
+	id = ref_id(dir, "refs/tags/unknown/x86_64/generic/6.1");
+	assert_string_equal(id, hex);
+	free(id);
+	assert_int_equal(add_in(s, "Bad/Name", "x86_64", "6.2", 1, hex), KS_EINVAL);
+
+	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
+	assert_int_equal(list->n, 2);
+	assert_string_equal(list->items[0].lineage, "centos/aarch64/generic");
+	assert_string_equal(list->items[0].distro, "centos");
+	assert_string_equal(list->items[0].arch, "aarch64");
+	assert_string_equal(list->items[0].upstream, up);
+	assert_string_equal(list->items[1].lineage, "unknown/x86_64/generic");
+	ks_release_list_free(list);
+	free(up);
+
+	/* the only .../x86_64/generic is the default, and HEAD points at it */
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_reference_lookup(&head, r, "HEAD"), 0);
+	assert_string_equal(git_reference_symbolic_target(head),
+			    "refs/heads/unknown/x86_64/generic");
+	git_reference_free(head);
+	git_repository_free(r);
+	assert_int_equal(ks_store_check_lineage("x86_64/generic"), KS_EINVAL);
+	assert_int_equal(ks_store_check_lineage("centos/x86_64/generic"), 0);
+	assert_int_equal(ks_store_check_lineage("Centos/x86_64/generic"), KS_EINVAL);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+static void expect_resolve(struct ks_store *s, const char *spec, int err, const char *full)
+{
+	char *got = NULL;
+
+	assert_int_equal(ks_store_resolve_lineage(s, spec, &got), err);
+	if (full)
+		assert_string_equal(got, full);
+	else
+		assert_null(got);
+	free(got);
+}
+
+static void test_store_resolve_lineage(void **state)
+{
+	char *dir, hex[41];
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	expect_resolve(s, "centos", KS_ENOTFOUND, NULL);
+	assert_non_null(strstr(ks_err_msg(), "empty"));
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147", 0, hex), 0);
+	assert_int_equal(add_in(s, "kylin", "aarch64", "4.19.90-24", 0, hex), 0);
+	assert_int_equal(add_in(s, "debian", "x86_64", "6.1.0-47-amd64", 1, hex), 0);
+
+	expect_resolve(s, "centos", 0, "centos/aarch64/generic");
+	expect_resolve(s, "kylin/aarch64", 0, "kylin/aarch64/generic");
+	expect_resolve(s, "x86_64", 0, "debian/x86_64/generic");
+	expect_resolve(s, "x86_64/generic", 0, "debian/x86_64/generic");
+	expect_resolve(s, "debian/x86_64/generic", 0, "debian/x86_64/generic");
+	/* a full lineage is taken as it is, releases or not */
+	expect_resolve(s, "ubuntu/x86_64/aws", 0, "ubuntu/x86_64/aws");
+	expect_resolve(s, "aarch64", KS_EINVAL, NULL);
+	assert_non_null(strstr(ks_err_msg(), "centos/aarch64/generic"));
+	assert_non_null(strstr(ks_err_msg(), "kylin/aarch64/generic"));
+	expect_resolve(s, "aarch64/generic", KS_EINVAL, NULL);
+	expect_resolve(s, "generic", KS_EINVAL, NULL);
+	expect_resolve(s, "kylinn", KS_ENOTFOUND, NULL);
+	assert_non_null(strstr(ks_err_msg(), "kylin/aarch64/generic"));
+	/* parts match whole, not as prefixes */
+	expect_resolve(s, "cent", KS_ENOTFOUND, NULL);
+	expect_resolve(s, "a/b/c/d", KS_EINVAL, NULL);
+	expect_resolve(s, "centos/", KS_EINVAL, NULL);
+	expect_resolve(s, "", KS_EINVAL, NULL);
+	/* one x86_64/generic lineage among others: still the default */
+	assert_string_equal(ks_store_default_lineage(s), "debian/x86_64/generic");
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* Without one DISTRO/x86_64/generic, the first lineage is the default. */
+static void test_store_default_lineage_derived(void **state)
+{
+	char *dir, hex[41];
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(add_in(s, "ubuntu", "x86_64", "5.4.0-91-generic", 0, hex), 0);
+	assert_int_equal(add_in(s, "debian", "x86_64", "6.1.0-47-amd64", 0, hex), 0);
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147", 0, hex), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "centos/aarch64/generic");
+	assert_int_equal(ks_store_set_default_lineage(s, "ubuntu/x86_64/generic"), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "ubuntu/x86_64/generic");
+	assert_int_equal(ks_store_set_default_lineage(s, "x86_64/generic"), KS_EINVAL);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* The branch follows the lineage's distro's order, whatever the order
+ * of arrival. */
+static void test_store_order_by_distro(void **state)
+{
+	static const char *const rels[] = {
+		"4.18.0-193.el8", "4.18.0-147.5.1.el8_1", "4.18.0-80.el8", "4.18.0-147.el8",
+	};
+	const size_t n = sizeof(rels) / sizeof(rels[0]);
+	char **got = NULL, *dir, hex[41];
+	const char *want[4];
+	struct ks_store *s = new_store(&dir);
+	size_t i, j, ngot = 0;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		assert_int_equal(add_in(s, "centos", "x86_64", rels[i], (int)(i & 1), hex), 0);
+	/* the expected order, by insertion with the distro's comparison */
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && ks_distro_version_cmp("centos", want[j - 1], rels[i]) > 0; j--)
+			want[j] = want[j - 1];
+		want[j] = rels[i];
+	}
+	assert_int_equal(ks_store_lineage_releases(s, "centos/x86_64/generic", &got, &ngot), 0);
+	assert_int_equal(ngot, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], want[i]);
+	ks_strv_free(got, ngot);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 static void test_store_list_and_read(void **state)
 {
 	enum ks_add_status st;
@@ -261,48 +468,51 @@ static void test_store_list_and_read(void **state)
 	struct ks_type_text *t = NULL;
 	char *dir;
 	struct ks_store *s = new_store(&dir);
+	int k;
 
 	(void)state;
 	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
 	assert_int_equal(list->n, 0);
 	ks_release_list_free(list);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "point", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "empty"));
 
 	assert_int_equal(add(s, "4.10", 1, 0, &st), 0);
 	assert_int_equal(add(s, "4.8", 0, 0, &st), 0);
-	assert_int_equal(ks_store_list_releases(s, "x86_64/generic", &list), 0);
+	assert_int_equal(ks_store_list_releases(s, "unknown/x86_64/generic", &list), 0);
 	assert_int_equal(list->n, 2);
-	assert_string_equal(list->items[0].release, "4.8");
-	assert_string_equal(list->items[1].release, "4.10");
-	assert_int_equal(list->items[0].nstructs, 1);
-	assert_int_equal(list->items[1].nunions, 1);
-	assert_string_equal(list->items[1].btf_sha256, "bb");
+	/* the lineage's distro decides the order (natural order for unknown) */
+	k = ks_distro_version_cmp("unknown", "4.8", "4.10") < 0;
+	assert_string_equal(list->items[!k].release, "4.8");
+	assert_string_equal(list->items[k].release, "4.10");
+	assert_int_equal(list->items[!k].nstructs, 1);
+	assert_int_equal(list->items[k].nunions, 1);
+	assert_string_equal(list->items[k].btf_sha256, "bb");
 	ks_release_list_free(list);
 
 	/* newest by default, a named release on request */
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t), 0);
-	assert_string_equal(t->release, "4.10");
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "point", &t), 0);
+	assert_string_equal(t->release, k ? "4.10" : "4.8");
 	assert_string_equal(t->kind, "struct");
-	assert_non_null(strstr(t->text, "\tint z;\t/* 8 4 */\n"));
+	assert_int_equal(!!strstr(t->text, "\tint z;\t/* 8 4 */\n"), k);
 	ks_type_text_free(t);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.8", "point", &t), 0);
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.8", "point", &t), 0);
 	assert_null(strstr(t->text, "int z;"));
 	ks_type_text_free(t);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "u", &t), 0);
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.10", "u", &t), 0);
 	assert_string_equal(t->kind, "union");
 	ks_type_text_free(t);
 
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "pointt", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "pointt", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "did you mean point"));
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.9", "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.9", "point", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "4.9"));
-	assert_int_equal(ks_store_read_type(s, "aarch64/generic", NULL, "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/aarch64/generic", NULL, "point", &t),
 			 KS_ENOTFOUND);
-	assert_non_null(strstr(ks_err_msg(), "x86_64/generic"));
+	assert_non_null(strstr(ks_err_msg(), "unknown/x86_64/generic"));
 	assert_int_equal(ks_store_read_type(s, "nolineage", NULL, "point", &t), KS_EINVAL);
 
 	ks_store_free(s);
@@ -362,7 +572,7 @@ static void test_store_packs_are_merged(void **state)
 	}
 	for (i = 1; i <= 40; i++) {
 		snprintf(rel, sizeof(rel), "5.%d", i);
-		assert_int_equal(ks_store_read_type(s, "x86_64/generic", rel, "point", &t), 0);
+		assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", rel, "point", &t), 0);
 		assert_int_equal(strstr(t->text, "int z;") != NULL, i % 2);
 		ks_type_text_free(t);
 	}
@@ -482,7 +692,7 @@ static void test_store_git_errors_translated(void **state)
 	/* libgit2's own words follow ours */
 	assert_true(strlen(ks_err_msg()) > strlen("cannot read object ") + 40 + 2);
 	/* a lineage without a branch is not found, not a git code */
-	err = ks_store_history(s, "arm64/generic", "point", &h);
+	err = ks_store_history(s, "unknown/arm64/generic", "point", &h);
 	assert_int_equal(err, KS_ENOTFOUND);
 	assert_null(h);
 	ks_store_free(s);
@@ -499,6 +709,10 @@ int main(void)
 		cmocka_unit_test(test_store_add_release_status),
 		cmocka_unit_test(test_store_commits_are_deterministic),
 		cmocka_unit_test(test_store_list_and_read),
+		cmocka_unit_test(test_store_format2_refs_and_messages),
+		cmocka_unit_test(test_store_resolve_lineage),
+		cmocka_unit_test(test_store_default_lineage_derived),
+		cmocka_unit_test(test_store_order_by_distro),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
 		cmocka_unit_test(test_store_plan_matches),
