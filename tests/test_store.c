@@ -461,6 +461,241 @@ static void test_store_order_by_distro(void **state)
 	free(dir);
 }
 
+/* ---- upgrade of a format-1 store ---- */
+
+struct v1_release {
+	const char *arch, *release;
+	int extra;
+	char commit2[41];	/* what format 2 records for it */
+	char tree[41];
+};
+
+/* Makes @dir a store as format 1 left it: releases recorded by today's
+ * code (so their trees are the real ones), then rewritten with the old
+ * commit text, tag and branch shapes, a note on each, and format 1.
+ * With @keep_new the format-2 tags stay: an upgrade killed before the
+ * version bump. */
+static void make_v1_store(const char *dir, struct v1_release *rel, size_t n, int keep_new)
+{
+	git_repository *r;
+	git_signature *sig;
+	git_config *cfg;
+	struct ks_store *s;
+	size_t i;
+
+	assert_int_equal(ks_store_init(dir), 0);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(add_in(s, NULL, rel[i].arch, rel[i].release, rel[i].extra,
+					rel[i].commit2), 0);
+	ks_store_free(s);
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_signature_new(&sig, "t", "t@t", 0, 0), 0);
+	for (i = 0; i < n; i++) {
+		char *tag2 = ks_xasprintf("refs/tags/unknown/%s/generic/%s", rel[i].arch,
+					  rel[i].release);
+		char *tag1 = ks_xasprintf("refs/tags/%s/generic/%s", rel[i].arch, rel[i].release);
+		char *branch1 = ks_xasprintf("refs/heads/%s/generic", rel[i].arch);
+		char *text, *note = ks_xasprintf("imported from %s.btf\n", rel[i].release);
+		git_oid id, c1, nid;
+		git_commit *c;
+		git_reference *ref;
+		git_odb *odb;
+
+		assert_int_equal(git_reference_name_to_id(&id, r, tag2), 0);
+		assert_int_equal(git_commit_lookup(&c, r, &id), 0);
+		git_oid_tostr(rel[i].tree, sizeof(rel[i].tree), git_commit_tree_id(c));
+		text = ks_xasprintf("tree %s\nauthor kstruct <kstruct@kstruct.invalid> 0 +0000\n"
+				    "committer kstruct <kstruct@kstruct.invalid> 0 +0000\n\n"
+				    "%s/generic %s\n", rel[i].tree, rel[i].arch, rel[i].release);
+		assert_int_equal(git_repository_odb(&odb, r), 0);
+		assert_int_equal(git_odb_write(&c1, odb, text, strlen(text), GIT_OBJECT_COMMIT), 0);
+		git_odb_free(odb);
+		assert_int_equal(git_reference_create(&ref, r, tag1, &c1, 0, NULL), 0);
+		git_reference_free(ref);
+		/* one release per arch here: the chain is the release commit */
+		assert_int_equal(git_reference_create(&ref, r, branch1, &c1, 1, NULL), 0);
+		git_reference_free(ref);
+		assert_int_equal(git_note_create(&nid, r, "refs/notes/kstruct", sig, sig, &c1,
+						 note, 1), 0);
+		git_commit_free(c);
+		free(text);
+		free(note);
+		free(tag1);
+		free(tag2);
+		free(branch1);
+	}
+	git_signature_free(sig);
+	if (!keep_new)
+		for (i = 0; i < 2; i++) {
+			git_reference_iterator *it;
+			git_reference *ref;
+
+			assert_int_equal(git_reference_iterator_glob_new(&it, r, i ? "refs/heads/*/*/*"
+									 : "refs/tags/*/*/*/*"), 0);
+			while (!git_reference_next(&ref, it)) {
+				assert_int_equal(git_reference_delete(ref), 0);
+				git_reference_free(ref);
+			}
+			git_reference_iterator_free(it);
+		}
+	assert_int_equal(git_repository_config(&cfg, r), 0);
+	assert_int_equal(git_config_set_int32(cfg, "kstruct.formatVersion", 1), 0);
+	assert_int_equal(git_config_set_string(cfg, "kstruct.defaultLineage", "x86_64/generic"), 0);
+	git_config_free(cfg);
+	assert_int_equal(git_repository_set_head(r, "refs/heads/x86_64/generic"), 0);
+	git_repository_free(r);
+}
+
+static int has_ref(const char *dir, const char *ref)
+{
+	char *id = ref_id(dir, ref);
+	int ok = id != NULL;
+
+	free(id);
+	return ok;
+}
+
+static void check_upgraded(const char *dir, struct v1_release *rel, size_t n)
+{
+	struct ks_release_list *list;
+	struct ks_store *s;
+	git_repository *r;
+	size_t i;
+
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 2);
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
+	assert_int_equal(list->n, n);
+	ks_release_list_free(list);
+	ks_store_free(s);
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	for (i = 0; i < n; i++) {
+		char *tag2 = ks_xasprintf("refs/tags/unknown/%s/generic/%s", rel[i].arch,
+					  rel[i].release);
+		char *tag1 = ks_xasprintf("refs/tags/%s/generic/%s", rel[i].arch, rel[i].release);
+		char *branch1 = ks_xasprintf("refs/heads/%s/generic", rel[i].arch);
+		char *id = ref_id(dir, tag2);
+		git_commit *c;
+		git_note *note;
+		git_oid oid;
+
+		/* the same commit as today's import of it, so the same tree */
+		assert_non_null(id);
+		assert_string_equal(id, rel[i].commit2);
+		git_oid_fromstr(&oid, id);
+		assert_int_equal(git_commit_lookup(&c, r, &oid), 0);
+		assert_string_equal(git_oid_tostr_s(git_commit_tree_id(c)), rel[i].tree);
+		git_commit_free(c);
+		assert_int_equal(git_note_read(&note, r, "refs/notes/kstruct", &oid), 0);
+		assert_non_null(strstr(git_note_message(note), rel[i].release));
+		git_note_free(note);
+		assert_false(has_ref(dir, tag1));
+		assert_false(has_ref(dir, branch1));
+		free(id);
+		free(tag1);
+		free(tag2);
+		free(branch1);
+	}
+	{
+		git_reference *head;
+
+		assert_int_equal(git_reference_lookup(&head, r, "HEAD"), 0);
+		assert_string_equal(git_reference_symbolic_target(head),
+				    "refs/heads/unknown/x86_64/generic");
+		git_reference_free(head);
+	}
+	git_repository_free(r);
+}
+
+static void test_store_upgrade_format1(void **state)
+{
+	struct v1_release rel[] = {
+		{ "x86_64", "6.1.0-47-amd64", 0, "", "" },
+		{ "aarch64", "6.1.0-47-arm64", 1, "", "" },
+	};
+	struct ks_upgrade_result res;
+	struct ks_type_text *t = NULL;
+	char *dir = ks_test_mkdtemp("test_store"), *cmd;
+	struct ks_store *s;
+
+	(void)state;
+	ks_test_rm_rf(dir);
+	make_v1_store(dir, rel, 2, 0);
+	assert_true(has_ref(dir, "refs/tags/aarch64/generic/6.1.0-47-arm64"));
+	assert_false(has_ref(dir, "refs/tags/unknown/aarch64/generic/6.1.0-47-arm64"));
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 1);
+	assert_int_equal(ks_store_upgrade(s, &res), 0);
+	assert_true(res.upgraded);
+	assert_int_equal(res.releases, 2);
+	assert_int_equal(res.lineages, 2);
+	/* usable at once, through the same handle */
+	assert_int_equal(ks_store_read_type(s, "unknown/aarch64/generic", NULL, "point", &t), 0);
+	assert_non_null(strstr(t->text, "int z;"));
+	ks_type_text_free(t);
+	ks_store_free(s);
+	check_upgraded(dir, rel, 2);
+
+	/* again: nothing to do, nothing changes */
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_upgrade(s, &res), 0);
+	assert_false(res.upgraded);
+	ks_store_free(s);
+	check_upgraded(dir, rel, 2);
+	if (!system("git --version >/dev/null 2>&1")) {
+		cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1",
+				   dir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* A run killed after writing the new tags but before the version bump:
+ * the store still reads as format 1, and the next upgrade completes it
+ * with the same commits. A write upgrades first. */
+static void test_store_upgrade_half_done(void **state)
+{
+	struct v1_release rel[] = {
+		{ "x86_64", "5.4.0-91-generic", 1, "", "" },
+	};
+	char *dir = ks_test_mkdtemp("test_store"), hex[41];
+	struct ks_store *s;
+
+	(void)state;
+	ks_test_rm_rf(dir);
+	make_v1_store(dir, rel, 1, 1);
+	assert_true(has_ref(dir, "refs/tags/x86_64/generic/5.4.0-91-generic"));
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 1);
+	/* a write to it upgrades it first */
+	assert_int_equal(add_in(s, NULL, "x86_64", "5.4.0-100-generic", 0, hex), 0);
+	assert_int_equal(ks_store_format(s), 2);
+	ks_store_free(s);
+	assert_true(has_ref(dir, "refs/tags/unknown/x86_64/generic/5.4.0-100-generic"));
+	assert_false(has_ref(dir, "refs/tags/x86_64/generic/5.4.0-91-generic"));
+	{
+		struct ks_release_list *list;
+
+		assert_int_equal(ks_store_open(&s, dir), 0);
+		assert_int_equal(ks_store_list_releases(s, "unknown/x86_64/generic", &list), 0);
+		assert_int_equal(list->n, 2);
+		ks_release_list_free(list);
+		ks_store_free(s);
+	}
+	{
+		char *id = ref_id(dir, "refs/tags/unknown/x86_64/generic/5.4.0-91-generic");
+
+		assert_string_equal(id, rel[0].commit2);
+		free(id);
+	}
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 static void test_store_list_and_read(void **state)
 {
 	enum ks_add_status st;
@@ -713,6 +948,8 @@ int main(void)
 		cmocka_unit_test(test_store_resolve_lineage),
 		cmocka_unit_test(test_store_default_lineage_derived),
 		cmocka_unit_test(test_store_order_by_distro),
+		cmocka_unit_test(test_store_upgrade_format1),
+		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
 		cmocka_unit_test(test_store_plan_matches),
