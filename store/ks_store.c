@@ -259,6 +259,52 @@ int ks_store_format(const struct ks_store *s)
 	return s->format;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The lineages that have a release tag, sorted and unique: from ref
+ * names alone, since every import asks (no metadata is read). */
+static void tag_lineages(struct ks_store *s, char ***out, size_t *n)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	char **v = NULL;
+	size_t k = 0, i, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_reference_iterator_glob_new(&it, s->repo, "refs/tags/*"))
+		return;
+	while (!git_reference_next(&ref, it)) {
+		char *d = NULL, *a = NULL, *f = NULL;
+
+		if (ks_release_ref_parse(git_reference_name(ref), &d, &a, &f, NULL)) {
+			if (k == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = ks_xrealloc(v, cap * sizeof(char *));
+			}
+			v[k++] = ks_xasprintf("%s/%s/%s", d, a, f);
+		}
+		free(d);
+		free(a);
+		free(f);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (k)
+		qsort(v, k, sizeof(char *), cmp_strp);
+	for (i = 0; i < k; i++) {
+		if (*n && !strcmp(v[*n - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[(*n)++] = v[i];
+	}
+	*out = v;
+}
+
 /* Without a configured one: the only DISTRO/x86_64/generic, as a store
  * of one distro had by default, else the first lineage. */
 static char *derive_default(struct ks_store *s)
@@ -267,8 +313,7 @@ static char *derive_default(struct ks_store *s)
 	size_t n = 0, i, hits = 0;
 	size_t tail = strlen(KS_DEFAULT_LINEAGE);
 
-	if (ks_store_list_lineages(s, &lin, &n))
-		n = 0;
+	tag_lineages(s, &lin, &n);
 	for (i = 0; i < n; i++) {
 		size_t l = strlen(lin[i]);
 
