@@ -5,8 +5,8 @@
 #include "ks_blame.h"
 
 static const char *const blame_usage[] = {
-	"kstruct blame NAME [--lineage ARCH/FLAVOR] [--format text|json]",
-	"kstruct blame NAME.FIELD[.FIELD...] [--lineage ARCH/FLAVOR] [--format text|json]",
+	"kstruct blame NAME [--lineage LINEAGE] [--format text|json]",
+	"kstruct blame NAME.FIELD[.FIELD...] [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
@@ -191,9 +191,7 @@ int do_blame(int argc, char **argv)
 	arg = argv[1];
 	if (!arg[0] || arg[0] == '.' || arg[strlen(arg) - 1] == '.' || strstr(arg, ".."))
 		return usage_err(&cmd, "'%s' is not NAME or NAME.FIELD[.FIELD...]", arg);
-	if (lineage && (err = ks_store_check_lineage(lineage)))
-		return fail(err);
-	if ((err = open_store(&store)))
+	if ((err = open_store_lineage(&store, &lineage)))
 		return err;
 	if (!lineage)
 		lineage = ks_store_default_lineage(store);

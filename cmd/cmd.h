@@ -37,6 +37,7 @@ int do_config(int argc, char **argv);
 int do_status(int argc, char **argv);
 int do_report(int argc, char **argv);
 int do_site(int argc, char **argv);
+int do_upgrade(int argc, char **argv);
 
 /* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
 void sync_opts_init(struct ks_sync_opts *o);
@@ -65,12 +66,21 @@ extern const struct ks_opt_choice out_formats[];
 /* The options that mean the same in every query command. */
 #define OPT_FORMAT(v) KS_OPT_ENUM(0, "format", "text|json", (v), out_formats, \
 				  "output for people (default) or scripts")
-#define OPT_LINEAGE(v) KS_OPT_STRING(0, "lineage", "ARCH/FLAVOR", (v), \
-				     "lineage to read (default: the store's, x86_64/generic)")
+#define OPT_LINEAGE(v) KS_OPT_STRING(0, "lineage", "DISTRO/ARCH/FLAVOR", (v), \
+				     "lineage to read, or a part naming one (centos, " \
+				     "kylin/aarch64; default: the store's)")
 
 /* Opens the store that --store / $KSTRUCT_STORE / .kstruct / the default
- * names; prints the error itself. */
+ * names, for reading: a format-1 store is refused with a word on
+ * 'kstruct upgrade'. Prints the error itself; returns the exit status. */
 int open_store(struct ks_store **out);
+/* The same, then resolves *@lineage (when not NULL) to a full lineage
+ * (ks_store_resolve_lineage), which lives until the next call. */
+int open_store_lineage(struct ks_store **out, const char **lineage);
+/* For writing: a format-1 store is upgraded first (upgrade_store). */
+int open_store_write(struct ks_store **out);
+/* Upgrades a format-1 store, saying so on stderr; 0 or the exit status. */
+int upgrade_store(struct ks_store *store);
 
 /* Output for people: colour and pager on a terminal only. */
 void out_begin(enum out_format fmt);

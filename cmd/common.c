@@ -80,11 +80,70 @@ int fail(int err)
 	return err == KS_EINVAL ? EXIT_USAGE : EXIT_USER;
 }
 
-int open_store(struct ks_store **out)
+static int open_located(struct ks_store **out)
 {
 	char *path = ks_store_locate(g_opts.store);
 	int err = ks_store_open(out, path);
 
 	free(path);
 	return err ? fail(err) : 0;
+}
+
+/* Readers do not write, so they do not upgrade: a format-1 store is
+ * named as such, and how to upgrade it. */
+int open_store(struct ks_store **out)
+{
+	int err = open_located(out);
+
+	if (err || ks_store_format(*out) >= KS_STORE_FORMAT_VERSION)
+		return err;
+	p_err("the store %s is in format %d; 'kstruct upgrade' upgrades it to format %d",
+	      ks_store_path(*out), ks_store_format(*out), KS_STORE_FORMAT_VERSION);
+	ks_store_free(*out);
+	*out = NULL;
+	return EXIT_USER;
+}
+
+int upgrade_store(struct ks_store *store)
+{
+	struct ks_upgrade_result r;
+	int err;
+
+	if (ks_store_format(store) >= KS_STORE_FORMAT_VERSION)
+		return 0;
+	if ((err = ks_store_upgrade(store, &r)))
+		return fail(err);
+	if (r.upgraded)
+		fprintf(stderr, "kstruct: upgraded %s to format %d: %zu releases in %zu "
+			"lineages\n", ks_store_path(store), KS_STORE_FORMAT_VERSION, r.releases,
+			r.lineages);
+	return 0;
+}
+
+int open_store_write(struct ks_store **out)
+{
+	int err = open_located(out);
+
+	if (!err && (err = upgrade_store(*out))) {
+		ks_store_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int open_store_lineage(struct ks_store **out, const char **lineage)
+{
+	static char *resolved;	/* lives as long as the command */
+	int err = open_store(out);
+
+	if (err || !*lineage)
+		return err;
+	free(resolved);
+	if ((err = ks_store_resolve_lineage(*out, *lineage, &resolved))) {
+		ks_store_free(*out);
+		*out = NULL;
+		return fail(err);
+	}
+	*lineage = resolved;
+	return 0;
 }

@@ -10,7 +10,7 @@
 
 static const char *const diff_usage[] = {
 	"kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
-	"             [--lineage ARCH/FLAVOR] [--format text|json]",
+	"             [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
@@ -90,9 +90,7 @@ int do_diff(int argc, char **argv)
 	r2 = argv[2];
 	names = argv + 3;
 	nnames = n - 2;
-	if (lineage && (err = ks_store_check_lineage(lineage)))
-		return fail(err);
-	if ((err = open_store(&store)))
+	if ((err = open_store_lineage(&store, &lineage)))
 		return err;
 	if (!lineage)
 		lineage = ks_store_default_lineage(store);

@@ -92,6 +92,7 @@ int do_import(int argc, char **argv)
 	struct ks_import_summary sum;
 	struct printer pr = { 0 };
 	unsigned int njobs = 0;
+	struct ks_store *store = NULL;
 	char *path;
 	int n, ret, err = 0;
 	const struct ks_opt opts[] = {
@@ -137,6 +138,17 @@ int do_import(int argc, char **argv)
 	pr.start = now_s();
 	pr.sum = &sum;
 	path = ks_store_locate(g_opts.store);
+	if (!ks_store_open(&store, path)) {
+		/* a format-1 store is upgraded before the first release goes in,
+		 * and says so */
+		ret = upgrade_store(store);
+		ks_store_free(store);
+		if (ret) {
+			free(path);
+			return ret;
+		}
+	}
+	ks_err_clear();
 	err = ks_import_run(path, (const char *const *)argv + 1, (size_t)n,
 			    &o, &sum);
 	free(path);

@@ -7,7 +7,7 @@
 
 static const char *const log_usage[] = {
 	"kstruct log NAME [--since R] [--until R] [-p] [--layout]\n"
-	"            [--lineage ARCH/FLAVOR] [--format text|json]",
+	"            [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
@@ -226,9 +226,7 @@ int do_log(int argc, char **argv)
 		return err;
 	if (n != 1)
 		return usage_err(&cmd, !n ? "name a struct or union" : "log takes one NAME");
-	if (o.lineage && (err = ks_store_check_lineage(o.lineage)))
-		return fail(err);
-	if ((err = open_store(&store)))
+	if ((err = open_store_lineage(&store, &o.lineage)))
 		return err;
 	if (!o.lineage)
 		o.lineage = ks_store_default_lineage(store);

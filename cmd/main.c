@@ -34,6 +34,7 @@ static const struct cmd {
 	{ "fetch", do_fetch, "bring in another store's releases" },
 	{ "pull", do_pull, "the same as fetch" },
 	{ "push", do_push, "send this store's releases to another one" },
+	{ "upgrade", do_upgrade, "bring a store of an older format to this one's" },
 	{ NULL, NULL, NULL },
 };
 

@@ -4,7 +4,7 @@
 #include "ks_err.h"
 
 static const char *const releases_usage[] = {
-	"kstruct releases [--lineage ARCH/FLAVOR] [--format text|json]",
+	"kstruct releases [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
@@ -17,8 +17,8 @@ int do_releases(int argc, char **argv)
 	size_t i;
 	int n, err;
 	const struct ks_opt opts[] = {
-		KS_OPT_STRING(0, "lineage", "ARCH/FLAVOR", &lineage,
-			      "only this lineage (e.g. x86_64/generic)"),
+		KS_OPT_STRING(0, "lineage", "LINEAGE", &lineage,
+			      "only this lineage (e.g. debian/x86_64/generic, or centos)"),
 		OPT_FORMAT(&fmt),
 		KS_OPT_END,
 	};
@@ -35,9 +35,7 @@ int do_releases(int argc, char **argv)
 		return err;
 	if (n)
 		return usage_err(&cmd, "unexpected argument '%s'", argv[1]);
-	if (lineage && (err = ks_store_check_lineage(lineage)))
-		return fail(err);
-	if ((err = open_store(&store)))
+	if ((err = open_store_lineage(&store, &lineage)))
 		return err;
 	err = ks_store_list_releases(store, lineage, &list);
 	if (err) {
@@ -57,6 +55,8 @@ int do_releases(int argc, char **argv)
 			ks_json_put_str(&j, "lineage", r->lineage);
 			ks_json_put_str(&j, "arch", r->arch);
 			ks_json_put_str(&j, "flavor", r->flavor);
+			ks_json_put_str(&j, "distro", r->distro);
+			ks_json_put_str(&j, "upstream", r->upstream);
 			ks_json_put_uint(&j, "structs", r->nstructs);
 			ks_json_put_uint(&j, "unions", r->nunions);
 			ks_json_put_str(&j, "commit", r->commit);

@@ -37,7 +37,7 @@ int do_remote(int argc, char **argv)
 	if (strcmp(sub, "add") && strcmp(sub, "remove") && strcmp(sub, "rm") && strcmp(sub, "list"))
 		return usage_err(&remote_cmd, "unknown remote command '%s' (add, remove, list)",
 				 sub);
-	if ((err = open_store(&store)))
+	if ((err = strcmp(sub, "list") ? open_store_write(&store) : open_store(&store)))
 		return err;
 	if (!strcmp(sub, "add")) {
 		err = ks_store_remote_add(store, argv[2], argv[3]);

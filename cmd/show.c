@@ -8,8 +8,8 @@
 #include "ks_variants.h"
 
 static const char *const show_usage[] = {
-	"kstruct show NAME[@RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]",
-	"kstruct show --all [RELEASE] [--lineage ARCH/FLAVOR] [--format text|json]",
+	"kstruct show NAME[@RELEASE] [--lineage LINEAGE] [--format text|json]",
+	"kstruct show --all [RELEASE] [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
@@ -204,8 +204,6 @@ int do_show(int argc, char **argv)
 
 	if ((err = parse_opts(&cmd, argc, argv, &n)) >= 0)
 		return err;
-	if (lineage && (err = ks_store_check_lineage(lineage)))
-		return fail(err);
 	if (all) {
 		const char *rel = n ? argv[1] : NULL;
 
@@ -213,7 +211,7 @@ int do_show(int argc, char **argv)
 			return usage_err(&cmd, "--all takes at most one RELEASE");
 		if (rel && rel[0] == '@')
 			rel++;
-		if ((err = open_store(&store)))
+		if ((err = open_store_lineage(&store, &lineage)))
 			return err;
 		err = show_all(store, lineage ? lineage : ks_store_default_lineage(store),
 			       rel, fmt);
@@ -237,7 +235,7 @@ int do_show(int argc, char **argv)
 		free(name);
 		return usage_err(&cmd, "empty name");
 	}
-	if ((err = open_store(&store))) {
+	if ((err = open_store_lineage(&store, &lineage))) {
 		free(name);
 		return err;
 	}

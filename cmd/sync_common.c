@@ -53,7 +53,7 @@ int sync_begin(const struct ks_opt_cmd *cmd, int argc, char **argv, const char *
 	if (n > 1)
 		return usage_err(cmd, "%s takes at most one REMOTE", cmd->name);
 	*remote = n ? argv[1] : "origin";
-	if ((err = open_store(store)))
+	if ((err = open_store_write(store)))
 		return err;
 	return -1;
 }

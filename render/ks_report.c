@@ -161,18 +161,41 @@ static void status_regular(FILE *f, int html, const struct ks_matrix_lineage *l)
 	fputs("</ul>\n", f);
 }
 
-/* Other lineages of one group (arch or flavor) at their shared versions. */
+/* Part @idx of "distro/arch/flavor" (the whole string when it has fewer
+ * parts), its length in *@len. */
+static const char *lineage_part(const char *lineage, int idx, size_t *len)
+{
+	const char *p = lineage, *slash;
+
+	for (; idx > 0 && (slash = strchr(p, '/')); idx--)
+		p = slash + 1;
+	*len = strcspn(p, "/");
+	return p;
+}
+
+static int same_part(const char *a, const char *b, int idx)
+{
+	size_t la, lb;
+	const char *pa = lineage_part(a, idx, &la), *pb = lineage_part(b, idx, &lb);
+
+	return la == lb && !memcmp(pa, pb, la);
+}
+
+/* Other lineages of one group (arch or flavor) at their shared versions;
+ * a lineage of another distro whose arch and flavor are the regular
+ * one's is "Other". */
 static void status_group(FILE *f, int html, const struct ks_matrix *m, const char *label,
 			 int want)
 {
-	const char *reg = m->regular->lineage, *slash = strchr(reg, '/');
-	size_t alen = (size_t)(slash - reg), i, k;
+	const char *reg = m->regular->lineage;
+	size_t i, k;
 	int any = 0;
 
 	for (i = 1; i < m->n; i++) {
 		const struct ks_matrix_lineage *l = &m->lin[i];
-		int same_arch = !strncmp(l->lineage, reg, alen) && l->lineage[alen] == '/';
-		int same_flavor = !strcmp(strchr(l->lineage, '/'), slash);
+		int same_distro = same_part(l->lineage, reg, 0);
+		int same_arch = same_distro && same_part(l->lineage, reg, 1);
+		int same_flavor = same_distro && same_part(l->lineage, reg, 2);
 		/* 0: other arch, same flavor; 1: other flavor, same arch; 2: both */
 		int group = same_flavor ? 0 : same_arch ? 1 : 2;
 

@@ -48,7 +48,7 @@ static int load_chain(struct ks_store *s, const char *lineage, struct chain *out
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
-	if ((err = ks_lineage_split(lineage, NULL, NULL))) {
+	if ((err = ks_store_check_lineage(lineage))) {
 		free(ref);
 		return err;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_store_int.h"
 
@@ -20,7 +21,7 @@ char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 	const char **sums = ks_xcalloc(meta->nbtf, sizeof(char *));
 	size_t i;
 
-	ks_buf_printf(&b, "kstruct-format %d\n", KS_STORE_FORMAT_VERSION);
+	ks_buf_printf(&b, "kstruct-format %d\n", KS_SNAPSHOT_FORMAT);
 	ks_buf_printf(&b, "release %s\n", meta->release);
 	ks_buf_printf(&b, "arch %s\n", meta->arch);
 	ks_buf_printf(&b, "flavor %s\n", meta->flavor);
@@ -56,6 +57,7 @@ char *ks_commit_format(const git_oid *tree, const git_oid *parent,
 {
 	struct ks_buf b = KS_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
+	char *distro = NULL, *upstream = NULL;
 
 	git_oid_tostr(hex, sizeof(hex), tree);
 	ks_buf_printf(&b, "tree %s\n", hex);
@@ -68,6 +70,13 @@ char *ks_commit_format(const git_oid *tree, const git_oid *parent,
 	ks_buf_puts(&b, "author kstruct <kstruct@kstruct.invalid> 0 +0000\n");
 	ks_buf_puts(&b, "committer kstruct <kstruct@kstruct.invalid> 0 +0000\n");
 	ks_buf_printf(&b, "\n%s %s\n", lineage, release);
+	/* A pure function of distro and release, so the id stays one. */
+	if (!ks_lineage_split(lineage, &distro, NULL, NULL))
+		upstream = ks_distro_upstream(distro, release);
+	if (upstream && *upstream)
+		ks_buf_printf(&b, "\nupstream %s\n", upstream);
+	free(upstream);
+	free(distro);
 	return ks_buf_detach(&b, len);
 }
 
@@ -81,46 +90,85 @@ char *ks_branch_ref(const char *lineage)
 	return ks_xasprintf("refs/heads/%s", lineage);
 }
 
-int ks_lineage_split(const char *lineage, char **arch, char **flavor)
+/* Splits @s at its '/' into exactly @n non-empty parts; 0 on success. */
+static int split_parts(const char *s, const char **start, size_t *len, size_t n)
 {
-	const char *slash = strchr(lineage, '/');
+	size_t k;
 
-	if (!slash || slash == lineage || !slash[1] || strchr(slash + 1, '/'))
-		return ks_err_set(KS_EINVAL,
-				  "lineage '%s' is not of the form ARCH/FLAVOR (e.g. %s)",
-				  lineage, KS_DEFAULT_LINEAGE);
-	if (arch)
-		*arch = ks_xstrndup(lineage, (size_t)(slash - lineage));
-	if (flavor)
-		*flavor = ks_xstrdup(slash + 1);
+	for (k = 0; k < n; k++) {
+		const char *slash = strchr(s, '/');
+		size_t l = slash ? (size_t)(slash - s) : strlen(s);
+
+		if (!l || (k + 1 < n) != !!slash)
+			return -1;
+		start[k] = s;
+		len[k] = l;
+		s += l + 1;
+	}
 	return 0;
 }
 
-int ks_release_ref_parse(const char *ref, char **arch, char **flavor, char **release)
+static void put_part(char **out, const char *start, size_t len)
 {
-	const char *a = ref + 10, *f, *r;
+	if (out)
+		*out = ks_xstrndup(start, len);
+}
 
+int ks_lineage_split(const char *lineage, char **distro, char **arch, char **flavor)
+{
+	const char *st[3];
+	size_t ln[3];
+
+	if (split_parts(lineage, st, ln, 3))
+		return ks_err_set(KS_EINVAL, "lineage '%s' is not of the form "
+				  "DISTRO/ARCH/FLAVOR (e.g. %s)", lineage,
+				  KS_DISTRO_UNKNOWN "/" KS_DEFAULT_LINEAGE);
+	put_part(distro, st[0], ln[0]);
+	put_part(arch, st[1], ln[1]);
+	put_part(flavor, st[2], ln[2]);
+	return 0;
+}
+
+/* refs/tags/ followed by @n non-empty parts, no peeled suffix. */
+static int tag_parts(const char *ref, const char **st, size_t *ln, size_t n)
+{
 	if (strncmp(ref, "refs/tags/", 10) || strchr(ref, '^'))
 		return 0;
-	f = strchr(a, '/');
-	r = f ? strchr(f + 1, '/') : NULL;
-	if (!r || strchr(r + 1, '/') || f == a || r == f + 1 || !r[1])
+	return !split_parts(ref + 10, st, ln, n);
+}
+
+int ks_release_ref_parse(const char *ref, char **distro, char **arch, char **flavor,
+			 char **release)
+{
+	const char *st[4];
+	size_t ln[4];
+
+	if (!tag_parts(ref, st, ln, 4))
 		return 0;
-	if (arch)
-		*arch = ks_xstrndup(a, (size_t)(f - a));
-	if (flavor)
-		*flavor = ks_xstrndup(f + 1, (size_t)(r - f - 1));
-	if (release)
-		*release = ks_xstrdup(r + 1);
+	put_part(distro, st[0], ln[0]);
+	put_part(arch, st[1], ln[1]);
+	put_part(flavor, st[2], ln[2]);
+	put_part(release, st[3], ln[3]);
+	return 1;
+}
+
+int ks_release_ref_parse_v1(const char *ref, char **arch, char **flavor, char **release)
+{
+	const char *st[3];
+	size_t ln[3];
+
+	if (!tag_parts(ref, st, ln, 3))
+		return 0;
+	put_part(arch, st[0], ln[0]);
+	put_part(flavor, st[1], ln[1]);
+	put_part(release, st[2], ln[2]);
 	return 1;
 }
 
 int ks_lineage_ref_is(const char *ref)
 {
-	const char *a = ref + 11, *f;
+	const char *st[3];
+	size_t ln[3];
 
-	if (strncmp(ref, "refs/heads/", 11))
-		return 0;
-	f = strchr(a, '/');
-	return f && f != a && f[1] && !strchr(f + 1, '/');
+	return !strncmp(ref, "refs/heads/", 11) && !split_parts(ref + 11, st, ln, 3);
 }

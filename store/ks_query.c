@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_suggest.h"
 #include "ks_store_int.h"
@@ -45,7 +46,7 @@ static int cmp_info(const void *a, const void *b)
 	const struct ks_release_info *x = a, *y = b;
 	int c = strcmp(x->lineage, y->lineage);
 
-	return c ? c : ks_version_cmp(x->release, y->release);
+	return c ? c : ks_distro_version_cmp(x->distro, x->release, y->release);
 }
 
 int ks_store_list_releases(struct ks_store *s, const char *lineage,
@@ -73,9 +74,10 @@ int ks_store_list_releases(struct ks_store *s, const char *lineage,
 		char *meta;
 		size_t mlen = 0;
 
-		if (!ks_release_ref_parse(git_reference_name(ref), &info.arch, &info.flavor,
-					  &info.release) ||
+		if (!ks_release_ref_parse(git_reference_name(ref), &info.distro, &info.arch,
+					  &info.flavor, &info.release) ||
 		    git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT)) {
+			free(info.distro);
 			free(info.arch);
 			free(info.flavor);
 			free(info.release);
@@ -99,7 +101,8 @@ int ks_store_list_releases(struct ks_store *s, const char *lineage,
 			}
 			git_tree_free(tree);
 		}
-		info.lineage = ks_xasprintf("%s/%s", info.arch, info.flavor);
+		info.lineage = ks_xasprintf("%s/%s/%s", info.distro, info.arch, info.flavor);
+		info.upstream = ks_distro_upstream(info.distro, info.release);
 		if (list->n == cap) {
 			cap = cap ? cap * 2 : 16;
 			list->items = ks_xrealloc(list->items, cap * sizeof(info));
@@ -129,6 +132,8 @@ void ks_release_list_free(struct ks_release_list *list)
 		free(list->items[i].lineage);
 		free(list->items[i].arch);
 		free(list->items[i].flavor);
+		free(list->items[i].distro);
+		free(list->items[i].upstream);
 		free(list->items[i].release);
 	}
 	free(list->items);
@@ -299,7 +304,7 @@ int ks_store__release_tree(struct ks_store *s, const char *lineage,
 	char *ref;
 	int err = 0;
 
-	if ((err = ks_lineage_split(lineage, NULL, NULL)))
+	if ((err = ks_store_check_lineage(lineage)))
 		return err;
 	if (release) {
 		ref = ks_tag_ref(lineage, release);

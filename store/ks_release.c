@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_snapshot.h"
 #include "ks_store_int.h"
@@ -36,13 +37,16 @@ bad:
 
 int ks_store_check_lineage(const char *lineage)
 {
-	char *arch = NULL, *flavor = NULL;
-	int err = ks_lineage_split(lineage, &arch, &flavor);
+	char *distro = NULL, *arch = NULL, *flavor = NULL;
+	int err = ks_lineage_split(lineage, &distro, &arch, &flavor);
 
+	if (!err)
+		err = ks_distro_check_name(distro);
 	if (!err)
 		err = ks_store_check_lineage_part("arch", arch);
 	if (!err)
 		err = ks_store_check_lineage_part("flavor", flavor);
+	free(distro);
 	free(arch);
 	free(flavor);
 	return err;
@@ -58,7 +62,7 @@ int ks_store_check_release_name(const char *release)
 	if (strchr(release, '/') || strlen(release) > 200)
 		return ks_err_set(KS_EINVAL, "invalid release name '%s' "
 				  "(no '/', at most 200 characters)", release);
-	ref = ks_xasprintf("refs/tags/a/b/%s", release);
+	ref = ks_xasprintf("refs/tags/a/b/c/%s", release);
 	if (git_reference_name_is_valid(&valid, ref) || !valid)
 		valid = 0;
 	free(ref);
@@ -159,11 +163,17 @@ static int odb_write(struct ks_store *s, const char *buf, size_t len,
 	return 0;
 }
 
+struct chain_item {
+	char *release;
+	char tree[GIT_OID_HEXSZ + 1];
+	const char *distro;	/* the lineage's, for its version scheme */
+};
+
 static int cmp_release(const void *a, const void *b)
 {
-	const char *const *x = a, *const *y = b;
+	const struct chain_item *x = a, *y = b;
 
-	return ks_version_cmp(x[0], y[0]);
+	return ks_distro_version_cmp(x->distro, x->release, y->release);
 }
 
 /* The branch is a pure function of the lineage's tags: each release's
@@ -174,17 +184,21 @@ static int compute_chain(struct ks_store *s, const char *lineage, const char *ex
 			 const git_oid *extra_tree, struct ks_pack *pk, git_oid *head,
 			 int *empty)
 {
-	char *glob = ks_xasprintf("refs/tags/%s/*", lineage);
+	char *glob = ks_xasprintf("refs/tags/%s/*", lineage), *distro = NULL;
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	size_t plen = strlen(glob) - 1, n = 0, cap = 0, i;
-	char **pairs = NULL; /* release, tree hex: two slots per release */
-	char hex[GIT_OID_HEXSZ + 1];
+	struct chain_item *items = NULL;
 	int err = 0;
 
 	*empty = 1;
+	if ((err = ks_lineage_split(lineage, &distro, NULL, NULL))) {
+		free(glob);
+		return err;
+	}
 	if (git_reference_iterator_glob_new(&it, s->repo, glob)) {
 		free(glob);
+		free(distro);
 		return ks_err_git("cannot list releases of %s", lineage);
 	}
 	while (!(err = git_reference_next(&ref, it)) || (err == GIT_ITEROVER && extra_rel)) {
@@ -199,19 +213,20 @@ static int compute_chain(struct ks_store *s, const char *lineage, const char *ex
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
-			pairs = ks_xrealloc(pairs, 2 * cap * sizeof(char *));
+			items = ks_xrealloc(items, cap * sizeof(*items));
 		}
+		items[n].distro = distro;
 		if (name) {
-			git_oid_tostr(hex, sizeof(hex), git_commit_tree_id((git_commit *)obj));
-			pairs[2 * n] = ks_xstrdup(name + plen);
+			git_oid_tostr(items[n].tree, sizeof(items[n].tree),
+				      git_commit_tree_id((git_commit *)obj));
+			items[n].release = ks_xstrdup(name + plen);
 			git_object_free(obj);
 			git_reference_free(ref);
 		} else {
-			git_oid_tostr(hex, sizeof(hex), extra_tree);
-			pairs[2 * n] = ks_xstrdup(extra_rel);
+			git_oid_tostr(items[n].tree, sizeof(items[n].tree), extra_tree);
+			items[n].release = ks_xstrdup(extra_rel);
 			extra_rel = NULL;	/* added once, at the end of the list */
 		}
-		pairs[2 * n + 1] = ks_xstrdup(hex);
 		n++;
 	}
 	git_reference_iterator_free(it);
@@ -221,14 +236,15 @@ static int compute_chain(struct ks_store *s, const char *lineage, const char *ex
 		goto out;
 	}
 	err = 0;
-	qsort(pairs, n, 2 * sizeof(char *), cmp_release);
+	if (n)
+		qsort(items, n, sizeof(*items), cmp_release);
 	for (i = 0; i < n && !err; i++) {
 		git_oid tree, id;
 		char *buf;
 		size_t len;
 
-		git_oid_fromstr(&tree, pairs[2 * i + 1]);
-		buf = ks_commit_format(&tree, i ? head : NULL, lineage, pairs[2 * i], &len);
+		git_oid_fromstr(&tree, items[i].tree);
+		buf = ks_commit_format(&tree, i ? head : NULL, lineage, items[i].release, &len);
 		if (pk)
 			ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &id);
 		else
@@ -238,9 +254,10 @@ static int compute_chain(struct ks_store *s, const char *lineage, const char *ex
 		*empty = 0;
 	}
 out:
-	for (i = 0; i < 2 * n; i++)
-		free(pairs[i]);
-	free(pairs);
+	for (i = 0; i < n; i++)
+		free(items[i].release);
+	free(items);
+	free(distro);
 	return err;
 }
 
@@ -291,7 +308,7 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 	return err;
 }
 
-static int write_note(struct ks_store *s, const git_oid *commit, const char *text)
+int ks_store__write_note(struct ks_store *s, const git_oid *commit, const char *text)
 {
 	git_signature *sig = NULL;
 	git_note *old = NULL;
@@ -320,18 +337,22 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	git_reference *ref = NULL;
 	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
+	const char *distro;
 	int err, gerr, have_old, have_old_branch, empty, locked = 0;
 
 	if (!opts)
 		opts = &defaults;
-	if ((err = ks_store_check_release_name(meta->release)) ||
+	distro = meta->distro && *meta->distro ? meta->distro : KS_DISTRO_UNKNOWN;
+	if ((err = ks_store__writable(s)) ||
+	    (err = ks_store_check_release_name(meta->release)) ||
+	    (err = ks_distro_check_name(distro)) ||
 	    (err = ks_store_check_lineage_part("arch", meta->arch)) ||
 	    (err = ks_store_check_lineage_part("flavor", meta->flavor)))
 		return err;
 	if (!snap->finished)
 		return ks_err_set(KS_EINVAL, "snapshot not finished");
 
-	lineage = ks_xasprintf("%s/%s", meta->arch, meta->flavor);
+	lineage = ks_xasprintf("%s/%s/%s", distro, meta->arch, meta->flavor);
 	tag = ks_tag_ref(lineage, meta->release);
 
 	pk = ks_pack_new(s->odb);
@@ -348,7 +369,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		 * killed before it did. */
 		err = ks_lineage_rebuild(s, lineage);
 		if (!err && opts->source && !(err = ks_store_lock(s))) {
-			err = write_note(s, &commit, opts->source);
+			err = ks_store__write_note(s, &commit, opts->source);
 			ks_store_unlock(s);
 		}
 		goto out;
@@ -407,7 +428,9 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	if (err == KS_ECONFLICT)
 		err = ks_lineage_rebuild(s, lineage);
 	if (!err && opts->source)
-		err = write_note(s, &commit, opts->source);
+		err = ks_store__write_note(s, &commit, opts->source);
+	if (!err)
+		err = ks_store__update_head(s);
 	/* Many small packs slow every lookup down; merging is best effort,
 	 * the release is recorded whatever happens here. */
 	if (!err)

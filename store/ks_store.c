@@ -7,11 +7,10 @@
 #include <dirent.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_store_int.h"
 
-#define CFG_FORMAT "kstruct.formatVersion"
-#define CFG_LINEAGE "kstruct.defaultLineage"
 
 static char *find_upward(void)
 {
@@ -120,7 +119,7 @@ int ks_store_init(const char *path)
 		  GIT_REPOSITORY_INIT_NO_REINIT;
 	o.description = "kstruct store: kernel struct history";
 	/* plain `git log` in the store shows the default lineage */
-	o.initial_head = KS_DEFAULT_LINEAGE;
+	o.initial_head = KS_DISTRO_UNKNOWN "/" KS_DEFAULT_LINEAGE;
 	if (git_repository_init_ext(&repo, path, &o))
 		return ks_err_git("cannot create store %s", path);
 	err = git_repository_config(&cfg, repo);
@@ -134,7 +133,8 @@ int ks_store_init(const char *path)
 }
 
 /* A git clone of a store lacks kstruct's config; its release tags and
- * their metadata still say what it is. Returns the format or 0. */
+ * their metadata still say what it is, and the tags' shape which format
+ * (four parts: 2, three: 1). Returns the format or 0. */
 static int looks_like_store(git_repository *repo)
 {
 	git_reference_iterator *it = NULL;
@@ -144,20 +144,22 @@ static int looks_like_store(git_repository *repo)
 	if (git_reference_iterator_glob_new(&it, repo, "refs/tags/*"))
 		return 0;
 	while (!format && !git_reference_next(&ref, it)) {
+		const char *name = git_reference_name(ref);
+		int shape = ks_release_ref_parse(name, NULL, NULL, NULL, NULL) ? 2 :
+			    ks_release_ref_parse_v1(name, NULL, NULL, NULL) ? 1 : 0;
 		git_object *c = NULL;
 		git_tree *t = NULL;
 		git_tree_entry *e = NULL;
 		git_blob *b = NULL;
 
-		if (ks_release_ref_parse(git_reference_name(ref), NULL, NULL, NULL) &&
-		    !git_reference_peel(&c, ref, GIT_OBJECT_COMMIT) &&
+		if (shape && !git_reference_peel(&c, ref, GIT_OBJECT_COMMIT) &&
 		    !git_commit_tree(&t, (git_commit *)c) &&
 		    !git_tree_entry_bypath(&e, t, KS_META_PATH) &&
 		    !git_blob_lookup(&b, repo, git_tree_entry_id(e))) {
 			char *v = ks_meta_get(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
 					      "kstruct-format");
 
-			format = v ? atoi(v) : 0;
+			format = v && atoi(v) == KS_SNAPSHOT_FORMAT ? shape : 0;
 			free(v);
 		}
 		git_blob_free(b);
@@ -167,7 +169,7 @@ static int looks_like_store(git_repository *repo)
 		git_reference_free(ref);
 	}
 	git_reference_iterator_free(it);
-	return format > 0 ? format : 0;
+	return format;
 }
 
 int ks_store_open(struct ks_store **out, const char *path)
@@ -214,8 +216,7 @@ int ks_store_open(struct ks_store **out, const char *path)
 		git_buf_dispose(&b);
 	}
 	git_config_free(cfg);
-	if (!s->default_lineage)
-		s->default_lineage = ks_xstrdup(KS_DEFAULT_LINEAGE);
+	s->format = (int)v;
 	/* Reads re-hash every object by default; a history walk reads a
 	 * tree per release, so that doubles its cost. git fsck checks. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
@@ -244,6 +245,7 @@ void ks_store_free(struct ks_store *s)
 	free(s->path);
 	free(s->objdir);
 	free(s->default_lineage);
+	free(s->derived_lineage);
 	free(s);
 }
 
@@ -252,9 +254,119 @@ const char *ks_store_path(const struct ks_store *s)
 	return s->path;
 }
 
+int ks_store_format(const struct ks_store *s)
+{
+	return s->format;
+}
+
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The lineages that have a release tag, sorted and unique: from ref
+ * names alone, since every import asks (no metadata is read). */
+static void tag_lineages(struct ks_store *s, char ***out, size_t *n)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+	char **v = NULL;
+	size_t k = 0, i, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (git_reference_iterator_glob_new(&it, s->repo, "refs/tags/*"))
+		return;
+	while (!git_reference_next(&ref, it)) {
+		char *d = NULL, *a = NULL, *f = NULL;
+
+		if (ks_release_ref_parse(git_reference_name(ref), &d, &a, &f, NULL)) {
+			if (k == cap) {
+				cap = cap ? cap * 2 : 16;
+				v = ks_xrealloc(v, cap * sizeof(char *));
+			}
+			v[k++] = ks_xasprintf("%s/%s/%s", d, a, f);
+		}
+		free(d);
+		free(a);
+		free(f);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	if (k)
+		qsort(v, k, sizeof(char *), cmp_strp);
+	for (i = 0; i < k; i++) {
+		if (*n && !strcmp(v[*n - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[(*n)++] = v[i];
+	}
+	*out = v;
+}
+
+/* Without a configured one: the only DISTRO/x86_64/generic, as a store
+ * of one distro had by default, else the first lineage. */
+static char *derive_default(struct ks_store *s)
+{
+	char **lin = NULL, *pick = NULL;
+	size_t n = 0, i, hits = 0;
+	size_t tail = strlen(KS_DEFAULT_LINEAGE);
+
+	tag_lineages(s, &lin, &n);
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(lin[i]);
+
+		if (l > tail + 1 && lin[i][l - tail - 1] == '/' &&
+		    !strcmp(lin[i] + l - tail, KS_DEFAULT_LINEAGE) && !hits++)
+			pick = lin[i];
+	}
+	if (hits != 1)
+		pick = n ? lin[0] : NULL;
+	pick = ks_xstrdup(pick ? pick : KS_DISTRO_UNKNOWN "/" KS_DEFAULT_LINEAGE);
+	ks_strv_free(lin, n);
+	return pick;
+}
+
 const char *ks_store_default_lineage(struct ks_store *s)
 {
-	return s->default_lineage;
+	if (s->default_lineage)
+		return s->default_lineage;
+	if (!s->derived_lineage)
+		s->derived_lineage = derive_default(s);
+	return s->derived_lineage;
+}
+
+int ks_store__update_head(struct ks_store *s)
+{
+	git_reference *head = NULL, *ref = NULL;
+	const char *lineage;
+	char *branch;
+	int err = 0;
+
+	free(s->derived_lineage);
+	s->derived_lineage = NULL;	/* the lineages may have changed */
+	lineage = ks_store_default_lineage(s);
+	branch = ks_branch_ref(lineage);
+	if (!git_reference_lookup(&head, s->repo, "HEAD") &&
+	    git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	    !strcmp(git_reference_symbolic_target(head), branch))
+		goto out;
+	if (git_reference_symbolic_create(&ref, s->repo, "HEAD", branch, 1,
+					  "kstruct: default lineage"))
+		err = ks_err_git("cannot point HEAD at %s", branch);
+out:
+	git_reference_free(ref);
+	git_reference_free(head);
+	free(branch);
+	return err;
+}
+
+int ks_store__writable(struct ks_store *s)
+{
+	struct ks_upgrade_result res;
+
+	return s->format < KS_STORE_FORMAT_VERSION ? ks_store_upgrade(s, &res) : 0;
 }
 
 int ks_store_set_default_lineage(struct ks_store *s, const char *lineage)
@@ -262,17 +374,18 @@ int ks_store_set_default_lineage(struct ks_store *s, const char *lineage)
 	git_config *cfg = NULL;
 	int err = ks_store_check_lineage(lineage);
 
-	if (err || (err = ks_store_lock(s)))
+	if (err || (err = ks_store__writable(s)) || (err = ks_store_lock(s)))
 		return err;
 	if (git_repository_config(&cfg, s->repo) ||
 	    git_config_set_string(cfg, CFG_LINEAGE, lineage))
 		err = ks_err_git("cannot write the configuration of %s", s->path);
 	git_config_free(cfg);
-	ks_store_unlock(s);
 	if (!err) {
 		free(s->default_lineage);
 		s->default_lineage = ks_xstrdup(lineage);
+		err = ks_store__update_head(s);
 	}
+	ks_store_unlock(s);
 	return err;
 }
 

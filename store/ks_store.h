@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 
-#define KS_STORE_FORMAT_VERSION 1
+#define KS_STORE_FORMAT_VERSION 2
+/* The arch and flavor of the default lineage when none is configured
+ * (its distro is the one store holds them for, see
+ * ks_store_default_lineage). */
 #define KS_DEFAULT_LINEAGE "x86_64/generic"
 
 struct ks_store;
@@ -29,8 +32,32 @@ int ks_store_init(const char *path);
 int ks_store_open(struct ks_store **out, const char *path);
 void ks_store_free(struct ks_store *store);
 const char *ks_store_path(const struct ks_store *store);
-/* The lineage used when a command names none. Owned by the store. */
+/* The lineage used when a command names none: kstruct.defaultLineage,
+ * else the only lineage DISTRO/x86_64/generic if there is one, else the
+ * first lineage in sorted order, else unknown/x86_64/generic. Owned by
+ * the store. */
 const char *ks_store_default_lineage(struct ks_store *store);
+/* kstruct.formatVersion: 1 for a store not yet upgraded, else 2. */
+int ks_store_format(const struct ks_store *store);
+
+struct ks_upgrade_result {
+	size_t releases;	/* release tags rewritten */
+	size_t lineages;	/* lineages they make */
+	int upgraded;		/* 0 when the store was already in format 2 */
+};
+/* Upgrades a format-1 store in place to format 2 (docs/format.md), under
+ * the writer lock: new release commits (same trees), tags and notes,
+ * branches, the default lineage, the format version, and only then the
+ * removal of the old refs. Idempotent; a killed run is completed by the
+ * next. Every write to a format-1 store does this first. */
+int ks_store_upgrade(struct ks_store *store, struct ks_upgrade_result *res);
+
+/* The full lineage @spec names: a full DISTRO/ARCH/FLAVOR, or a shorter
+ * form matching exactly one lineage of the store ("centos",
+ * "kylin/aarch64", "aarch64/generic", "x86_64"). KS_EINVAL listing the
+ * candidates when ambiguous, KS_ENOTFOUND with suggestions when none. A
+ * full lineage without releases is returned as it is. Allocated. */
+int ks_store_resolve_lineage(struct ks_store *store, const char *spec, char **full);
 
 /* What a snapshot records besides its types. Every field here must be a
  * function of the BTF and the release identity alone. */
@@ -40,6 +67,7 @@ struct ks_release_meta {
 	const char *flavor;
 	const char **btf_sha256;	/* hex digests, one per BTF input */
 	size_t nbtf;
+	const char *distro;	/* NULL or "" for "unknown" */
 };
 
 enum ks_add_status {
@@ -74,16 +102,18 @@ int ks_store_add_release(struct ks_store *store, const struct ks_release_meta *m
 /* Validates a release name, arch or flavor for use in a ref name. */
 int ks_store_check_release_name(const char *release);
 int ks_store_check_lineage_part(const char *what, const char *value);
-/* Validates "ARCH/FLAVOR". */
+/* Validates "DISTRO/ARCH/FLAVOR". */
 int ks_store_check_lineage(const char *lineage);
 
 /* ---- reading ---- */
 
 struct ks_release_info {
-	char *lineage;		/* "arch/flavor" */
+	char *lineage;		/* "distro/arch/flavor" */
 	char *arch;
 	char *flavor;
 	char *release;
+	char *distro;
+	char *upstream;		/* the upstream version it is based on */
 	char commit[41];	/* the release's own (tag) commit */
 	char btf_sha256[65];	/* first digest */
 	unsigned long nstructs;
@@ -95,7 +125,7 @@ struct ks_release_list {
 	size_t n;
 };
 
-/* Every release, or those of one lineage ("arch/flavor") when @lineage
+/* Every release, or those of one lineage ("distro/arch/flavor") when @lineage
  * is not NULL. */
 int ks_store_list_releases(struct ks_store *store, const char *lineage,
 			   struct ks_release_list **out);

@@ -8,12 +8,17 @@
 #include "ks_git_err.h"
 #include "ks_store.h"
 
+#define CFG_FORMAT "kstruct.formatVersion"
+#define CFG_LINEAGE "kstruct.defaultLineage"
+
 struct ks_store {
 	git_repository *repo;
 	git_odb *odb;
 	char *path;
 	char *objdir;		/* the repository's objects folder */
-	char *default_lineage;
+	char *default_lineage;	/* configured, or NULL: derived when asked */
+	char *derived_lineage;	/* the one derived from the lineages present */
+	int format;		/* kstruct.formatVersion (1 until upgraded) */
 	int lock_fd;		/* the writer lock, when held (ks_lock.c) */
 	int lock_depth;
 };
@@ -83,6 +88,10 @@ void ks_tree_serialize(struct ks_tree_entry *entries, size_t n, char **out,
 
 #define KS_META_PATH "meta"
 
+/* The format line of a snapshot's meta blob: snapshot trees are the same
+ * in store formats 1 and 2, so it stays 1. */
+#define KS_SNAPSHOT_FORMAT 1
+
 char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 		     size_t nunions, size_t *len);
 /* Reads one "key value" line's value from a meta blob; NULL if absent. */
@@ -96,11 +105,16 @@ char *ks_commit_format(const git_oid *tree, const git_oid *parent,
 
 char *ks_tag_ref(const char *lineage, const char *release);
 char *ks_branch_ref(const char *lineage);
-int ks_lineage_split(const char *lineage, char **arch, char **flavor);
-/* refs/tags/ARCH/FLAVOR/RELEASE: 1 when @ref has that shape (other tags
- * are a user's own), copying out the parts asked for. */
-int ks_release_ref_parse(const char *ref, char **arch, char **flavor, char **release);
-/* refs/heads/ARCH/FLAVOR */
+/* "DISTRO/ARCH/FLAVOR" into its parts (each optional); KS_EINVAL when
+ * it has not three non-empty parts. */
+int ks_lineage_split(const char *lineage, char **distro, char **arch, char **flavor);
+/* refs/tags/DISTRO/ARCH/FLAVOR/RELEASE: 1 when @ref has that shape (other
+ * tags are a user's own), copying out the parts asked for. */
+int ks_release_ref_parse(const char *ref, char **distro, char **arch, char **flavor,
+			 char **release);
+/* refs/tags/ARCH/FLAVOR/RELEASE, the release tags of store format 1. */
+int ks_release_ref_parse_v1(const char *ref, char **arch, char **flavor, char **release);
+/* refs/heads/DISTRO/ARCH/FLAVOR */
 int ks_lineage_ref_is(const char *ref);
 
 /* ---- lookups shared by ks_query.c and ks_history.c ---- */
@@ -123,6 +137,13 @@ char *ks_store__split_variant(const char *arg, unsigned int *variant);
 /* The newest commit of a lineage: its branch, or in a plain git clone
  * of a store, the branch as the clone's origin has it. */
 int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id);
+
+/* Notes where a release came from, unless it has a note already. */
+int ks_store__write_note(struct ks_store *s, const git_oid *commit, const char *text);
+/* Points HEAD at the default lineage's branch (under the lock). */
+int ks_store__update_head(struct ks_store *s);
+/* A format-1 store is upgraded before anything is written to it. */
+int ks_store__writable(struct ks_store *s);
 
 /* Re-links refs/heads/<lineage> from the lineage's tags. */
 int ks_lineage_rebuild(struct ks_store *store, const char *lineage);

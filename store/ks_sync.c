@@ -34,7 +34,7 @@ int ks_store_remote_add(struct ks_store *s, const char *name, const char *url)
 	/* kstruct chooses its own wants; this refspec is for a plain
 	 * `git fetch` in the store: tags only, never forced, so a conflicting
 	 * release is refused there too. */
-	if ((err = ks_store_lock(s)))
+	if ((err = ks_store__writable(s)) || (err = ks_store_lock(s)))
 		return err;
 	if (git_remote_create_with_fetchspec(&r, s->repo, name, url, "refs/tags/*:refs/tags/*"))
 		err = ks_err_git("cannot add remote %s", name);
@@ -51,7 +51,7 @@ int ks_store_remote_remove(struct ks_store *s, const char *name)
 	if (git_remote_lookup(&r, s->repo, name))
 		return ks_err_set(KS_ENOTFOUND, "no remote %s", name);
 	git_remote_free(r);
-	if ((err = ks_store_lock(s)))
+	if ((err = ks_store__writable(s)) || (err = ks_store_lock(s)))
 		return err;
 	if (git_remote_delete(s->repo, name))
 		err = ks_err_git("cannot remove remote %s", name);
@@ -327,38 +327,47 @@ static int fail_remote(git_remote *r, const char *what)
 			  e && e->message ? e->message : "unknown error");
 }
 
-/* A commit that claims to be a release must look like one. */
+/* A commit that claims to be a release must be one: exactly the commit
+ * kstruct writes for the tag's lineage and release over its tree, whose
+ * meta is a snapshot's. */
 static int valid_release(struct ks_store *s, const git_oid *id, const char *ref)
 {
+	char *distro = NULL, *arch = NULL, *flavor = NULL, *release = NULL, *lineage = NULL;
 	git_commit *c = NULL;
 	git_tree *t = NULL;
 	git_tree_entry *e = NULL;
 	git_blob *b = NULL;
-	const char *rel = ref + 10, *msg;
 	int ok = 0;
 
-	if (git_commit_lookup(&c, s->repo, id) || git_commit_parentcount(c) ||
+	if (!ks_release_ref_parse(ref, &distro, &arch, &flavor, &release) ||
+	    git_commit_lookup(&c, s->repo, id) || git_commit_parentcount(c) ||
 	    git_commit_tree(&t, c) || git_tree_entry_bypath(&e, t, KS_META_PATH) ||
 	    git_blob_lookup(&b, s->repo, git_tree_entry_id(e)))
 		goto out;
-	msg = git_commit_message(c);
-	{
-		/* the message names the tag's lineage and release */
+	lineage = ks_xasprintf("%s/%s/%s", distro, arch, flavor);
+	if (!ks_store_check_lineage(lineage)) {
 		char *fmt = ks_meta_get(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
 					"kstruct-format");
-		char *want = ks_xasprintf("%.*s %s\n", (int)(strrchr(rel, '/') - rel), rel,
-					  strrchr(rel, '/') + 1);
+		size_t len;
+		char *want = ks_commit_format(git_commit_tree_id(c), NULL, lineage, release, &len);
+		git_oid want_id;
 
-		ok = fmt && atoi(fmt) >= 1 && atoi(fmt) <= KS_STORE_FORMAT_VERSION &&
-		     msg && !strcmp(msg, want);
+		ks_object_id(&want_id, GIT_OBJECT_COMMIT, want, len);
+		ok = fmt && atoi(fmt) == KS_SNAPSHOT_FORMAT && !git_oid_cmp(&want_id, id);
 		free(fmt);
 		free(want);
 	}
+	ks_err_clear();
 out:
 	git_blob_free(b);
 	git_tree_entry_free(e);
 	git_tree_free(t);
 	git_commit_free(c);
+	free(lineage);
+	free(distro);
+	free(arch);
+	free(flavor);
+	free(release);
 	return ok;
 }
 
@@ -389,7 +398,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	git_remote_callbacks cb;
 	git_fetch_options fo;
 	const git_remote_head **heads;
-	size_t nheads, i, nwant = 0, nother = 0, nlin = 0, nreleases = 0, ntags;
+	size_t nheads, i, nwant = 0, nother = 0, nlin = 0, nreleases = 0, ntags, nold = 0;
 	char **lineages = NULL;
 	git_strarray specs = { 0 };
 	const git_indexer_progress *stats;
@@ -410,7 +419,9 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 
 		/* only what is new here: a release present (or in conflict)
 		 * brings nothing, so a pull of only conflicts writes nothing */
-		if (ks_release_ref_parse(heads[i]->name, NULL, NULL, NULL)) {
+		if (ks_release_ref_parse_v1(heads[i]->name, NULL, NULL, NULL))
+			nold++;
+		if (ks_release_ref_parse(heads[i]->name, NULL, NULL, NULL, NULL)) {
 			if (git_reference_name_to_id(&here, s->repo, heads[i]->name))
 				specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
 			nreleases++;
@@ -438,6 +449,14 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 			specs.strings[nwant++] = ks_xasprintf("%s", heads[i]->name);
 	}
 	specs.count = nwant;
+	/* Its release commits name other lineages: refused before anything
+	 * is written here. */
+	if (nold) {
+		err = ks_err_set(KS_ENOTSTORE, "%s is a kstruct store in format 1 (release "
+				 "tags ARCH/FLAVOR/RELEASE); run 'kstruct upgrade' there first",
+				 git_remote_url(r));
+		goto out;
+	}
 	if (!nreleases && (nother || nheads > 0)) {
 		int only_branches = 1;
 
@@ -446,7 +465,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 				only_branches = 0;
 		if (!only_branches) {
 			err = ks_err_set(KS_ENOTSTORE, "%s is not a kstruct store (no release "
-					 "tags refs/tags/ARCH/FLAVOR/RELEASE)", git_remote_url(r));
+					 "tags refs/tags/DISTRO/ARCH/FLAVOR/RELEASE)", git_remote_url(r));
 			goto out;
 		}
 	}
@@ -471,7 +490,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 		git_reference *nref = NULL;
 		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
 
-		if (!ks_release_ref_parse(ref, NULL, NULL, NULL))
+		if (!ks_release_ref_parse(ref, NULL, NULL, NULL, NULL))
 			continue;
 		if (!git_reference_name_to_id(&here, s->repo, ref)) {
 			if (!git_oid_cmp(&here, &heads[i]->oid)) {
@@ -503,6 +522,8 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	}
 	for (i = 0; i < nlin && !err; i++)
 		err = ks_lineage_rebuild(s, lineages[i]);
+	if (!err && nlin)
+		err = ks_store__update_head(s);
 	if (!err && res->added)
 		ks_pack_consolidate(s->objdir, s->odb, KS_MAX_PACKS);
 out:
@@ -519,9 +540,11 @@ int ks_store_fetch(struct ks_store *s, const char *remote, const struct ks_sync_
 		   struct ks_sync_result *res)
 {
 	git_remote *r = NULL;
-	int err = open_remote(s, remote, &r);
+	int err;
 
 	memset(res, 0, sizeof(*res));
+	if ((err = ks_store__writable(s)) || (err = open_remote(s, remote, &r)))
+		return err;
 	/* the whole fetch: the pack it downloads is a writer's file too */
 	if (!err && !(err = ks_store_lock(s))) {
 		err = fetch_remote(s, r, opts, res);
@@ -593,7 +616,7 @@ int ks_store_push(struct ks_store *s, const char *remote, const struct ks_sync_o
 	while (!git_reference_next(&ref, it)) {
 		const char *name = git_reference_name(ref);
 
-		if (ks_release_ref_parse(name, NULL, NULL, NULL) &&
+		if (ks_release_ref_parse(name, NULL, NULL, NULL, NULL) &&
 		    !remote_has(heads, nheads, name, git_reference_target(ref))) {
 			if (specs.count == cap) {
 				cap = cap ? cap * 2 : 64;

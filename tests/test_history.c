@@ -42,9 +42,9 @@
 #include "ks_test_fs.h"
 #include "ks_variants.h"
 
-#define GEN "x86_64/generic"
-#define RT "x86_64/rt"
-#define ARM "aarch64/generic"
+#define GEN "unknown/x86_64/generic"
+#define RT "unknown/x86_64/rt"
+#define ARM "unknown/aarch64/generic"
 
 static const char A1[] = "struct alpha {\n\tint a;\t/* 0 4 */\n\tint b;\t/* 4 4 */\n"
 			 "};\t/* size 8 */\n";
@@ -114,8 +114,8 @@ static void add_release(struct ks_store *s, const struct rel *r)
 {
 	struct ks_snapshot *snap = ks_snapshot_new();
 	const char *sums[] = { "00" };
-	char *arch = ks_xstrdup(r->lineage), *flavor = strchr(arch, '/');
-	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1 };
+	char *arch = ks_xstrdup(strchr(r->lineage, '/') + 1), *flavor = strchr(arch, '/');
+	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	enum ks_add_status status;
 	char hex[41];

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_snapshot.h"
 #include "ks_err.h"
 #include "ks_git_err.h"
@@ -53,7 +54,7 @@ static int add(struct ks_store *s, const char *release, int extra, int force,
 	       enum ks_add_status *status)
 {
 	const char *sums[] = { extra ? "bb" : "aa" };
-	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1 };
+	struct ks_release_meta meta = { release, "x86_64", "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *set = make_set(extra);
 	char hex[41];
@@ -143,7 +144,7 @@ static void test_store_init_and_open(void **state)
 	assert_int_equal(ks_store_init(sub), 0);
 	assert_int_equal(ks_store_init(sub), 1);
 	assert_int_equal(ks_store_open(&s, sub), 0);
-	assert_string_equal(ks_store_default_lineage(s), "x86_64/generic");
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
 	ks_store_free(s);
 
 	/* a folder with something else in it is neither opened nor taken */
@@ -211,16 +212,16 @@ static void test_store_commits_are_deterministic(void **state)
 	(void)state;
 	/* a: old then new; b: new then old (a late arrival re-links) */
 	assert_int_equal(add(a, "5.4.0-91", 0, 0, &st), 0);
-	assert_int_equal(add(a, "5.4.0-100", 1, 0, &st), 0);
-	assert_int_equal(add(b, "5.4.0-100", 1, 0, &st), 0);
+	assert_int_equal(add(a, "5.4.0-95", 1, 0, &st), 0);
+	assert_int_equal(add(b, "5.4.0-95", 1, 0, &st), 0);
 	assert_int_equal(add(b, "5.4.0-91", 0, 0, &st), 0);
 
-	h1 = ref_id(d1, "refs/heads/x86_64/generic");
-	h2 = ref_id(d2, "refs/heads/x86_64/generic");
+	h1 = ref_id(d1, "refs/heads/unknown/x86_64/generic");
+	h2 = ref_id(d2, "refs/heads/unknown/x86_64/generic");
 	assert_non_null(h1);
 	assert_string_equal(h1, h2);
-	t1 = ref_id(d1, "refs/tags/x86_64/generic/5.4.0-91");
-	t2 = ref_id(d2, "refs/tags/x86_64/generic/5.4.0-91");
+	t1 = ref_id(d1, "refs/tags/unknown/x86_64/generic/5.4.0-91");
+	t2 = ref_id(d2, "refs/tags/unknown/x86_64/generic/5.4.0-91");
 	assert_string_equal(t1, t2);
 
 	/* the head's parent is the older release, which has no parent */
@@ -236,7 +237,15 @@ static void test_store_commits_are_deterministic(void **state)
 		assert_int_equal(git_commit_parent(&p, c, 0), 0);
 		assert_string_equal(git_oid_tostr_s(git_commit_id(p)), t2);
 		assert_int_equal(git_commit_parentcount(p), 0);
-		assert_string_equal(git_commit_message(c), "x86_64/generic 5.4.0-100\n");
+		{
+			char *up = ks_distro_upstream("unknown", "5.4.0-95");
+			char *want = ks_xasprintf("unknown/x86_64/generic 5.4.0-95\n\n"
+						  "upstream %s\n", up);
+
+			assert_string_equal(git_commit_message(c), want);
+			free(want);
+			free(up);
+		}
 		assert_int_equal(git_commit_time(c), 0);
 		git_commit_free(p);
 		git_commit_free(c);
@@ -254,6 +263,439 @@ static void test_store_commits_are_deterministic(void **state)
 	free(d2);
 }
 
+
+static int add_in(struct ks_store *s, const char *distro, const char *arch,
+		  const char *release, int extra, char hex[41])
+{
+	const char *sums[] = { extra ? "bb" : "aa" };
+	struct ks_release_meta meta = { release, arch, "generic", sums, 1, distro };
+	struct ks_snapshot *set = make_set(extra);
+	enum ks_add_status st;
+	int err = ks_store_add_release(s, &meta, set, NULL, &st, hex);
+
+	ks_snapshot_free(set);
+	return err;
+}
+
+static char *commit_message(const char *dir, const char *ref)
+{
+	git_repository *r;
+	git_commit *c;
+	git_oid id;
+	char *msg;
+
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_reference_name_to_id(&id, r, ref), 0);
+	assert_int_equal(git_commit_lookup(&c, r, &id), 0);
+	msg = ks_xstrdup(git_commit_message(c));
+	git_commit_free(c);
+	git_repository_free(r);
+	return msg;
+}
+
+/* Format 2: the distro is the first part of every ref, the release
+ * commit names the lineage and the upstream version, and HEAD follows
+ * the default lineage. */
+static void test_store_format2_refs_and_messages(void **state)
+{
+	struct ks_release_list *list;
+	char *dir, hex[41], *msg, *want, *up, *id;
+	struct ks_store *s = new_store(&dir);
+	git_repository *r;
+	git_reference *head;
+
+	(void)state;
+	assert_int_equal(ks_store_format(s), 2);
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147.5.1.el8_1.aarch64", 0, hex), 0);
+	id = ref_id(dir, "refs/tags/centos/aarch64/generic/4.18.0-147.5.1.el8_1.aarch64");
+	assert_non_null(id);
+	assert_string_equal(id, hex);
+	free(id);
+	id = ref_id(dir, "refs/heads/centos/aarch64/generic");
+	assert_string_equal(id, hex);	/* one release: the chain is its commit */
+	free(id);
+	msg = commit_message(dir, "refs/tags/centos/aarch64/generic/4.18.0-147.5.1.el8_1.aarch64");
+	up = ks_distro_upstream("centos", "4.18.0-147.5.1.el8_1.aarch64");
+	want = ks_xasprintf("centos/aarch64/generic 4.18.0-147.5.1.el8_1.aarch64\n\n"
+			    "upstream %s\n", up);
+	assert_string_equal(msg, want);
+	free(msg);
+	free(want);
+
+	/* a meta without a distro is "unknown" */
+	assert_int_equal(add_in(s, NULL, "x86_64", "6.1", 1, hex), 0);
+	id = ref_id(dir, "refs/tags/unknown/x86_64/generic/6.1");
+	assert_string_equal(id, hex);
+	free(id);
+	assert_int_equal(add_in(s, "Bad/Name", "x86_64", "6.2", 1, hex), KS_EINVAL);
+
+	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
+	assert_int_equal(list->n, 2);
+	assert_string_equal(list->items[0].lineage, "centos/aarch64/generic");
+	assert_string_equal(list->items[0].distro, "centos");
+	assert_string_equal(list->items[0].arch, "aarch64");
+	assert_string_equal(list->items[0].upstream, up);
+	assert_string_equal(list->items[1].lineage, "unknown/x86_64/generic");
+	ks_release_list_free(list);
+	free(up);
+
+	/* the only .../x86_64/generic is the default, and HEAD points at it */
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_reference_lookup(&head, r, "HEAD"), 0);
+	assert_string_equal(git_reference_symbolic_target(head),
+			    "refs/heads/unknown/x86_64/generic");
+	git_reference_free(head);
+	git_repository_free(r);
+	assert_int_equal(ks_store_check_lineage("x86_64/generic"), KS_EINVAL);
+	assert_int_equal(ks_store_check_lineage("centos/x86_64/generic"), 0);
+	assert_int_equal(ks_store_check_lineage("Centos/x86_64/generic"), KS_EINVAL);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+static void expect_resolve(struct ks_store *s, const char *spec, int err, const char *full)
+{
+	char *got = NULL;
+
+	assert_int_equal(ks_store_resolve_lineage(s, spec, &got), err);
+	if (full)
+		assert_string_equal(got, full);
+	else
+		assert_null(got);
+	free(got);
+}
+
+static void test_store_resolve_lineage(void **state)
+{
+	char *dir, hex[41];
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	expect_resolve(s, "centos", KS_ENOTFOUND, NULL);
+	assert_non_null(strstr(ks_err_msg(), "empty"));
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147", 0, hex), 0);
+	assert_int_equal(add_in(s, "kylin", "aarch64", "4.19.90-24", 0, hex), 0);
+	assert_int_equal(add_in(s, "debian", "x86_64", "6.1.0-47-amd64", 1, hex), 0);
+
+	expect_resolve(s, "centos", 0, "centos/aarch64/generic");
+	expect_resolve(s, "kylin/aarch64", 0, "kylin/aarch64/generic");
+	expect_resolve(s, "x86_64", 0, "debian/x86_64/generic");
+	expect_resolve(s, "x86_64/generic", 0, "debian/x86_64/generic");
+	expect_resolve(s, "debian/x86_64/generic", 0, "debian/x86_64/generic");
+	/* a full lineage is taken as it is, releases or not */
+	expect_resolve(s, "ubuntu/x86_64/aws", 0, "ubuntu/x86_64/aws");
+	expect_resolve(s, "aarch64", KS_EINVAL, NULL);
+	assert_non_null(strstr(ks_err_msg(), "centos/aarch64/generic"));
+	assert_non_null(strstr(ks_err_msg(), "kylin/aarch64/generic"));
+	expect_resolve(s, "aarch64/generic", KS_EINVAL, NULL);
+	expect_resolve(s, "generic", KS_EINVAL, NULL);
+	expect_resolve(s, "kylinn", KS_ENOTFOUND, NULL);
+	assert_non_null(strstr(ks_err_msg(), "kylin/aarch64/generic"));
+	/* parts match whole, not as prefixes */
+	expect_resolve(s, "cent", KS_ENOTFOUND, NULL);
+	expect_resolve(s, "a/b/c/d", KS_EINVAL, NULL);
+	expect_resolve(s, "centos/", KS_EINVAL, NULL);
+	expect_resolve(s, "", KS_EINVAL, NULL);
+	/* one x86_64/generic lineage among others: still the default */
+	assert_string_equal(ks_store_default_lineage(s), "debian/x86_64/generic");
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* Without one DISTRO/x86_64/generic, the first lineage is the default. */
+static void test_store_default_lineage_derived(void **state)
+{
+	char *dir, hex[41];
+	struct ks_store *s = new_store(&dir);
+
+	(void)state;
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(add_in(s, "ubuntu", "x86_64", "5.4.0-91-generic", 0, hex), 0);
+	assert_int_equal(add_in(s, "debian", "x86_64", "6.1.0-47-amd64", 0, hex), 0);
+	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147", 0, hex), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "centos/aarch64/generic");
+	assert_int_equal(ks_store_set_default_lineage(s, "ubuntu/x86_64/generic"), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "ubuntu/x86_64/generic");
+	assert_int_equal(ks_store_set_default_lineage(s, "x86_64/generic"), KS_EINVAL);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* The branch follows the lineage's distro's order, whatever the order
+ * of arrival. */
+static void test_store_order_by_distro(void **state)
+{
+	static const char *const rels[] = {
+		"4.18.0-193.el8", "4.18.0-147.5.1.el8_1", "4.18.0-80.el8", "4.18.0-147.el8",
+	};
+	const size_t n = sizeof(rels) / sizeof(rels[0]);
+	char **got = NULL, *dir, hex[41];
+	const char *want[4];
+	struct ks_store *s = new_store(&dir);
+	size_t i, j, ngot = 0;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		assert_int_equal(add_in(s, "centos", "x86_64", rels[i], (int)(i & 1), hex), 0);
+	/* the expected order, by insertion with the distro's comparison */
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && ks_distro_version_cmp("centos", want[j - 1], rels[i]) > 0; j--)
+			want[j] = want[j - 1];
+		want[j] = rels[i];
+	}
+	assert_int_equal(ks_store_lineage_releases(s, "centos/x86_64/generic", &got, &ngot), 0);
+	assert_int_equal(ngot, n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(got[i], want[i]);
+	ks_strv_free(got, ngot);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* ---- upgrade of a format-1 store ---- */
+
+struct v1_release {
+	const char *arch, *release;
+	int extra;
+	char commit2[41];	/* what format 2 records for it */
+	char tree[41];
+};
+
+/* Makes @dir a store as format 1 left it: releases recorded by today's
+ * code (so their trees are the real ones), then rewritten with the old
+ * commit text, tag and branch shapes, a note on each, and format 1.
+ * With @keep_new the format-2 tags stay: an upgrade killed before the
+ * version bump. */
+static void make_v1_store(const char *dir, struct v1_release *rel, size_t n, int keep_new)
+{
+	git_repository *r;
+	git_signature *sig;
+	git_config *cfg;
+	struct ks_store *s;
+	size_t i;
+
+	assert_int_equal(ks_store_init(dir), 0);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(add_in(s, NULL, rel[i].arch, rel[i].release, rel[i].extra,
+					rel[i].commit2), 0);
+	ks_store_free(s);
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_signature_new(&sig, "t", "t@t", 0, 0), 0);
+	for (i = 0; i < n; i++) {
+		char *tag2 = ks_xasprintf("refs/tags/unknown/%s/generic/%s", rel[i].arch,
+					  rel[i].release);
+		char *tag1 = ks_xasprintf("refs/tags/%s/generic/%s", rel[i].arch, rel[i].release);
+		char *branch1 = ks_xasprintf("refs/heads/%s/generic", rel[i].arch);
+		char *text, *note = ks_xasprintf("imported from %s.btf\n", rel[i].release);
+		git_oid id, c1, nid;
+		git_commit *c;
+		git_reference *ref;
+		git_odb *odb;
+
+		assert_int_equal(git_reference_name_to_id(&id, r, tag2), 0);
+		assert_int_equal(git_commit_lookup(&c, r, &id), 0);
+		git_oid_tostr(rel[i].tree, sizeof(rel[i].tree), git_commit_tree_id(c));
+		text = ks_xasprintf("tree %s\nauthor kstruct <kstruct@kstruct.invalid> 0 +0000\n"
+				    "committer kstruct <kstruct@kstruct.invalid> 0 +0000\n\n"
+				    "%s/generic %s\n", rel[i].tree, rel[i].arch, rel[i].release);
+		assert_int_equal(git_repository_odb(&odb, r), 0);
+		assert_int_equal(git_odb_write(&c1, odb, text, strlen(text), GIT_OBJECT_COMMIT), 0);
+		git_odb_free(odb);
+		assert_int_equal(git_reference_create(&ref, r, tag1, &c1, 0, NULL), 0);
+		git_reference_free(ref);
+		/* one release per arch here: the chain is the release commit */
+		assert_int_equal(git_reference_create(&ref, r, branch1, &c1, 1, NULL), 0);
+		git_reference_free(ref);
+		assert_int_equal(git_note_create(&nid, r, "refs/notes/kstruct", sig, sig, &c1,
+						 note, 1), 0);
+		git_commit_free(c);
+		free(text);
+		free(note);
+		free(tag1);
+		free(tag2);
+		free(branch1);
+	}
+	git_signature_free(sig);
+	if (!keep_new)
+		for (i = 0; i < 2; i++) {
+			git_reference_iterator *it;
+			git_reference *ref;
+
+			assert_int_equal(git_reference_iterator_glob_new(&it, r, i ? "refs/heads/*/*/*"
+									 : "refs/tags/*/*/*/*"), 0);
+			while (!git_reference_next(&ref, it)) {
+				assert_int_equal(git_reference_delete(ref), 0);
+				git_reference_free(ref);
+			}
+			git_reference_iterator_free(it);
+		}
+	assert_int_equal(git_repository_config(&cfg, r), 0);
+	assert_int_equal(git_config_set_int32(cfg, "kstruct.formatVersion", 1), 0);
+	assert_int_equal(git_config_set_string(cfg, "kstruct.defaultLineage", "x86_64/generic"), 0);
+	git_config_free(cfg);
+	assert_int_equal(git_repository_set_head(r, "refs/heads/x86_64/generic"), 0);
+	git_repository_free(r);
+}
+
+static int has_ref(const char *dir, const char *ref)
+{
+	char *id = ref_id(dir, ref);
+	int ok = id != NULL;
+
+	free(id);
+	return ok;
+}
+
+static void check_upgraded(const char *dir, struct v1_release *rel, size_t n)
+{
+	struct ks_release_list *list;
+	struct ks_store *s;
+	git_repository *r;
+	size_t i;
+
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 2);
+	assert_string_equal(ks_store_default_lineage(s), "unknown/x86_64/generic");
+	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
+	assert_int_equal(list->n, n);
+	ks_release_list_free(list);
+	ks_store_free(s);
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	for (i = 0; i < n; i++) {
+		char *tag2 = ks_xasprintf("refs/tags/unknown/%s/generic/%s", rel[i].arch,
+					  rel[i].release);
+		char *tag1 = ks_xasprintf("refs/tags/%s/generic/%s", rel[i].arch, rel[i].release);
+		char *branch1 = ks_xasprintf("refs/heads/%s/generic", rel[i].arch);
+		char *id = ref_id(dir, tag2);
+		git_commit *c;
+		git_note *note;
+		git_oid oid;
+
+		/* the same commit as today's import of it, so the same tree */
+		assert_non_null(id);
+		assert_string_equal(id, rel[i].commit2);
+		git_oid_fromstr(&oid, id);
+		assert_int_equal(git_commit_lookup(&c, r, &oid), 0);
+		assert_string_equal(git_oid_tostr_s(git_commit_tree_id(c)), rel[i].tree);
+		git_commit_free(c);
+		assert_int_equal(git_note_read(&note, r, "refs/notes/kstruct", &oid), 0);
+		assert_non_null(strstr(git_note_message(note), rel[i].release));
+		git_note_free(note);
+		assert_false(has_ref(dir, tag1));
+		assert_false(has_ref(dir, branch1));
+		free(id);
+		free(tag1);
+		free(tag2);
+		free(branch1);
+	}
+	{
+		git_reference *head;
+
+		assert_int_equal(git_reference_lookup(&head, r, "HEAD"), 0);
+		assert_string_equal(git_reference_symbolic_target(head),
+				    "refs/heads/unknown/x86_64/generic");
+		git_reference_free(head);
+	}
+	git_repository_free(r);
+}
+
+static void test_store_upgrade_format1(void **state)
+{
+	struct v1_release rel[] = {
+		{ "x86_64", "6.1.0-47-amd64", 0, "", "" },
+		{ "aarch64", "6.1.0-47-arm64", 1, "", "" },
+	};
+	struct ks_upgrade_result res;
+	struct ks_type_text *t = NULL;
+	char *dir = ks_test_mkdtemp("test_store"), *cmd;
+	struct ks_store *s;
+
+	(void)state;
+	ks_test_rm_rf(dir);
+	make_v1_store(dir, rel, 2, 0);
+	assert_true(has_ref(dir, "refs/tags/aarch64/generic/6.1.0-47-arm64"));
+	assert_false(has_ref(dir, "refs/tags/unknown/aarch64/generic/6.1.0-47-arm64"));
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 1);
+	assert_int_equal(ks_store_upgrade(s, &res), 0);
+	assert_true(res.upgraded);
+	assert_int_equal(res.releases, 2);
+	assert_int_equal(res.lineages, 2);
+	/* usable at once, through the same handle */
+	assert_int_equal(ks_store_read_type(s, "unknown/aarch64/generic", NULL, "point", &t), 0);
+	assert_non_null(strstr(t->text, "int z;"));
+	ks_type_text_free(t);
+	ks_store_free(s);
+	check_upgraded(dir, rel, 2);
+
+	/* again: nothing to do, nothing changes */
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_upgrade(s, &res), 0);
+	assert_false(res.upgraded);
+	ks_store_free(s);
+	check_upgraded(dir, rel, 2);
+	if (!system("git --version >/dev/null 2>&1")) {
+		cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1",
+				   dir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* A run killed after writing the new tags but before the version bump:
+ * the store still reads as format 1, and the next upgrade completes it
+ * with the same commits. A write upgrades first. */
+static void test_store_upgrade_half_done(void **state)
+{
+	struct v1_release rel[] = {
+		{ "x86_64", "5.4.0-91-generic", 1, "", "" },
+	};
+	char *dir = ks_test_mkdtemp("test_store"), hex[41];
+	struct ks_store *s;
+
+	(void)state;
+	ks_test_rm_rf(dir);
+	make_v1_store(dir, rel, 1, 1);
+	assert_true(has_ref(dir, "refs/tags/x86_64/generic/5.4.0-91-generic"));
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_int_equal(ks_store_format(s), 1);
+	/* a write to it upgrades it first */
+	assert_int_equal(add_in(s, NULL, "x86_64", "5.4.0-100-generic", 0, hex), 0);
+	assert_int_equal(ks_store_format(s), 2);
+	ks_store_free(s);
+	assert_true(has_ref(dir, "refs/tags/unknown/x86_64/generic/5.4.0-100-generic"));
+	assert_false(has_ref(dir, "refs/tags/x86_64/generic/5.4.0-91-generic"));
+	{
+		struct ks_release_list *list;
+
+		assert_int_equal(ks_store_open(&s, dir), 0);
+		assert_int_equal(ks_store_list_releases(s, "unknown/x86_64/generic", &list), 0);
+		assert_int_equal(list->n, 2);
+		ks_release_list_free(list);
+		ks_store_free(s);
+	}
+	{
+		char *id = ref_id(dir, "refs/tags/unknown/x86_64/generic/5.4.0-91-generic");
+
+		assert_string_equal(id, rel[0].commit2);
+		free(id);
+	}
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 static void test_store_list_and_read(void **state)
 {
 	enum ks_add_status st;
@@ -261,48 +703,51 @@ static void test_store_list_and_read(void **state)
 	struct ks_type_text *t = NULL;
 	char *dir;
 	struct ks_store *s = new_store(&dir);
+	int k;
 
 	(void)state;
 	assert_int_equal(ks_store_list_releases(s, NULL, &list), 0);
 	assert_int_equal(list->n, 0);
 	ks_release_list_free(list);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "point", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "empty"));
 
 	assert_int_equal(add(s, "4.10", 1, 0, &st), 0);
 	assert_int_equal(add(s, "4.8", 0, 0, &st), 0);
-	assert_int_equal(ks_store_list_releases(s, "x86_64/generic", &list), 0);
+	assert_int_equal(ks_store_list_releases(s, "unknown/x86_64/generic", &list), 0);
 	assert_int_equal(list->n, 2);
-	assert_string_equal(list->items[0].release, "4.8");
-	assert_string_equal(list->items[1].release, "4.10");
-	assert_int_equal(list->items[0].nstructs, 1);
-	assert_int_equal(list->items[1].nunions, 1);
-	assert_string_equal(list->items[1].btf_sha256, "bb");
+	/* the lineage's distro decides the order (natural order for unknown) */
+	k = ks_distro_version_cmp("unknown", "4.8", "4.10") < 0;
+	assert_string_equal(list->items[!k].release, "4.8");
+	assert_string_equal(list->items[k].release, "4.10");
+	assert_int_equal(list->items[!k].nstructs, 1);
+	assert_int_equal(list->items[k].nunions, 1);
+	assert_string_equal(list->items[k].btf_sha256, "bb");
 	ks_release_list_free(list);
 
 	/* newest by default, a named release on request */
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "point", &t), 0);
-	assert_string_equal(t->release, "4.10");
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "point", &t), 0);
+	assert_string_equal(t->release, k ? "4.10" : "4.8");
 	assert_string_equal(t->kind, "struct");
-	assert_non_null(strstr(t->text, "\tint z;\t/* 8 4 */\n"));
+	assert_int_equal(!!strstr(t->text, "\tint z;\t/* 8 4 */\n"), k);
 	ks_type_text_free(t);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.8", "point", &t), 0);
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.8", "point", &t), 0);
 	assert_null(strstr(t->text, "int z;"));
 	ks_type_text_free(t);
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "u", &t), 0);
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.10", "u", &t), 0);
 	assert_string_equal(t->kind, "union");
 	ks_type_text_free(t);
 
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", NULL, "pointt", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", NULL, "pointt", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "did you mean point"));
-	assert_int_equal(ks_store_read_type(s, "x86_64/generic", "4.9", "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", "4.9", "point", &t),
 			 KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "4.9"));
-	assert_int_equal(ks_store_read_type(s, "aarch64/generic", NULL, "point", &t),
+	assert_int_equal(ks_store_read_type(s, "unknown/aarch64/generic", NULL, "point", &t),
 			 KS_ENOTFOUND);
-	assert_non_null(strstr(ks_err_msg(), "x86_64/generic"));
+	assert_non_null(strstr(ks_err_msg(), "unknown/x86_64/generic"));
 	assert_int_equal(ks_store_read_type(s, "nolineage", NULL, "point", &t), KS_EINVAL);
 
 	ks_store_free(s);
@@ -362,7 +807,7 @@ static void test_store_packs_are_merged(void **state)
 	}
 	for (i = 1; i <= 40; i++) {
 		snprintf(rel, sizeof(rel), "5.%d", i);
-		assert_int_equal(ks_store_read_type(s, "x86_64/generic", rel, "point", &t), 0);
+		assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", rel, "point", &t), 0);
 		assert_int_equal(strstr(t->text, "int z;") != NULL, i % 2);
 		ks_type_text_free(t);
 	}
@@ -380,7 +825,7 @@ static void test_store_packs_are_merged(void **state)
 static void test_store_plan_matches(void **state)
 {
 	const char *sums[] = { "aa" };
-	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1 };
+	struct ks_release_meta meta = { "6.1", "x86_64", "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *set = make_set(1), *other = make_set(0);
 	struct ks_snapshot_plan *plan = ks_snapshot_plan_new(set);
@@ -482,7 +927,7 @@ static void test_store_git_errors_translated(void **state)
 	/* libgit2's own words follow ours */
 	assert_true(strlen(ks_err_msg()) > strlen("cannot read object ") + 40 + 2);
 	/* a lineage without a branch is not found, not a git code */
-	err = ks_store_history(s, "arm64/generic", "point", &h);
+	err = ks_store_history(s, "unknown/arm64/generic", "point", &h);
 	assert_int_equal(err, KS_ENOTFOUND);
 	assert_null(h);
 	ks_store_free(s);
@@ -499,6 +944,12 @@ int main(void)
 		cmocka_unit_test(test_store_add_release_status),
 		cmocka_unit_test(test_store_commits_are_deterministic),
 		cmocka_unit_test(test_store_list_and_read),
+		cmocka_unit_test(test_store_format2_refs_and_messages),
+		cmocka_unit_test(test_store_resolve_lineage),
+		cmocka_unit_test(test_store_default_lineage_derived),
+		cmocka_unit_test(test_store_order_by_distro),
+		cmocka_unit_test(test_store_upgrade_format1),
+		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
 		cmocka_unit_test(test_store_plan_matches),

@@ -29,7 +29,7 @@ static void add_release(struct ks_store *s, const char *release, const char *arc
 {
 	static const char *const names[] = { "x", "y", "z" };
 	const char *sums[] = { "aa" };
-	struct ks_release_meta meta = { release, arch, "generic", sums, 1 };
+	struct ks_release_meta meta = { release, arch, "generic", sums, 1, NULL };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	struct ks_snapshot *snap = ks_snapshot_new();
 	struct ks_buf b = KS_BUF_INIT;
@@ -103,8 +103,8 @@ static void test_walk_names_and_blobs(void **state)
 	assert_int_equal(ks_walk_new(&w, fx->s), 0);
 	/* the regular lineage first, whatever the order of names */
 	assert_int_equal(w->nlin, 2);
-	assert_string_equal(w->lin[0], "x86_64/generic");
-	assert_string_equal(w->lin[1], "aarch64/generic");
+	assert_string_equal(w->lin[0], "unknown/x86_64/generic");
+	assert_string_equal(w->lin[1], "unknown/aarch64/generic");
 	assert_int_equal(w->nrel[0], 3);
 	assert_string_equal(w->rel[0][0], "6.1");
 	assert_string_equal(w->rel[0][2], "6.3");
@@ -155,9 +155,9 @@ static void test_walk_texts_read_once(void **state)
 
 	/* the history is the one ks_store_history() finds */
 	assert_int_equal(ks_walk_history(w, &point, 0, &h), 0);
-	assert_int_equal(ks_store_history(fx->s, "x86_64/generic", "point", &ref), 0);
+	assert_int_equal(ks_store_history(fx->s, "unknown/x86_64/generic", "point", &ref), 0);
 	assert_int_equal(h->n, ref->n);
-	assert_string_equal(h->lineage, "x86_64/generic");
+	assert_string_equal(h->lineage, "unknown/x86_64/generic");
 	assert_string_equal(h->name, "point");
 	for (i = 0; i < h->n; i++) {
 		assert_string_equal(h->e[i].release, ref->e[i].release);
@@ -214,8 +214,11 @@ static void test_walk_without_regular_lineage(void **state)
 	assert_int_equal(ks_walk_new(&w, fx.s), KS_ENOTFOUND);
 	assert_null(w);
 	assert_non_null(strstr(ks_err_msg(), "regular lineage"));
-	/* a release of another lineage only: still none of the regular one */
+	/* a release of another lineage only: that one is the regular one,
+	 * unless the store names another */
 	add_release(fx.s, "6.1", "aarch64", 2, 0);
+	assert_string_equal(ks_store_default_lineage(fx.s), "unknown/aarch64/generic");
+	assert_int_equal(ks_store_set_default_lineage(fx.s, "unknown/x86_64/generic"), 0);
 	assert_int_equal(ks_walk_new(&w, fx.s), KS_ENOTFOUND);
 	ks_store_free(fx.s);
 	ks_test_rm_rf(fx.dir);

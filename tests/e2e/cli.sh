@@ -41,7 +41,15 @@ rel=$(ks --store "$S" releases --format json)
 check "releases lists both in version order" \
 	test "$(json '" ".join(r["release"] for r in d)' <<<"$rel")" = "$OLD $NEW"
 check "releases counts structs" test "$(json 'd[0]["structs"]' <<<"$rel")" -gt 7000
-check "releases text" grep -q "^x86_64/generic" < <(ks --store "$S" releases)
+# the distro is whatever detection says: read the lineage, do not spell it
+LIN=$(json 'd[0]["lineage"]' <<<"$rel")
+check "the lineage is DISTRO/x86_64/generic" grep -qE '^[a-z0-9][a-z0-9_.-]*/x86_64/generic$' <<<"$LIN"
+check "releases JSON has distro and upstream" \
+	test "$(json 'd[0]["distro"] + "/" + d[0]["arch"] + "/" + d[0]["flavor"]' <<<"$rel")" = "$LIN" \
+	-a -n "$(json 'd[0]["upstream"]' <<<"$rel")"
+check "releases text" grep -qxF "$LIN" < <(ks --store "$S" releases)
+check "--lineage takes a part that names one" \
+	test "$(ks --store "$S" releases --lineage x86_64 --format json | json 'len(d)')" = 2
 
 js=$(ks --store "$S" show "bpf_mem_alloc@$OLD" --format json)
 check "show old bpf_mem_alloc members" \
@@ -75,8 +83,8 @@ check "same releases in another order give the same refs" \
 	test "$(git --git-dir="$S" for-each-ref refs/heads refs/tags)" = \
 	     "$(git --git-dir="$T/s2" for-each-ref refs/heads refs/tags)"
 check "lineage chain is in version order" \
-	test "$(git --git-dir="$S" log --format=%s x86_64/generic | tr '\n' ' ')" = \
-	     "x86_64/generic $NEW x86_64/generic $OLD "
+	test "$(git --git-dir="$S" log --format=%s "$LIN" | tr '\n' ' ')" = \
+	     "$LIN $NEW $LIN $OLD "
 cp "$T/$OLD.btf" "$T/vmlinux-copy.bin"
 sum=$(store_sum "$S")
 out=$(ks --store "$S" import "$T/vmlinux-copy.bin" --release "$OLD" 2>&1); rc=$?

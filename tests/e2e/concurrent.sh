@@ -11,7 +11,9 @@ set -u
 ROUNDS=${KS_ROUNDS:-12}
 ks() { "$KSTRUCT" "$@"; }
 chain() { # the releases along a lineage branch, oldest first
-	git -C "$1" rev-list --reverse refs/heads/x86_64/generic | while read -r c; do
+	local lin
+	lin=$(git -C "$1" for-each-ref --format='%(refname)' 'refs/heads/*/x86_64/generic')
+	git -C "$1" rev-list --reverse "$lin" | while read -r c; do
 		git -C "$1" cat-file -p "$c^{tree}:meta" | sed -n 's/^release //p'; done
 }
 trap 'touch "$T/stop"; wait; rm -rf "$T"' EXIT

@@ -25,6 +25,9 @@ BASE=$T/base
 GROW=$T/grow
 ks --store "$BASE" import "$T/$OLD.btf" >/dev/null 2>&1 || { echo "cannot import $OLD"; exit 1; }
 cp -a "$BASE" "$GROW"
+# the lineage as the store names it (DISTRO/x86_64/generic)
+LIN=$(ks --store "$BASE" releases --format json |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["lineage"])')
 
 # How long the two kinds of import take here (sanitizer builds are slow).
 cp -a "$BASE" "$T/probe"
@@ -93,8 +96,8 @@ while [ "$killed" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 3)) ]; do
 	if [ $? = 137 ]; then killed=$((killed + 1)); else finished=$((finished + 1)); fi
 
 	# what the kill left: a picture for the summary
-	tag=$(git -C "$S" rev-parse -q --verify "refs/tags/x86_64/generic/$rel" 2>/dev/null)
-	inchain=$(git -C "$S" rev-list refs/heads/x86_64/generic | while read -r c; do
+	tag=$(git -C "$S" rev-parse -q --verify "refs/tags/$LIN/$rel" 2>/dev/null)
+	inchain=$(git -C "$S" rev-list refs/heads/$LIN | while read -r c; do
 		git -C "$S" cat-file -p "$c^{tree}:meta" | sed -n 's/^release //p'; done | grep -cxF "$rel")
 	packs1=$(ls "$S/objects/pack" | grep -c '\.pack$')
 	if [ "$inchain" = 1 ]; then states="$states complete"
@@ -115,18 +118,18 @@ while [ "$killed" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 3)) ]; do
 
 	# the rerun completes, re-links, notes where it came from, and sweeps
 	if ! out=$(ks --store "$S" import "$T/$NEW.btf" "${args[@]}" 2>"$T/err") ||
-	   ! grep -qE "^$rel x86_64/generic: (imported|already present)" <<<"$out"; then
+	   ! grep -qE "^$rel ([a-z0-9_.-]+/)?x86_64/generic: (imported|already present)" <<<"$out"; then
 		rerun_bad=$((rerun_bad + 1)); echo "# round $i: rerun: $out $(head -1 "$T/err")"
 	fi
 	problems=$(heads_complete "$S")
-	inchain=$(git -C "$S" rev-list refs/heads/x86_64/generic | while read -r c; do
+	inchain=$(git -C "$S" rev-list refs/heads/$LIN | while read -r c; do
 		git -C "$S" cat-file -p "$c^{tree}:meta" | sed -n 's/^release //p'; done | grep -cxF "$rel")
 	if [ -n "$problems" ] || [ "$inchain" != 1 ] || [ -n "$(leftovers "$S")" ] ||
 	   ! git -C "$S" fsck --strict --no-dangling >/dev/null 2>&1; then
 		clean_bad=$((clean_bad + 1))
 		echo "# round $i: after the rerun: $problems in chain=$inchain leftovers=[$(leftovers "$S" | tr '\n' ' ')]"
 	fi
-	git -C "$S" notes --ref=kstruct show "refs/tags/x86_64/generic/$rel" >/dev/null 2>&1 ||
+	git -C "$S" notes --ref=kstruct show "refs/tags/$LIN/$rel" >/dev/null 2>&1 ||
 		{ note_bad=$((note_bad + 1)); echo "# round $i: no provenance note for $rel"; }
 done
 
@@ -149,7 +152,7 @@ got=$(ks --store "$GROW" releases --format json | python3 -c \
 	'import json,sys; print("\n".join(r["release"] for r in json.load(sys.stdin)))')
 check "the growing store: every release, in version order" test "$got" = "$(sort -V <<<"$want")"
 check "the growing store's branch: the same, oldest first" test "$(git -C "$GROW" rev-list --reverse \
-	refs/heads/x86_64/generic | while read -r c; do git -C "$GROW" cat-file -p "$c^{tree}:meta" |
+	refs/heads/$LIN | while read -r c; do git -C "$GROW" cat-file -p "$c^{tree}:meta" |
 	sed -n 's/^release //p'; done)" = "$(sort -V <<<"$want")"
 check "the growing store's packs were merged on the way (at most 17 packs)" \
 	test "$(ls "$GROW/objects/pack" | grep -c '\.pack$')" -le 17
@@ -157,20 +160,20 @@ check "the growing store's packs were merged on the way (at most 17 packs)" \
 # The narrowest window (the tag written, the branch not yet moved) is too
 # short to hit by chance: made by hand, by moving the branch back.
 S=$T/tagonly; cp -a "$GROW" "$S"
-before=$(git -C "$S" rev-parse refs/heads/x86_64/generic)
+before=$(git -C "$S" rev-parse refs/heads/$LIN)
 ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz >/dev/null 2>&1
-git -C "$S" update-ref refs/heads/x86_64/generic "$before"
+git -C "$S" update-ref refs/heads/$LIN "$before"
 check "tag without branch: heads complete" test -z "$(heads_complete "$S")"
 check "tag without branch: readers work" eval "ks --store \"$S\" log bpf_mem_alloc >/dev/null"
 out=$(ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz 2>&1)
 check "tag without branch: the rerun says already present" grep -q "^6.12.117-zz .*already present" <<<"$out"
 check "tag without branch: the rerun re-links the lineage" test "$(git -C "$S" cat-file -p \
-	refs/heads/x86_64/generic^{tree}:meta | sed -n 's/^release //p')" = 6.12.117-zz
+	refs/heads/$LIN^{tree}:meta | sed -n 's/^release //p')" = 6.12.117-zz
 
 # What a kill inside libgit2's ref and object writing leaves, planted by
 # hand: the next writer clears it and goes on.
 S=$T/stale; cp -a "$GROW" "$S"
-for f in refs/heads/x86_64/generic.lock refs/tags/x86_64/generic/6.12.117-yy.lock \
+for f in refs/heads/$LIN.lock refs/tags/$LIN/6.12.117-yy.lock \
 	 refs/notes/kstruct.lock packed-refs.lock config.lock objects/tmp_object_git2_a1b2c3 \
 	 objects/pack/pack_git2_d4e5f6 objects/pack/tmp_kstruct_999999999_x1y2z3; do
 	echo junk > "$S/$f"

@@ -84,7 +84,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pahole_parse import BITS_RE, ParseError, parse_pahole_decls
 
-LINEAGE = "x86_64/generic"
+# DISTRO/x86_64/generic: the distro is what kstruct detects, read from
+# `kstruct releases` (the one of them with the most releases)
+ARCH_FLAVOR = "x86_64/generic"
+LINEAGE = None
 FIELDS_PER_TYPE = 3
 EXAMPLES = 10
 DECL_KINDS = ("field_added", "field_removed", "field_type_changed", "bitfield_changed")
@@ -348,6 +351,7 @@ def check_type(kstruct, store, rels, name, hist, diffs):
 # ---------------------------------------------------------------------------
 
 def main():
+    global LINEAGE
     t0 = time.time()
     kstruct = os.environ.get("KSTRUCT")
     if not kstruct or not os.access(kstruct, os.X_OK):
@@ -381,6 +385,11 @@ def main():
                 by_sha[hashlib.sha256(fh.read()).hexdigest()] = out
             run([kstruct, "--store", store, "import", out])
         releases = json.loads(run([kstruct, "--store", store, "releases", "--format", "json"]))
+        counts = {}
+        for r in releases:
+            if r["lineage"].endswith("/" + ARCH_FLAVOR):
+                counts[r["lineage"]] = counts.get(r["lineage"], 0) + 1
+        LINEAGE = max(sorted(counts), key=lambda l: counts[l]) if counts else ARCH_FLAVOR
         lin = [r for r in releases if r["lineage"] == LINEAGE]
         rels = [r["release"] for r in lin]
         if len(rels) < 2:

@@ -206,7 +206,8 @@ if [ -n "$adeb" ]; then
 import json, sys
 r = json.loads(sys.argv[1])
 sys.exit(not (len(r) == 1 and r[0]["release"] == sys.argv[2] and r[0]["arch"] == "aarch64"
-              and r[0]["flavor"] == "generic" and r[0]["lineage"] == "aarch64/generic"))' "$ajson" "$AREL"
+              and r[0]["flavor"] == "generic"
+              and r[0]["lineage"] == r[0]["distro"] + "/aarch64/generic"))' "$ajson" "$AREL"
 	acommit=$(commit_of "$T/a-deb" "$AREL")
 	echo "arm64 .deb: commit $acommit"
 

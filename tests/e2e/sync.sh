@@ -187,6 +187,10 @@ else
 	echo "# convergence on tests/data only (no KS_CORPUS): 6.12.50 is $NEW renamed"
 fi
 import_a() { ks --store "$1" import "$K/$OLD.btf" "$K/$NEW.btf"; }
+# the generic x86_64 lineage, DISTRO/x86_64/generic as detection names it
+LIN=$(ks --store "$T/probe" import "$K/$OLD.btf" >/dev/null 2>&1 &&
+      ks --store "$T/probe" releases --format json | json 'd[0]["lineage"]')
+case $LIN in */x86_64/generic) ;; *) echo "no x86_64/generic lineage: '$LIN'"; exit 1;; esac
 
 # A fake server for interrupted transfers: `proxy.py PORTFILE cut UPPORT
 # DOWN UP` forwards to 127.0.0.1:UPPORT and kills a connection once DOWN
@@ -284,9 +288,9 @@ check "clone reports what it received" grep -qE "2 new releases.*KiB received" <
 same "the clone has the same tags and branches" "$(refs "$A")" "$(refs "$T/c-path")"
 same "the clone answers like the original" "$(answers "$A")" "$(answers "$T/c-path")"
 check "the clone is a store (kstruct.formatVersion)" \
-	test "$(git --git-dir="$T/c-path" config kstruct.formatVersion)" = 1
-check "the clone's HEAD is the x86_64/generic lineage" \
-	test "$(git --git-dir="$T/c-path" symbolic-ref HEAD)" = refs/heads/x86_64/generic
+	test "$(git --git-dir="$T/c-path" config kstruct.formatVersion)" = 2
+check "the clone's HEAD is the $LIN lineage" \
+	test "$(git --git-dir="$T/c-path" symbolic-ref HEAD)" = "refs/heads/$LIN"
 run --store "$T/c-path" remote list
 check "clone records origin" test "$OUT" = "origin	$T/bare.git"
 
@@ -310,8 +314,8 @@ same "both clones hold the union" "$(refs "$T/bare.git")" "$(refs "$T/c-path")"
 same "both clones hold the same refs" "$(refs "$T/c-path")" "$(refs "$T/c-file")"
 same "the pushing store holds the union too" "$(refs "$T/c-path")" "$(refs "$A2")"
 same "the lineage branch has every generic release, in version order" \
-	"$(git --git-dir="$T/c-file" log --format=%s x86_64/generic | sed 's/^x86_64.generic //' | tac)" \
-	"$(tags "$T/c-file" | sed -n 's|.*refs/tags/x86_64/generic/||p' | sort -V)"
+	"$(git --git-dir="$T/c-file" log --format=%s $LIN | sed "s|^$LIN ||" | tac)" \
+	"$(tags "$T/c-file" | sed -n "s|.*refs/tags/$LIN/||p" | sort -V)"
 
 before=$(store_sum "$T/c-path")
 run --store "$T/c-path" fetch
@@ -439,13 +443,13 @@ if [ $SSH_OK = 1 ]; then
 	S=ssh://$ME@127.0.0.1:$SPORT$T/ssh.git
 	sync_ok "push over ssh://" --store "$A" push "$S"
 	same "the ssh remote has the store's refs" "$(refs "$A")" "$(refs "$T/ssh.git")"
-	git --git-dir="$T/ssh.git" update-ref -d "refs/tags/x86_64/generic/$NEW"
+	git --git-dir="$T/ssh.git" update-ref -d "refs/tags/$LIN/$NEW"
 	sync_ok "clone over ssh://" clone "$S" "$T/c-ssh"
 	track "$T/c-ssh"
 	check "the ssh clone lacks the release removed from the remote" \
 		test -z "$(tags "$T/c-ssh" | grep "/$NEW\$")"
-	git --git-dir="$T/ssh.git" update-ref "refs/tags/x86_64/generic/$NEW" \
-		"$(git --git-dir="$A" rev-parse "refs/tags/x86_64/generic/$NEW")"
+	git --git-dir="$T/ssh.git" update-ref "refs/tags/$LIN/$NEW" \
+		"$(git --git-dir="$A" rev-parse "refs/tags/$LIN/$NEW")"
 	sync_ok "fetch over ssh://" --store "$T/c-ssh" fetch
 	check "fetch over ssh:// brings the release" grep -qE "^fetch: 1 new release," <<<"$OUT"
 	same "after fetch over ssh:// the clone has every release" "$(refs "$A")" "$(refs "$T/c-ssh")"
@@ -501,7 +505,7 @@ run --store "$Q" log bpf_mem_alloc; logB=$OUT
 same "A and B: identical kstruct log bpf_mem_alloc" "$logA" "$logB"
 check "the log's history has every generic release" \
 	test "$(ks --store "$P" log bpf_mem_alloc --format json | json 'len(d["history"])')" -eq \
-	     "$(tags "$P" | grep -c 'tags/x86_64/generic/')"
+	     "$(tags "$P" | grep -c "tags/$LIN/")"
 same "A and B: identical kstruct blame bpf_mem_alloc" \
 	"$(ks --store "$P" blame bpf_mem_alloc 2>&1)" "$(ks --store "$Q" blame bpf_mem_alloc 2>&1)"
 same "A and B: identical kstruct releases" "$(ks --store "$P" releases 2>&1)" "$(ks --store "$Q" releases 2>&1)"
@@ -514,25 +518,25 @@ same "a plain 'git clone --bare' of the shared repository answers the same throu
 	"$(answers "$P")" "$(answers "$T/gitclone.git")"
 same "a plain non-bare 'git clone' of the shared repository answers the same through kstruct" \
 	"$(answers "$P")" "$(answers "$T/gitclone")"
-glog=$(git --git-dir="$P" log --format=%s x86_64/generic)
+glog=$(git --git-dir="$P" log --format=%s $LIN)
 check "git log of the lineage lists the releases newest first" \
-	test "$(head -1 <<<"$glog")" = "x86_64/generic $NEW" -a "$(tail -1 <<<"$glog")" = "x86_64/generic $OLD"
-plog=$(git --git-dir="$P" log --format=%s x86_64/generic -- struct/b/bp/bpf_mem_alloc)
+	test "$(head -1 <<<"$glog")" = "$LIN $NEW" -a "$(tail -1 <<<"$glog")" = "$LIN $OLD"
+plog=$(git --git-dir="$P" log --format=%s $LIN -- struct/b/bp/bpf_mem_alloc)
 check "git log -- struct/b/bp/bpf_mem_alloc starts at its last change" \
-	test "$(head -1 <<<"$plog")" = "x86_64/generic $LAST_CHANGE"
+	test "$(head -1 <<<"$plog")" = "$LIN $LAST_CHANGE"
 check "git log -- struct/b/bp/bpf_mem_alloc ends at its first release" \
-	test "$(tail -1 <<<"$plog")" = "x86_64/generic $OLD"
-gdiff=$(git --git-dir="$P" diff "x86_64/generic/$OLD" "x86_64/generic/$NEW" -- struct/b/bp/bpf_mem_alloc)
+	test "$(tail -1 <<<"$plog")" = "$LIN $OLD"
+gdiff=$(git --git-dir="$P" diff "$LIN/$OLD" "$LIN/$NEW" -- struct/b/bp/bpf_mem_alloc)
 check "git diff of the two tags shows objcg added" grep -qF "+	struct obj_cgroup *objcg;	/* 16 8 */" <<<"$gdiff"
 check "git diff of the two tags shows dtor_ctx_free added" grep -qF "+	void (*dtor_ctx_free)(void *);" <<<"$gdiff"
-gdiff=$(git --git-dir="$Q" diff "x86_64/generic/$OLD" "x86_64/generic/$NEW" -- struct/b/bp/bpf_mem_alloc)
+gdiff=$(git --git-dir="$Q" diff "$LIN/$OLD" "$LIN/$NEW" -- struct/b/bp/bpf_mem_alloc)
 check "the same git diff works on B" grep -qF "+	struct obj_cgroup *objcg;	/* 16 8 */" <<<"$gdiff"
 # direct store to store, both ways, after a new release on one side
 ks --store "$Q" import "$K/$OLD.btf" --release 6.1.0-99-generic-amd64 >/dev/null 2>&1
 sync_ok "pull straight from another store's folder" --store "$P" pull "$Q"
 same "after a direct pull both stores agree" "$(refs "$P")" "$(refs "$Q")"
 check "the late release is linked in its place" \
-	test "$(git --git-dir="$P" log --format=%s x86_64/generic | tail -2 | head -1)" = "x86_64/generic 6.1.0-99-generic-amd64"
+	test "$(git --git-dir="$P" log --format=%s $LIN | tail -2 | head -1)" = "$LIN 6.1.0-99-generic-amd64"
 
 # =====================================================================
 # 5. conflicts: one release name, other content
@@ -545,21 +549,21 @@ ks --store "$X2" import "$K/$NEW.btf" >/dev/null 2>&1	# and one release X1 lacks
 git init -q --bare "$T/cf.git"
 track "$X1" "$X2" "$T/cf.git"
 sync_ok "conflict setup: push the first store" --store "$X1" push "$T/cf.git"
-tag_before=$(git --git-dir="$X2" rev-parse "refs/tags/x86_64/generic/$CR")
+tag_before=$(git --git-dir="$X2" rev-parse "refs/tags/$LIN/$CR")
 refs_before=$(refs "$X2")
 remote_before=$(store_sum "$T/cf.git")
 run --store "$X2" pull "$T/cf.git"
 check "pull of a conflicting release exits 1" test $RC -eq 1
-check "pull names the conflicting release" grep -q "conflict.*x86_64/generic/$CR" <<<"$ERR"
+check "pull names the conflicting release" grep -q "conflict.*$LIN/$CR" <<<"$ERR"
 check "pull's summary counts the conflict" grep -q "1 conflict" <<<"$OUT"
 check "the local tag is unchanged after the conflict" \
-	test "$(git --git-dir="$X2" rev-parse "refs/tags/x86_64/generic/$CR")" = "$tag_before"
+	test "$(git --git-dir="$X2" rev-parse "refs/tags/$LIN/$CR")" = "$tag_before"
 same "no local ref moved after the conflict" "$refs_before" "$(refs "$X2")"
 fsck_all "a conflicting pull"
 before=$(store_sum "$X2")
 run --store "$X2" push "$T/cf.git"
 check "push with a conflicting release exits 1" test $RC -eq 1
-check "push names the conflicting release" grep -q "x86_64/generic/$CR" <<<"$ERR"
+check "push names the conflicting release" grep -q "$LIN/$CR" <<<"$ERR"
 check "push says nothing was pushed" grep -q "nothing pushed" <<<"$ERR"
 check "push refused before sending anything: the remote is byte-identical" \
 	test "$(store_sum "$T/cf.git")" = "$remote_before"
@@ -576,7 +580,7 @@ check "a pull that only conflicts leaves the store byte-identical" test "$(store
 # a release with a forged tag: a commit that is not a kstruct release
 git clone -q "$T/cf.git" "$T/forge" 2>/dev/null
 (cd "$T/forge" && echo hi > f && git add f && git commit -qm forged &&
- git push -q origin "HEAD:refs/tags/x86_64/generic/1.0.0-forged" 2>/dev/null)
+ git push -q origin "HEAD:refs/tags/$LIN/1.0.0-forged" 2>/dev/null)
 before_refs=$(refs "$T/X3")
 run --store "$T/X3" fetch "$T/cf.git"
 check "a forged release tag is reported" grep -q "1.0.0-forged" <<<"$ERR"

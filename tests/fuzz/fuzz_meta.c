@@ -18,6 +18,7 @@
 
 #include "fuzz_common.h"
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_input.h"
 #include "ks_store.h"
@@ -94,28 +95,33 @@ static int is_hex64(const char *s)
 
 static void check_names(const char *f)
 {
-	char *a = NULL, *b = NULL, *c = NULL;
+	char *d = NULL, *a = NULL, *b = NULL, *c = NULL;
 
-	if (ks_release_ref_parse(f, &a, &b, &c)) {
-		char *lineage = ks_xasprintf("%s/%s", a, b), *ref = ks_tag_ref(lineage, c);
+	if (ks_release_ref_parse(f, &d, &a, &b, &c)) {
+		char *lineage = ks_xasprintf("%s/%s/%s", d, a, b), *ref = ks_tag_ref(lineage, c);
 
-		KS_FUZZ_CHECK(!strcmp(ref, f), "release ref '%s' parsed to '%s' '%s' '%s'",
-			      f, a, b, c);
+		KS_FUZZ_CHECK(!strcmp(ref, f), "release ref '%s' parsed to '%s' '%s' '%s' '%s'",
+			      f, d, a, b, c);
+		KS_FUZZ_CHECK(!ks_release_ref_parse_v1(f, NULL, NULL, NULL),
+			      "release ref '%s' of both formats", f);
 		free(lineage);
 		free(ref);
+		free(d);
 		free(a);
 		free(b);
 		free(c);
 	}
 	if (ks_lineage_ref_is(f))
-		KS_FUZZ_CHECK(!ks_lineage_split(f + strlen("refs/heads/"), NULL, NULL),
+		KS_FUZZ_CHECK(!ks_lineage_split(f + strlen("refs/heads/"), NULL, NULL, NULL),
 			      "lineage ref '%s' names no lineage", f);
-	a = b = NULL;
-	if (!ks_lineage_split(f, &a, &b)) {
-		char *again = ks_xasprintf("%s/%s", a, b);
+	d = a = b = NULL;
+	if (!ks_lineage_split(f, &d, &a, &b)) {
+		char *again = ks_xasprintf("%s/%s/%s", d, a, b);
 
-		KS_FUZZ_CHECK(!strcmp(again, f), "lineage '%s' split to '%s' '%s'", f, a, b);
+		KS_FUZZ_CHECK(!strcmp(again, f), "lineage '%s' split to '%s' '%s' '%s'", f, d,
+			      a, b);
 		free(again);
+		free(d);
 		free(a);
 		free(b);
 	}
@@ -134,13 +140,14 @@ static void check_release(const char *lineage, const char *release, const char *
 	static const char zero_sum[65] =
 		"0000000000000000000000000000000000000000000000000000000000000000";
 	struct ks_release_meta meta = { 0 };
-	char *arch = NULL, *flavor = NULL, *text, *v, *tag, *branch, *pa, *pf, *pr, *want;
+	char *distro = NULL, *arch = NULL, *flavor = NULL, *text, *v, *tag, *branch, *pd, *pa,
+	     *pf, *pr, *want, *up;
 	const char *first = nsums ? sums[0] : zero_sum;
 	git_oid tree, parent, id;
 	git_commit *c = NULL;
 	size_t len, i;
 
-	KS_FUZZ_CHECK(!ks_lineage_split(lineage, &arch, &flavor), "valid lineage '%s' "
+	KS_FUZZ_CHECK(!ks_lineage_split(lineage, &distro, &arch, &flavor), "valid lineage '%s' "
 		      "does not split", lineage);
 	meta.release = release;
 	meta.arch = arch;
@@ -166,7 +173,7 @@ static void check_release(const char *lineage, const char *release, const char *
 	KS_FUZZ_CHECK(v && !strcmp(v, first), "meta btf-sha256");
 	free(v);
 	v = ks_meta_get(text, len, "kstruct-format");
-	KS_FUZZ_CHECK(v && atoi(v) == KS_STORE_FORMAT_VERSION, "meta format");
+	KS_FUZZ_CHECK(v && atoi(v) == KS_SNAPSHOT_FORMAT, "meta format");
 	free(v);
 	v = ks_meta_get(text, len, "unions");
 	KS_FUZZ_CHECK(v && !strcmp(v, "4"), "meta unions");
@@ -174,18 +181,19 @@ static void check_release(const char *lineage, const char *release, const char *
 	free(text);
 
 	tag = ks_tag_ref(lineage, release);
-	KS_FUZZ_CHECK(ks_release_ref_parse(tag, &pa, &pf, &pr) == 1, "tag '%s' is no "
+	KS_FUZZ_CHECK(ks_release_ref_parse(tag, &pd, &pa, &pf, &pr) == 1, "tag '%s' is no "
 		      "release ref", tag);
-	KS_FUZZ_CHECK(!strcmp(pa, arch) && !strcmp(pf, flavor) && !strcmp(pr, release),
+	KS_FUZZ_CHECK(!strcmp(pd, distro) && !strcmp(pa, arch) && !strcmp(pf, flavor) && !strcmp(pr, release),
 		      "tag '%s' parsed to '%s' '%s' '%s'", tag, pa, pf, pr);
 	KS_FUZZ_CHECK(!ks_lineage_ref_is(tag), "tag '%s' taken for a branch", tag);
+	free(pd);
 	free(pa);
 	free(pf);
 	free(pr);
 	free(tag);
 	branch = ks_branch_ref(lineage);
 	KS_FUZZ_CHECK(ks_lineage_ref_is(branch), "branch '%s' is no lineage ref", branch);
-	KS_FUZZ_CHECK(!ks_release_ref_parse(branch, NULL, NULL, NULL), "branch as a tag");
+	KS_FUZZ_CHECK(!ks_release_ref_parse(branch, NULL, NULL, NULL, NULL), "branch as a tag");
 	free(branch);
 
 	/* the commit text, as git (libgit2) reads it */
@@ -194,7 +202,10 @@ static void check_release(const char *lineage, const char *release, const char *
 	text = ks_commit_format(&tree, with_parent ? &parent : NULL, lineage, release, &len);
 	git_check(git_odb_write(&id, odb, text, len, GIT_OBJECT_COMMIT), "odb write");
 	git_check(git_commit_lookup(&c, repo, &id), "commit parse");
-	want = ks_xasprintf("%s %s\n", lineage, release);
+	up = ks_distro_upstream(distro, release);
+	want = up && *up ? ks_xasprintf("%s %s\n\nupstream %s\n", lineage, release, up)
+			 : ks_xasprintf("%s %s\n", lineage, release);
+	free(up);
 	KS_FUZZ_CHECK(!strcmp(git_commit_message(c), want), "commit message '%s'",
 		      git_commit_message(c));
 	KS_FUZZ_CHECK(git_oid_equal(git_commit_tree_id(c), &tree), "commit tree");
@@ -206,6 +217,7 @@ static void check_release(const char *lineage, const char *release, const char *
 	free(want);
 	git_commit_free(c);
 	free(text);
+	free(distro);
 	free(arch);
 	free(flavor);
 	ks_err_clear();

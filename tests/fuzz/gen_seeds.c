@@ -1135,7 +1135,7 @@ static void meta_seeds(void)
 		"@{x}", "-x", ".x", "release^{}", "6.1.0-47-rt-amd64",
 	};
 	struct ks_release_meta m = { "6.1.0-47-generic-amd64", "x86_64", "generic",
-				     (const char **)sums, 2 };
+				     (const char **)sums, 2, NULL };
 	struct ks_buf b = KS_BUF_INIT;
 	char *text;
 	size_t len, i;
