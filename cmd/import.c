@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_import.h"
 
@@ -67,8 +68,13 @@ static void on_result(const struct ks_import_result *r, void *payload)
 		p_err("%s", r->msg);
 		return;
 	}
-	printf("%s %s/%s: %s, %zu structs, %zu unions (%.12s)\n", r->release, r->arch,
-	       r->flavor, r->status == KS_ADD_NEW ? "imported" :
+	/* never guessed silently: an unknown distro is said, with the way out */
+	if (!strcmp(r->distro, KS_DISTRO_UNKNOWN))
+		fprintf(stderr, "kstruct: %s: distribution unknown (nothing in the input says "
+			"which); recorded as unknown/%s/%s, --distro NAME names it\n",
+			r->release, r->arch, r->flavor);
+	printf("%s %s/%s/%s: %s, %zu structs, %zu unions (%.12s)\n", r->release, r->distro,
+	       r->arch, r->flavor, r->status == KS_ADD_NEW ? "imported" :
 	       r->status == KS_ADD_REPLACED ? "replaced" : "already present, unchanged",
 	       r->nstructs, r->nunions, r->commit);
 }

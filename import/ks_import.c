@@ -113,7 +113,7 @@ static int flush(struct writer *w, struct ks_import_job *g)
 	struct ks_add_opts ao = KS_ADD_OPTS_INIT;
 	struct ks_release_meta meta = {
 		.release = g->release, .arch = g->arch, .flavor = g->flavor,
-		.btf_sha256 = (const char **)g->sums, .nbtf = g->nsums,
+		.btf_sha256 = (const char **)g->sums, .nbtf = g->nsums, .distro = g->distro,
 	};
 	struct ks_import_result r = { 0 };
 	char commit[41];

@@ -612,8 +612,8 @@ static void check_upgraded(const char *dir, struct v1_release *rel, size_t n)
 static void test_store_upgrade_format1(void **state)
 {
 	struct v1_release rel[] = {
-		{ "x86_64", "6.1.0-47-amd64", 0, "", "" },
-		{ "aarch64", "6.1.0-47-arm64", 1, "", "" },
+		{ "x86_64", "6.1.0-47-custom", 0, "", "" },
+		{ "aarch64", "6.1.0-47-custom2", 1, "", "" },
 	};
 	struct ks_upgrade_result res;
 	struct ks_type_text *t = NULL;
@@ -623,8 +623,8 @@ static void test_store_upgrade_format1(void **state)
 	(void)state;
 	ks_test_rm_rf(dir);
 	make_v1_store(dir, rel, 2, 0);
-	assert_true(has_ref(dir, "refs/tags/aarch64/generic/6.1.0-47-arm64"));
-	assert_false(has_ref(dir, "refs/tags/unknown/aarch64/generic/6.1.0-47-arm64"));
+	assert_true(has_ref(dir, "refs/tags/aarch64/generic/6.1.0-47-custom2"));
+	assert_false(has_ref(dir, "refs/tags/unknown/aarch64/generic/6.1.0-47-custom2"));
 	assert_int_equal(ks_store_open(&s, dir), 0);
 	assert_int_equal(ks_store_format(s), 1);
 	assert_int_equal(ks_store_upgrade(s, &res), 0);
