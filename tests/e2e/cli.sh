@@ -35,7 +35,7 @@ S=$T/store
 # ---- import, releases, show ----
 out=$(ks --store "$S" import "$T/$NEW.btf" "$T/$OLD.btf" 2>&1)
 check "import two kernels" test $? -eq 0
-check "import reports each release" grep -q "$OLD x86_64/generic: imported" <<<"$out"
+check "import reports each release" grep -q "$OLD debian/x86_64/generic: imported" <<<"$out"
 check "git fsck --strict is clean" git --git-dir="$S" fsck --strict --no-dangling
 rel=$(ks --store "$S" releases --format json)
 check "releases lists both in version order" \
@@ -138,7 +138,7 @@ fi
 out=$(ks --store "$S" import "$T/$OLD.btf" "$T/random.bin" 2>&1); rc=$?
 check "a bad file next to an already present one changes nothing" test $rc -eq 1 -a "$(store_sum "$S")" = "$sum"
 out=$(ks --store "$T/s3" import "$T/random.bin" "$T/$OLD.btf" "$T/truncated.btf" 2>&1); rc=$?
-check "one bad file does not stop the others" test $rc -eq 1 -a -n "$(grep "$OLD x86_64/generic: imported" <<<"$out")"
+check "one bad file does not stop the others" test $rc -eq 1 -a -n "$(grep "$OLD debian/x86_64/generic: imported" <<<"$out")"
 check "each failure is named" test "$(grep -c "random.bin\|truncated.btf" <<<"$out")" -eq 2
 check "a summary counts them" grep -q "summary: 1 imported, 0 already present, 0 replaced, 2 failed" <<<"$out"
 mkdir -p "$T/kdir/sub" && cp "$T/$OLD.btf" "$T/kdir/sub/" && cp "$T/$NEW.btf" "$T/kdir/" && echo notes > "$T/kdir/README"

@@ -41,8 +41,8 @@ want=$OLD
 import_bad=0 packs_max=0
 for r in $(seq 1 "$ROUNDS"); do
 	a=6.12.$((200 + r)); b=6.1.0-$((100 + r))
-	"$KSTRUCT" --store "$S" import "$T/$NEW.btf" --release "$a" >"$T/a.out" 2>"$T/a.err" & pa=$!
-	"$KSTRUCT" --store "$S" import "$T/$OLD.btf" --release "$b" >"$T/b.out" 2>"$T/b.err" & pb=$!
+	"$KSTRUCT" --store "$S" import "$T/$NEW.btf" --release "$a" --distro debian >"$T/a.out" 2>"$T/a.err" & pa=$!
+	"$KSTRUCT" --store "$S" import "$T/$OLD.btf" --release "$b" --distro debian >"$T/b.out" 2>"$T/b.err" & pb=$!
 	wait $pa; ra=$?
 	wait $pb; rb=$?
 	if [ $ra != 0 ] || [ $rb != 0 ] || ! grep -q "^$a .*: imported" "$T/a.out" ||

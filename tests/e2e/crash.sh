@@ -32,7 +32,7 @@ LIN=$(ks --store "$BASE" releases --format json |
 # How long the two kinds of import take here (sanitizer builds are slow).
 cp -a "$BASE" "$T/probe"
 t0=$(now_ms); ks --store "$T/probe" import "$T/$NEW.btf" >/dev/null 2>&1; t1=$(now_ms)
-ks --store "$T/probe" import "$T/$NEW.btf" --release 6.12.117-probe >/dev/null 2>&1; t2=$(now_ms)
+ks --store "$T/probe" import "$T/$NEW.btf" --release 6.12.117-probe --distro debian >/dev/null 2>&1; t2=$(now_ms)
 full=$(( (t1 - t0) * 12 / 10 + 1 )); named=$(( (t2 - t1) * 12 / 10 + 1 ))
 rm -rf "$T/probe"
 echo "# a full import takes ~$((t1 - t0)) ms, a known kernel under a new name ~$((t2 - t1)) ms"
@@ -75,7 +75,7 @@ while [ "$killed" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 3)) ]; do
 		S=$T/fresh; rm -rf "$S"; cp -a "$BASE" "$S"
 		rel=6.12.117-generic-amd64; args=(); max=$full
 	else
-		S=$GROW; rel=6.12.117-k$i; args=(--release "$rel"); max=$named
+		S=$GROW; rel=6.12.117-k$i; args=(--release "$rel" --distro debian); max=$named
 		grown="$grown 6.12.117-k$i"
 	fi
 	packs0=$(ls "$S/objects/pack" | grep -c '\.pack$')
@@ -161,11 +161,11 @@ check "the growing store's packs were merged on the way (at most 17 packs)" \
 # short to hit by chance: made by hand, by moving the branch back.
 S=$T/tagonly; cp -a "$GROW" "$S"
 before=$(git -C "$S" rev-parse refs/heads/$LIN)
-ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz >/dev/null 2>&1
+ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz --distro debian >/dev/null 2>&1
 git -C "$S" update-ref refs/heads/$LIN "$before"
 check "tag without branch: heads complete" test -z "$(heads_complete "$S")"
 check "tag without branch: readers work" eval "ks --store \"$S\" log bpf_mem_alloc >/dev/null"
-out=$(ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz 2>&1)
+out=$(ks --store "$S" import "$T/$NEW.btf" --release 6.12.117-zz --distro debian 2>&1)
 check "tag without branch: the rerun says already present" grep -q "^6.12.117-zz .*already present" <<<"$out"
 check "tag without branch: the rerun re-links the lineage" test "$(git -C "$S" cat-file -p \
 	refs/heads/$LIN^{tree}:meta | sed -n 's/^release //p')" = 6.12.117-zz

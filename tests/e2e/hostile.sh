@@ -36,7 +36,7 @@ check "README.md describes every file" \
 # (It is also the --base of the modules among them.)
 python3 "$H/generate.py" --valid "$T/valid.btf"
 out=$(ks --store "$T/valid-store" import "$T/valid.btf" --release "$REL" 2>&1)
-check "the valid blob the corpus starts from imports" grep -q "$REL x86_64/generic: imported, 3 structs, 1 unions" <<<"$out"
+check "the valid blob the corpus starts from imports" grep -q "$REL debian/x86_64/generic: imported, 3 structs, 1 unions" <<<"$out"
 check "and reads back" grep -q "int (\*fn)(struct list_head \*t, int n);" \
 	<(ks --store "$T/valid-store" show task 2>&1)
 

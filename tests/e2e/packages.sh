@@ -40,7 +40,7 @@ want=$(commit_of "$T/raw" "$REL")
 mkdir -p "$T/hub" && cp "$T/raw.btf" "$T/hub/$REL.btf"
 tar -C "$T/hub" -cJf "$T/$REL.btf.tar.xz" "$REL.btf"
 out=$(ks --store "$T/hub-store" import "$T/$REL.btf.tar.xz" 2>&1)
-check "btfhub .btf.tar.xz: release from the member's name" grep -q "^$REL x86_64/generic: imported" <<<"$out"
+check "btfhub .btf.tar.xz: release from the member's name" grep -q "^$REL debian/x86_64/generic: imported" <<<"$out"
 check "btfhub .btf.tar.xz: the same commit as the raw BTF" test "$(commit_of "$T/hub-store" "$REL")" = "$want"
 gzip -c "$T/raw.btf" > "$T/vmlinux.btf.gz"
 ks --store "$T/gz-store" import "$T/vmlinux.btf.gz" --release "$REL" >/dev/null 2>&1
@@ -62,7 +62,7 @@ if [ -z "$deb" ]; then
 else
 	out=$(ks --store "$T/deb-store" import "$deb" 2>&1); rc=$?
 	check "the .deb imports (release, arch and flavor from the package)" \
-		test $rc -eq 0 -a -n "$(grep "^$REL x86_64/generic: imported" <<<"$out")"
+		test $rc -eq 0 -a -n "$(grep "^$REL debian/x86_64/generic: imported" <<<"$out")"
 	check ".deb: the same commit as the raw BTF" test "$(commit_of "$T/deb-store" "$REL")" = "$want"
 	dpkg-deb -x "$deb" "$T/pkg"
 	vmlinuz=$(ls "$T/pkg/boot/vmlinuz-"*)
@@ -76,7 +76,7 @@ else
 	if [ -n "$mod" ]; then
 		out=$(ks --store "$T/mod-store" import "$mod" --base "$vmlinuz" 2>&1); rc=$?
 		check "a module imports over its vmlinuz (release from vermagic)" \
-			test $rc -eq 0 -a -n "$(grep "^$REL x86_64/generic: imported" <<<"$out")"
+			test $rc -eq 0 -a -n "$(grep "^$REL debian/x86_64/generic: imported" <<<"$out")"
 		check "the module's own types are in the snapshot" \
 			grep -q "struct nf_conn {" < <(ks --store "$T/mod-store" show nf_conn)
 		check "and the vmlinux's too" grep -q "struct task_struct {" \
@@ -141,7 +141,7 @@ else
 	ks --store "$T/c-raw" import "$T/cpkg/btf" --release 6.1.0-47-cloud-amd64 >/dev/null 2>&1
 	out=$(ks --store "$T/c-deb" import "$cdeb" 2>&1); rc=$?
 	check "the cloud .deb imports into x86_64/cloud" \
-		test $rc -eq 0 -a -n "$(grep "^6.1.0-47-cloud-amd64 x86_64/cloud: imported" <<<"$out")"
+		test $rc -eq 0 -a -n "$(grep "^6.1.0-47-cloud-amd64 debian/x86_64/cloud: imported" <<<"$out")"
 	check "cloud .deb: the same commit as BTF extracted with lz4 and objcopy" \
 		test "$(commit_of "$T/c-deb" 6.1.0-47-cloud-amd64)" = "$(commit_of "$T/c-raw" 6.1.0-47-cloud-amd64)"
 fi
@@ -200,7 +200,7 @@ if [ -n "$adeb" ]; then
 	echo "arm64 package: $(basename "$adeb")"
 	out=$(ks --store "$T/a-deb" import "$adeb" 2>&1); rc=$?
 	check "the arm64 .deb imports into aarch64/generic" \
-		test $rc -eq 0 -a -n "$(grep "^$AREL aarch64/generic: imported" <<<"$out")"
+		test $rc -eq 0 -a -n "$(grep "^$AREL debian/aarch64/generic: imported" <<<"$out")"
 	ajson=$(ks --store "$T/a-deb" releases --format json)
 	check "arm64 .deb: release, arch and flavor recorded" python3 -c '
 import json, sys
@@ -216,7 +216,7 @@ sys.exit(not (len(r) == 1 and r[0]["release"] == sys.argv[2] and r[0]["arch"] ==
 	image=$(ls "$T/apkg/boot/vmlinuz-"*)
 	out=$(ks --store "$T/a-image" import "$image" 2>&1); rc=$?
 	check "the Image inside the arm64 .deb imports (release from its banner)" \
-		test $rc -eq 0 -a -n "$(grep "^$AREL aarch64/generic: imported" <<<"$out")"
+		test $rc -eq 0 -a -n "$(grep "^$AREL debian/aarch64/generic: imported" <<<"$out")"
 	check "arm64 Image: the same commit as the .deb" test "$(commit_of "$T/a-image" "$AREL")" = "$acommit"
 	gzip -1c "$image" > "$T/Image.gz"
 	ks --store "$T/a-imagegz" import "$T/Image.gz" --release "$AREL" >/dev/null 2>&1
@@ -288,7 +288,7 @@ EOF
 	if [ -n "$amod" ]; then
 		out=$(ks --store "$T/a-mod" import "$amod" --base "$image" 2>&1); rc=$?
 		check "an arm64 module ($(basename "$amod")) imports over the Image" \
-			test $rc -eq 0 -a -n "$(grep "^$AREL aarch64/generic: imported" <<<"$out")"
+			test $rc -eq 0 -a -n "$(grep "^$AREL debian/aarch64/generic: imported" <<<"$out")"
 		check "and its own types are in the snapshot" grep -q "struct nf_conn {" \
 			< <(ks --store "$T/a-mod" show nf_conn --lineage aarch64/generic)
 	else

@@ -173,8 +173,8 @@ assert rels == [sys.argv[1], sys.argv[2], sys.argv[3]], rels
 # a release name that percent-encodes past any file system's name limit
 S=$T/long
 LONG="6.2-$(printf '%.0s"' $(seq 190))"
-imp $OLD 6.1
-imp $NEW "$LONG"
+imp $OLD 6.1 --distro test
+imp $NEW "$LONG" --distro test
 out=$(ks site "$T/lsite" 2>&1); rc=$?
 check "a 194-byte release name of quotes: site exits 0" test $rc = 0
 check "... its pair page has a short, linked file name" py '
