@@ -238,7 +238,7 @@ int ks_store_upgrade(struct ks_store *s, struct ks_upgrade_result *res)
 {
 	struct old_tags t = { 0 };
 	size_t i;
-	int format, err;
+	int format = 0, err;
 
 	memset(res, 0, sizeof(*res));
 	if ((err = ks_store_lock(s)))

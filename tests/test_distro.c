@@ -21,7 +21,8 @@ static void expect_distro(const char *release, const char *distro)
 
 	if (!distro) {
 		if (d)
-			fail_msg("%s: detected as %s, expected nothing", release, d);
+			fail_msg("%s: detected as %s, expected nothing", release ? release : "(null)",
+				 d);
 		assert_null(why);
 		return;
 	}
