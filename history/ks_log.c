@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_suggest.h"
 

@@ -285,8 +285,6 @@ void ks_sync_result_free(struct ks_sync_result *res);
 
 /* ---- helpers shared with tests and other modules ---- */
 
-/* Natural version order: digit runs compare as numbers. */
-int ks_version_cmp(const char *a, const char *b);
 /* The kernel version a release name starts with, which other arches and
  * flavors of the same kernel share: with the distro's ABI number when
  * @abi ("6.1.0-47"), else upstream only ("6.1.0"). Allocated. */
