@@ -54,11 +54,6 @@ static int print_patch(const char *name, const char *r1, const char *t1, size_t 
 	return err;
 }
 
-static int in_window(const char *rel, const struct log_opts *o)
-{
-	return ks_log_in_window(rel, o->since, o->until);
-}
-
 static int print_text(const struct ks_log *log, const struct log_opts *o)
 {
 	const struct ks_history *h = log->h;
@@ -82,7 +77,7 @@ static int print_text(const struct ks_log *log, const struct log_opts *o)
 		const struct ks_log_step *s = i < h->n ? &steps[i] : NULL;
 		const struct ks_hist_entry *e = i < h->n ? &h->e[i] : NULL;
 
-		if (s && !in_window(e->release, o))
+		if (s && !ks_log_in_window(log, i))
 			continue;
 		/* flush the pending runs before anything else is printed */
 		if (run_start >= 0 && (!s || s->st != KS_LOG_UNCHANGED)) {
@@ -109,7 +104,7 @@ static int print_text(const struct ks_log *log, const struct log_opts *o)
 			break;
 		case KS_LOG_UNCHANGED:
 			if (run_start < 0)
-				run_start = s->from >= 0 && in_window(h->e[s->from].release, o) ?
+				run_start = s->from >= 0 && ks_log_in_window(log, (size_t)s->from) ?
 					    s->from : (int)i;
 			run_end = (int)i;
 			break;
@@ -175,7 +170,7 @@ static int print_json(const struct ks_log *log, const struct log_opts *o)
 	for (i = 0; i < h->n; i++) {
 		const struct ks_log_step *s = &steps[i];
 
-		if (!in_window(h->e[i].release, o)) {
+		if (!ks_log_in_window(log, i)) {
 			prev = h->e[i].release;
 			continue;
 		}

@@ -10,20 +10,62 @@ static const char *const status_usage[] = { "kstruct status NAME [--format text|
 
 static const char status_desc[] =
 	"Where struct or union NAME exists: present or absent in every release of\n"
-	"the regular lineage (see 'kstruct config regular'), then every other arch\n"
-	"and flavor at each kernel version it shares with the regular lineage:\n"
-	"absent, the same definition, or how it differs (fields added, removed,\n"
-	"retyped; layout) from the regular release of that version.\n";
+	"the regular lineage (see 'kstruct config regular'), then every release of\n"
+	"each other lineage, compared where a release to compare with exists:\n"
+	"  - another arch or flavor of the regular lineage's distro with the\n"
+	"    regular release of the same build (version and ABI number);\n"
+	"  - another distro with the upstream lineage of its arch, else with the\n"
+	"    regular lineage if of the same arch, at the same upstream version.\n"
+	"Each says: absent, the same definition, or how it differs (fields added,\n"
+	"removed, retyped; layout).\n";
+
+/* What @l's releases are compared with, for its heading. */
+static void print_basis(const struct ks_matrix_lineage *l)
+{
+	printf("  %s", col(C_DIM));
+	if (l->basis == KS_MATRIX_BUILD)
+		printf("(against %s, the same build)", l->against->lineage);
+	else if (l->basis == KS_MATRIX_UPSTREAM)
+		printf("(against %s, the same upstream version)", l->against->lineage);
+	else
+		printf("(no upstream/%s lineage to compare with)", l->arch ? l->arch : "?");
+	printf("%s\n", col(C_RESET));
+}
+
+static void print_row(const struct ks_matrix_lineage *l, const struct ks_matrix_row *r)
+{
+	const char *with = r->ref >= 0 ? l->against->rel[r->ref] : NULL;
+
+	if (r->status == KS_MATRIX_ABSENT)
+		printf("⚠️  absent");
+	else if (r->status == KS_MATRIX_SAME)
+		printf("✅ same as %s", with);
+	else if (r->only_here)
+		printf("⚠️  present, absent in %s", with);
+	else if (r->status == KS_MATRIX_DIFFERS)
+		printf("⚠️  differs from %s", with);
+	else if (l->against && l->basis == KS_MATRIX_BUILD)
+		printf("✅ present %s(no regular release of this build)%s", col(C_DIM), col(C_RESET));
+	else if (l->against)
+		printf("✅ present %s(no %s release of upstream %s)%s", col(C_DIM),
+		       l->against->lineage, l->upstream[r->idx], col(C_RESET));
+	else
+		printf("✅ present");
+	putchar('\n');
+}
 
 static void print_text(const struct ks_matrix *m)
 {
 	const struct ks_matrix_lineage *reg = m->regular;
-	size_t i, k, w = 8;
+	size_t i, k, w = 8, uw = 0;
 
 	for (i = 0; i < m->n; i++)
-		for (k = 0; k < m->lin[i].nrel; k++)
+		for (k = 0; k < m->lin[i].nrel; k++) {
 			if (strlen(m->lin[i].rel[k]) > w)
 				w = strlen(m->lin[i].rel[k]);
+			if (strlen(m->lin[i].upstream[k]) > uw)
+				uw = strlen(m->lin[i].upstream[k]);
+		}
 	out_begin(FMT_TEXT);
 	printf("%s%s %s%s\n", col(C_BOLD), m->kind, m->name, col(C_RESET));
 	printf("\n%sregular: %s%s\n", col(C_BOLD), reg->lineage, col(C_RESET));
@@ -35,23 +77,17 @@ static void print_text(const struct ks_matrix *m)
 	for (i = 1; i < m->n; i++) {
 		const struct ks_matrix_lineage *l = &m->lin[i];
 
-		printf("\n%s%s%s\n", col(C_BOLD), l->lineage, col(C_RESET));
-		if (!l->nrows)
-			printf("  %s(no release of a kernel version the regular lineage has)%s\n",
-			       col(C_DIM), col(C_RESET));
+		printf("\n%s%s%s", col(C_BOLD), l->lineage, col(C_RESET));
+		print_basis(l);
 		for (k = 0; k < l->nrows; k++) {
 			const struct ks_matrix_row *r = &l->rows[k];
 
 			printf("  %-*s  ", (int)w, l->rel[r->idx]);
-			if (r->status == KS_MATRIX_ABSENT)
-				printf("⚠️  absent");
-			else if (r->status == KS_MATRIX_SAME)
-				printf("✅ same as %s", reg->rel[r->reg]);
-			else if (r->only_here)
-				printf("⚠️  present, absent in %s", reg->rel[r->reg]);
-			else
-				printf("⚠️  differs from %s", reg->rel[r->reg]);
-			putchar('\n');
+			/* another distro's release numbers say little; its base does */
+			if (l->basis != KS_MATRIX_BUILD)
+				printf("%supstream %-*s%s  ", col(C_DIM), (int)uw,
+				       l->upstream[r->idx], col(C_RESET));
+			print_row(l, r);
 			if (r->diff)
 				print_changes(r->diff, 1, "      ");
 		}
@@ -74,6 +110,7 @@ static int print_json(const struct ks_matrix *m)
 	for (k = 0; k < reg->nrel; k++) {
 		ks_json_begin_object(&j, NULL);
 		ks_json_put_str(&j, "release", reg->rel[k]);
+		ks_json_put_str(&j, "upstream", reg->upstream[k]);
 		ks_json_put_bool(&j, "present", ks_matrix_def(reg, k) != NULL);
 		ks_json_end_object(&j);
 	}
@@ -88,9 +125,16 @@ static int print_json(const struct ks_matrix *m)
 			ks_json_begin_object(&j, NULL);
 			ks_json_put_str(&j, "lineage", l->lineage);
 			ks_json_put_str(&j, "release", l->rel[r->idx]);
-			ks_json_put_str(&j, "compared_with", reg->rel[r->reg]);
+			ks_json_put_str(&j, "upstream", l->upstream[r->idx]);
+			ks_json_put_str(&j, "basis", ks_matrix_basis_name(l->basis));
+			ks_json_put_str(&j, "compared_lineage", l->against ? l->against->lineage : NULL);
+			ks_json_put_str(&j, "compared_with", r->ref >= 0 ? l->against->rel[r->ref] : NULL);
 			ks_json_put_str(&j, "status", ks_matrix_status_name(r->status));
-			ks_json_put_bool(&j, "present_in_regular", ks_matrix_def(reg, (size_t)r->reg) != NULL);
+			if (r->ref >= 0)
+				ks_json_put_bool(&j, "present_in_compared",
+						 ks_matrix_def(l->against, (size_t)r->ref) != NULL);
+			else
+				ks_json_put_null(&j, "present_in_compared");
 			json_changes(&j, r->diff, 1);
 			ks_json_end_object(&j);
 		}

@@ -226,3 +226,49 @@ char *ks_distro_upstream(const char *distro, const char *release)
 		p = digits(p + 3);
 	return ks_xstrndup(release, (size_t)(p - release));
 }
+
+/* The end of "X" / "X.Y" / "X.Y.Z"'s series part (after "X.Y"), and in
+ * *@patch the third number's value, -1 when absent. NULL if @v does not
+ * start with "X.Y". */
+static const char *series(const char *v, long *patch)
+{
+	const char *p = kernel_version(v), *s;
+
+	if (!p)
+		return NULL;
+	s = digits(digits(v) + 1);
+	*patch = s < p ? strtol(s + 1, NULL, 10) : -1;
+	return *p ? NULL : s;
+}
+
+int ks_distro_upstream_match(const char *a, const char *b)
+{
+	const char *ea, *eb;
+	long pa, pb;
+
+	if (!strcmp(a, b))
+		return 2;
+	ea = series(a, &pa);
+	eb = series(b, &pb);
+	if (!ea || !eb || ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)))
+		return 0;
+	if (pa == pb || (pa <= 0 && pb <= 0))
+		return 2;
+	return pa <= 0 || pb <= 0;
+}
+
+char *ks_distro_abi(const char *release)
+{
+	const char *p = release;
+
+	if (!is_digit(*p))
+		return ks_xstrdup(release);
+	while (is_digit(*p) || (*p == '.' && is_digit(p[1])))
+		p++;
+	if (*p == '-' && is_digit(p[1])) {
+		p++;
+		while (is_digit(*p) || (*p == '.' && is_digit(p[1])))
+			p++;
+	}
+	return ks_xstrndup(release, (size_t)(p - release));
+}

@@ -44,6 +44,20 @@ int ks_distro_version_cmp(const char *distro, const char *a, const char *b);
  * 4.19.90-24.4.v2101.ky10.aarch64. Allocated. */
 char *ks_distro_upstream(const char *distro, const char *release);
 
+/* How well two upstream versions (ks_distro_upstream's) line up: 2 when
+ * equal ("4.18" and "4.18.0" are), 1 when one of them names only its
+ * series ("X.Y" or "X.Y.0": Debian's 6.1.0-47 and RHEL's 4.18.0 are
+ * built from a later stable release of that series, which their release
+ * string does not say) and the other is of that series, else 0. */
+int ks_distro_upstream_match(const char *a, const char *b);
+
+/* The kernel version with the distro's ABI number, which the arches and
+ * flavors of one build share: "6.1.0-47" for 6.1.0-47-cloud-amd64,
+ * "4.18.0-147.5.1" for 4.18.0-147.5.1.el8_1.aarch64, "6.12.117" for
+ * 6.12.117+deb12-arm64; the release itself when it starts with no
+ * digit. Allocated. */
+char *ks_distro_abi(const char *release);
+
 /* The distribution the text after "Linux version " in a vmlinux names
  * ("(gcc (Ubuntu 11.4.0-1ubuntu1~22.04) ...)" -> "ubuntu", "Debian" ->
  * "debian", "Red Hat" -> "rhel"), or NULL. Reads at most @len bytes of

@@ -88,6 +88,8 @@ int ks_log_compute(struct ks_history *h, struct ks_log **out)
 	int err;
 
 	log->h = h;
+	log->lo = 0;
+	log->hi = h->n;
 	log->steps = ks_xcalloc(h->n + 1, sizeof(*log->steps));
 	err = classify(h, log->steps);
 	if (err) {
@@ -98,7 +100,8 @@ int ks_log_compute(struct ks_history *h, struct ks_log **out)
 	return 0;
 }
 
-int ks_log_check_release(const struct ks_history *h, const char *release)
+/* As ks_log_check_release, with the release's index in *@at. */
+static int find_release(const struct ks_history *h, const char *release, size_t *at)
 {
 	struct ks_suggest *sg = ks_suggest_new(release);
 	char *close;
@@ -108,6 +111,7 @@ int ks_log_check_release(const struct ks_history *h, const char *release)
 	for (i = 0; i < h->n; i++) {
 		if (!strcmp(h->e[i].release, release)) {
 			ks_suggest_free(sg);
+			*at = i;
 			return 0;
 		}
 		ks_suggest_add(sg, h->e[i].release);
@@ -124,28 +128,43 @@ int ks_log_check_release(const struct ks_history *h, const char *release)
 	return err;
 }
 
+int ks_log_check_release(const struct ks_history *h, const char *release)
+{
+	size_t at;
+
+	return find_release(h, release, &at);
+}
+
 int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		 const char *since, const char *until, struct ks_log **out)
 {
 	struct ks_history *h;
+	size_t lo = 0, hi;
 	int err = ks_store_history(s, lineage, name, &h);
 
 	if (err)
 		return err;
-	if (since && (err = ks_log_check_release(h, since)))
+	hi = h->n;
+	if (since && (err = find_release(h, since, &lo)))
 		goto fail;
-	if (until && (err = ks_log_check_release(h, until)))
+	if (until && (err = find_release(h, until, &hi)))
 		goto fail;
-	return ks_log_compute(h, out);
+	if (until)
+		hi++;
+	if ((err = ks_log_compute(h, out)))
+		return err;
+	/* positions in the lineage, which is in its distro's version order */
+	(*out)->lo = lo;
+	(*out)->hi = hi > lo ? hi : lo;
+	return 0;
 fail:
 	ks_history_free(h);
 	return err;
 }
 
-int ks_log_in_window(const char *release, const char *since, const char *until)
+int ks_log_in_window(const struct ks_log *log, size_t i)
 {
-	return (!since || ks_version_cmp(release, since) >= 0) &&
-	       (!until || ks_version_cmp(release, until) <= 0);
+	return i >= log->lo && i < log->hi;
 }
 
 const char *ks_log_text(const struct ks_history *h, size_t i, size_t *len)

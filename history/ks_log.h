@@ -29,12 +29,14 @@ struct ks_log_step {
 struct ks_log {
 	struct ks_history *h;		/* owned */
 	struct ks_log_step *steps;	/* one per release of h */
+	size_t lo, hi;			/* the releases asked for: [lo, hi) */
 };
 
 /* NAME's history in @lineage and its steps. @since and @until (NULL for
  * none) must name releases of the lineage: KS_ENOTFOUND, with close
- * names, otherwise. They do not narrow the steps; printers do with
- * ks_log_in_window(). */
+ * names, otherwise. They set the window (lo, hi), which is by position
+ * in the lineage, so by its distro's version order; they do not narrow
+ * the steps, printers do with ks_log_in_window(). */
 int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		 const char *since, const char *until, struct ks_log **out);
 /* The steps of a history made elsewhere; @h belongs to the log from then
@@ -46,8 +48,8 @@ void ks_log_free(struct ks_log *log);
 const char *ks_log_status_name(enum ks_log_status st);
 /* KS_ENOTFOUND (with suggestions) unless @release is one of @h's. */
 int ks_log_check_release(const struct ks_history *h, const char *release);
-/* Whether @release lies within [@since, @until] (NULL: open). */
-int ks_log_in_window(const char *release, const char *since, const char *until);
+/* Whether release @i of @log's history lies within its window. */
+int ks_log_in_window(const struct ks_log *log, size_t i);
 /* The text of release @i, which an unchanged release shares with the
  * last one that was loaded. */
 const char *ks_log_text(const struct ks_history *h, size_t i, size_t *len);

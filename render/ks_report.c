@@ -161,84 +161,93 @@ static void status_regular(FILE *f, int html, const struct ks_matrix_lineage *l)
 	fputs("</ul>\n", f);
 }
 
-/* Part @idx of "distro/arch/flavor" (the whole string when it has fewer
- * parts), its length in *@len. */
-static const char *lineage_part(const char *lineage, int idx, size_t *len)
+static int same(const char *a, const char *b)
 {
-	const char *p = lineage, *slash;
-
-	for (; idx > 0 && (slash = strchr(p, '/')); idx--)
-		p = slash + 1;
-	*len = strcspn(p, "/");
-	return p;
+	return a && b && !strcmp(a, b);
 }
 
-static int same_part(const char *a, const char *b, int idx)
+/* "In LINEAGE RELEASE" and, for another distro's, its upstream base. */
+static void row_head(FILE *f, const struct ks_matrix_lineage *l, const struct ks_matrix_row *r)
 {
-	size_t la, lb;
-	const char *pa = lineage_part(a, idx, &la), *pb = lineage_part(b, idx, &lb);
-
-	return la == lb && !memcmp(pa, pb, la);
+	fputs("In ", f);
+	code(f, l->lineage);
+	fputs(" ", f);
+	code(f, l->rel[r->idx]);
+	if (l->basis != KS_MATRIX_BUILD) {
+		fputs(" (upstream ", f);
+		code(f, l->upstream[r->idx]);
+		fputs(")", f);
+	}
 }
 
-/* Other lineages of one group (arch or flavor) at their shared versions;
- * a lineage of another distro whose arch and flavor are the regular
- * one's is "Other". */
+static void status_row(FILE *f, int html, const struct ks_matrix_lineage *l,
+		       const struct ks_matrix_row *r)
+{
+	const char *with = r->ref >= 0 ? l->against->rel[r->ref] : NULL;
+
+	fputs("<li>\n", f);
+	if (r->status != KS_MATRIX_DIFFERS) {
+		row_head(f, l, r);
+		if (r->status == KS_MATRIX_ABSENT) {
+			fputs(": Absent ⚠️\n</li>\n", f);
+		} else if (r->status == KS_MATRIX_SAME) {
+			fputs(": Same as ", f);
+			code(f, with);
+			fputs(" ✅\n</li>\n", f);
+		} else {
+			fputs(": Present ✅", f);
+			if (l->against) {
+				fputs(" (nothing to compare with in ", f);
+				code(f, l->against->lineage);
+				fputs(")", f);
+			}
+			fputs("\n</li>\n", f);
+		}
+		return;
+	}
+	fputs("<details>\n<summary>", f);
+	row_head(f, l, r);
+	fputs(r->only_here ? ": present, absent in " : ": Differs from ", f);
+	code(f, with);
+	fputs(" ⚠️</summary>\n", f);
+	if (r->diff)
+		ks_report_write_changes(f, r->diff);
+	definition(f, html, l, (size_t)r->idx);
+	fputs("</details>\n</li>\n", f);
+}
+
+/* Other lineages of one group: 0 other arches of the regular distro, 1
+ * its other flavors (of the same arch), 2 other distros, compared by
+ * upstream version. */
 static void status_group(FILE *f, int html, const struct ks_matrix *m, const char *label,
 			 int want)
 {
-	const char *reg = m->regular->lineage;
+	const struct ks_matrix_lineage *reg = m->regular;
 	size_t i, k;
 	int any = 0;
 
 	for (i = 1; i < m->n; i++) {
 		const struct ks_matrix_lineage *l = &m->lin[i];
-		int same_distro = same_part(l->lineage, reg, 0);
-		int same_arch = same_distro && same_part(l->lineage, reg, 1);
-		int same_flavor = same_distro && same_part(l->lineage, reg, 2);
-		/* 0: other arch, same flavor; 1: other flavor, same arch; 2: both */
-		int group = same_flavor ? 0 : same_arch ? 1 : 2;
+		int group = l->basis != KS_MATRIX_BUILD ? 2 : same(l->arch, reg->arch) ? 1 : 0;
 
 		if (group != want)
 			continue;
 		if (!any)
 			label_open(f, label);
 		any = 1;
-		if (!l->nrows) {
-			fputs("<li>\nIn ", f);
-			code(f, l->lineage);
-			fputs(": no release of a kernel version the regular lineage has\n</li>\n", f);
-		}
-		for (k = 0; k < l->nrows; k++) {
-			const struct ks_matrix_row *r = &l->rows[k];
-
+		if (group == 2) {
 			fputs("<li>\n", f);
-			if (r->status != KS_MATRIX_DIFFERS) {
-				fputs("In ", f);
-				code(f, l->lineage);
-				fputs(" ", f);
-				code(f, l->rel[r->idx]);
-				if (r->status == KS_MATRIX_ABSENT) {
-					fputs(": Absent ⚠️\n</li>\n", f);
-					continue;
-				}
-				fputs(": Same as ", f);
-				code(f, m->regular->rel[r->reg]);
-				fputs(" ✅\n</li>\n", f);
-				continue;
-			}
-			fputs("<details>\n<summary>In ", f);
 			code(f, l->lineage);
-			fputs(" ", f);
-			code(f, l->rel[r->idx]);
-			fputs(r->only_here ? ": present, absent in " : ": Differs from ", f);
-			code(f, m->regular->rel[r->reg]);
-			fputs(" ⚠️</summary>\n", f);
-			if (r->diff)
-				ks_report_write_changes(f, r->diff);
-			definition(f, html, l, (size_t)r->idx);
-			fputs("</details>\n</li>\n", f);
+			if (l->against) {
+				fputs(": compared with ", f);
+				code(f, l->against->lineage);
+				fputs(" at the same upstream version\n</li>\n", f);
+			} else {
+				fputs(": no upstream lineage of its arch to compare with\n</li>\n", f);
+			}
 		}
+		for (k = 0; k < l->nrows; k++)
+			status_row(f, html, l, &l->rows[k]);
 	}
 	if (any)
 		fputs("</ul>\n", f);

@@ -211,18 +211,10 @@ static void summarise(struct site *st, const struct ks_matrix *m, const char *pa
 
 static void matrix_clear(struct ks_matrix *m)
 {
-	size_t i, r;
+	size_t i;
 
-	for (i = 0; i < m->n; i++) {
-		struct ks_matrix_lineage *l = &m->lin[i];
-
-		for (r = 0; r < l->nrows; r++)
-			ks_diff_free(l->rows[r].diff);
-		free(l->rows);
-		ks_defs_free(&l->d);
-		ks_strv_free(l->rel, l->nrel);
-		free(l->lineage);
-	}
+	for (i = 0; i < m->n; i++)
+		ks_matrix_lineage_free(&m->lin[i]);
 	free(m->lin);
 }
 

@@ -264,17 +264,20 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The lineages that have a release tag, sorted and unique: from ref
- * names alone, since every import asks (no metadata is read). */
-static void tag_lineages(struct ks_store *s, char ***out, size_t *n)
+/* The lineages that have a release tag, sorted and unique, and in
+ * @count (if not NULL, allocated) how many tags each has: from ref names
+ * alone, since every import asks (no metadata is read). */
+static void tag_lineages(struct ks_store *s, char ***out, size_t *n, size_t **count)
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref;
 	char **v = NULL;
-	size_t k = 0, i, cap = 0;
+	size_t k = 0, i, cap = 0, *c;
 
 	*out = NULL;
 	*n = 0;
+	if (count)
+		*count = NULL;
 	if (git_reference_iterator_glob_new(&it, s->repo, "refs/tags/*"))
 		return;
 	while (!git_reference_next(&ref, it)) {
@@ -295,36 +298,57 @@ static void tag_lineages(struct ks_store *s, char ***out, size_t *n)
 	git_reference_iterator_free(it);
 	if (k)
 		qsort(v, k, sizeof(char *), cmp_strp);
+	c = ks_xcalloc(k + 1, sizeof(*c));
 	for (i = 0; i < k; i++) {
 		if (*n && !strcmp(v[*n - 1], v[i])) {
+			c[*n - 1]++;
 			free(v[i]);
 			continue;
 		}
+		c[*n] = 1;
 		v[(*n)++] = v[i];
 	}
 	*out = v;
+	if (count)
+		*count = c;
+	else
+		free(c);
 }
 
-/* Without a configured one: the only DISTRO/x86_64/generic, as a store
- * of one distro had by default, else the first lineage. */
+/* Rank of @lin as the default: DISTRO/x86_64/generic lineages first (the
+ * build most users run), among them upstream's (what other distros are
+ * compared with), then the one with most releases. */
+static void default_rank(const char *lin, size_t count, size_t rank[3])
+{
+	size_t l = strlen(lin), tail = strlen(KS_DEFAULT_LINEAGE);
+
+	rank[0] = l > tail + 1 && lin[l - tail - 1] == '/' &&
+		  !strcmp(lin + l - tail, KS_DEFAULT_LINEAGE);
+	rank[1] = !strncmp(lin, KS_DISTRO_UPSTREAM "/", strlen(KS_DISTRO_UPSTREAM) + 1);
+	rank[2] = count;
+}
+
+/* Without a configured one: the best by default_rank, the first in
+ * sorted order among equals (unknown/x86_64/generic when empty). */
 static char *derive_default(struct ks_store *s)
 {
 	char **lin = NULL, *pick = NULL;
-	size_t n = 0, i, hits = 0;
-	size_t tail = strlen(KS_DEFAULT_LINEAGE);
+	size_t *count = NULL, n = 0, i, best[3] = { 0, 0, 0 };
 
-	tag_lineages(s, &lin, &n);
+	tag_lineages(s, &lin, &n, &count);
 	for (i = 0; i < n; i++) {
-		size_t l = strlen(lin[i]);
+		size_t r[3];
 
-		if (l > tail + 1 && lin[i][l - tail - 1] == '/' &&
-		    !strcmp(lin[i] + l - tail, KS_DEFAULT_LINEAGE) && !hits++)
+		default_rank(lin[i], count[i], r);
+		if (!pick || r[0] > best[0] || (r[0] == best[0] && (r[1] > best[1] ||
+		    (r[1] == best[1] && r[2] > best[2])))) {
+			memcpy(best, r, sizeof(best));
 			pick = lin[i];
+		}
 	}
-	if (hits != 1)
-		pick = n ? lin[0] : NULL;
 	pick = ks_xstrdup(pick ? pick : KS_DISTRO_UNKNOWN "/" KS_DEFAULT_LINEAGE);
 	ks_strv_free(lin, n);
+	free(count);
 	return pick;
 }
 

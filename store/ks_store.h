@@ -131,6 +131,10 @@ int ks_store_list_releases(struct ks_store *store, const char *lineage,
 			   struct ks_release_list **out);
 void ks_release_list_free(struct ks_release_list *list);
 
+/* "DISTRO/ARCH/FLAVOR" into its parts (each optional, allocated);
+ * KS_EINVAL when it has not three non-empty parts. */
+int ks_lineage_split(const char *lineage, char **distro, char **arch, char **flavor);
+
 /* Lineages that have at least one release, sorted. */
 int ks_store_list_lineages(struct ks_store *store, char ***out, size_t *n);
 void ks_strv_free(char **v, size_t n);
@@ -284,11 +288,6 @@ int ks_store_clone(const char *url, const char *path, const struct ks_sync_opts 
 void ks_sync_result_free(struct ks_sync_result *res);
 
 /* ---- helpers shared with tests and other modules ---- */
-
-/* The kernel version a release name starts with, which other arches and
- * flavors of the same kernel share: with the distro's ABI number when
- * @abi ("6.1.0-47"), else upstream only ("6.1.0"). Allocated. */
-char *ks_release_version(const char *release, int abi);
 
 /* Sets the lineage that commands use when none is named and that status
  * and report compare the others with ("regular"); it must be valid. */

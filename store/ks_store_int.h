@@ -105,9 +105,6 @@ char *ks_commit_format(const git_oid *tree, const git_oid *parent,
 
 char *ks_tag_ref(const char *lineage, const char *release);
 char *ks_branch_ref(const char *lineage);
-/* "DISTRO/ARCH/FLAVOR" into its parts (each optional); KS_EINVAL when
- * it has not three non-empty parts. */
-int ks_lineage_split(const char *lineage, char **distro, char **arch, char **flavor);
 /* refs/tags/DISTRO/ARCH/FLAVOR/RELEASE: 1 when @ref has that shape (other
  * tags are a user's own), copying out the parts asked for. */
 int ks_release_ref_parse(const char *ref, char **distro, char **arch, char **flavor,

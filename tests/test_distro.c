@@ -272,6 +272,41 @@ static void test_distro_upstream(void **state)
 	expect_upstream("unknown", "vmlinux", "vmlinux");
 }
 
+static void expect_abi(const char *release, const char *abi)
+{
+	char *s = ks_distro_abi(release);
+
+	assert_string_equal(s, abi);
+	free(s);
+}
+
+/* Releases of different distros line up by upstream version; a series
+ * ("6.1.0" of Debian's 6.1.0-47) meets any stable release of it. */
+static void test_distro_upstream_match(void **state)
+{
+	(void)state;
+	assert_int_equal(ks_distro_upstream_match("4.19.90", "4.19.90"), 2);
+	assert_int_equal(ks_distro_upstream_match("4.18", "4.18.0"), 2);
+	assert_int_equal(ks_distro_upstream_match("4.18.0", "4.18"), 2);
+	assert_int_equal(ks_distro_upstream_match("6.1.0", "6.1.170"), 1);
+	assert_int_equal(ks_distro_upstream_match("6.1.170", "6.1"), 1);
+	assert_int_equal(ks_distro_upstream_match("4.19.90", "4.19.100"), 0);
+	assert_int_equal(ks_distro_upstream_match("6.1.0", "6.10.0"), 0);
+	assert_int_equal(ks_distro_upstream_match("6.1", "6.12.3"), 0);
+	assert_int_equal(ks_distro_upstream_match("6.8.0-rc3", "6.8.0"), 0);
+	assert_int_equal(ks_distro_upstream_match("6.8.0-rc3", "6.8.0-rc3"), 2);
+	assert_int_equal(ks_distro_upstream_match("5", "5.4.0"), 0);
+	assert_int_equal(ks_distro_upstream_match("", "5.4.0"), 0);
+	assert_int_equal(ks_distro_upstream_match("x", "x"), 2);
+
+	expect_abi("6.1.0-47-cloud-amd64", "6.1.0-47");
+	expect_abi("4.18.0-147.5.1.el8_1.aarch64", "4.18.0-147.5.1");
+	expect_abi("6.12.117+deb12-arm64", "6.12.117");
+	expect_abi("6.8", "6.8");
+	expect_abi("vmlinux", "vmlinux");
+	expect_abi("", "");
+}
+
 static void test_distro_check_name(void **state)
 {
 	(void)state;
@@ -291,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_distro_version_order),
 		cmocka_unit_test(test_distro_sort_shuffled),
 		cmocka_unit_test(test_distro_upstream),
+		cmocka_unit_test(test_distro_upstream_match),
 		cmocka_unit_test(test_distro_check_name),
 	};
 

@@ -35,6 +35,7 @@
 #include "ks_buf.h"
 #include "ks_snapshot.h"
 #include "ks_defs.h"
+#include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_log.h"
 #include "ks_matrix.h"
@@ -114,8 +115,9 @@ static void add_release(struct ks_store *s, const struct rel *r)
 {
 	struct ks_snapshot *snap = ks_snapshot_new();
 	const char *sums[] = { "00" };
+	char *distro = ks_xstrndup(r->lineage, strcspn(r->lineage, "/"));
 	char *arch = ks_xstrdup(strchr(r->lineage, '/') + 1), *flavor = strchr(arch, '/');
-	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1, NULL };
+	struct ks_release_meta meta = { r->release, arch, flavor + 1, sums, 1, distro };
 	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
 	enum ks_add_status status;
 	char hex[41];
@@ -136,6 +138,7 @@ static void add_release(struct ks_store *s, const struct rel *r)
 		fail_msg("adding %s: %s", r->release, ks_err_msg());
 	ks_snapshot_free(snap);
 	free(arch);
+	free(distro);
 }
 
 static int setup(void **state)
@@ -278,6 +281,7 @@ static void test_log_since_until(void **state)
 {
 	struct ks_store *s = store_of(state);
 	struct ks_log *log = NULL;
+	size_t i;
 
 	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.5.0-1-amd64", &log), 0);
 	assert_non_null(log);
@@ -300,11 +304,57 @@ static void test_log_since_until(void **state)
 			 KS_ENOTFOUND);
 	assert_null(strstr(ks_err_msg(), "no release"));
 
-	assert_true(ks_log_in_window("6.2.0-1-amd64", "6.2.0-1-amd64", "6.2.0-1-amd64"));
-	assert_true(ks_log_in_window("6.10.0-1", "6.2.0-1", NULL));
-	assert_false(ks_log_in_window("6.1.0-2-amd64", "6.2.0-1-amd64", NULL));
-	assert_false(ks_log_in_window("6.3.0-1-amd64", NULL, "6.2.0-3-amd64"));
-	assert_true(ks_log_in_window("1", NULL, NULL));
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.2.0-1-amd64", &log), 0);
+	assert_true(ks_log_in_window(log, R620_1));
+	assert_false(ks_log_in_window(log, R610_2));
+	assert_false(ks_log_in_window(log, R620_3));
+	ks_log_free(log);
+	/* since after until: nothing */
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.3.0-1-amd64", "6.2.0-1-amd64", &log), 0);
+	for (i = 0; i < log->h->n; i++)
+		assert_false(ks_log_in_window(log, i));
+	ks_log_free(log);
+	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, NULL, &log), 0);
+	for (i = 0; i < log->h->n; i++)
+		assert_true(ks_log_in_window(log, i));
+	ks_log_free(log);
+}
+
+/* The window follows the lineage's order, its distro's: upstream's
+ * 6.8.0-rc3 comes before 6.8.0, which natural order puts first. */
+static void test_log_window_distro_order(void **state)
+{
+	static const struct rel rels[] = {
+		{ "upstream/x86_64/generic", "6.8.1", { { "alpha", A2 } } },
+		{ "upstream/x86_64/generic", "6.8.0-rc3", { { "alpha", A1 } } },
+		{ "upstream/x86_64/generic", "6.8.0", { { "alpha", A2 } } },
+		{ "upstream/x86_64/generic", "6.8.0-rc1", { { "alpha", A1 } } },
+	};
+	char *tmp = ks_test_mkdtemp("test_history_window"), *dir = ks_xasprintf("%s/s", tmp);
+	struct ks_store *s;
+	struct ks_log *log;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ks_store_init(dir), 0);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	for (i = 0; i < 4; i++)
+		add_release(s, &rels[i]);
+	assert_int_equal(ks_log_build(s, "upstream/x86_64/generic", "alpha", "6.8.0-rc3", "6.8.0",
+				      &log), 0);
+	assert_string_equal(log->h->e[1].release, "6.8.0-rc3");
+	assert_string_equal(log->h->e[2].release, "6.8.0");
+	assert_false(ks_log_in_window(log, 0));
+	assert_true(ks_log_in_window(log, 1));
+	assert_true(ks_log_in_window(log, 2));
+	assert_false(ks_log_in_window(log, 3));
+	/* the change from rc3 to 6.8.0 is inside it */
+	assert_int_equal(log->steps[2].st, KS_LOG_CHANGED);
+	ks_log_free(log);
+	ks_store_free(s);
+	ks_test_rm_rf(tmp);
+	free(tmp);
+	free(dir);
 }
 
 /* ---- blame ---- */
@@ -448,29 +498,37 @@ static void test_matrix_against_regular(void **state)
 	assert_string_equal(arm->lineage, ARM);
 	assert_string_equal(rt->lineage, RT);
 
-	/* the release without a regular one of its version has no row */
+	/* one row per release, in order */
 	assert_int_equal(rt->nrel, 5);
-	assert_int_equal(rt->nrows, 4);
+	assert_int_equal(rt->nrows, 5);
+	assert_ptr_equal(rt->against, m->regular);
+	assert_int_equal(rt->basis, KS_MATRIX_BUILD);
+	assert_ptr_equal(arm->against, m->regular);
 	r = rt->rows;
 	/* same ABI version */
 	assert_int_equal(r[0].idx, 0);
-	assert_int_equal(r[0].reg, R610_2);
+	assert_int_equal(r[0].ref, R610_2);
 	assert_int_equal(r[0].status, KS_MATRIX_SAME);
 	assert_null(r[0].diff);
 	/* no 6.2.0-9 in the regular lineage: the newest 6.2.0 */
 	assert_int_equal(r[1].idx, 1);
-	assert_int_equal(r[1].reg, R620_3);
+	assert_int_equal(r[1].ref, R620_3);
 	assert_int_equal(r[1].status, KS_MATRIX_DIFFERS);
 	assert_false(r[1].only_here);
 	assert_non_null(r[1].diff);
 	assert_non_null(find_change(r[1].diff, KS_FIELD_ADDED, "c"));
 	/* here, absent in the regular release */
-	assert_int_equal(r[2].reg, R640);
+	assert_int_equal(r[2].ref, R640);
 	assert_int_equal(r[2].status, KS_MATRIX_DIFFERS);
 	assert_true(r[2].only_here);
 	assert_null(r[2].diff);
-	assert_int_equal(r[3].reg, R650);
+	assert_int_equal(r[3].ref, R650);
 	assert_int_equal(r[3].status, KS_MATRIX_ABSENT);
+	/* no regular release of its version: present, compared with none */
+	assert_int_equal(r[4].idx, 4);
+	assert_int_equal(r[4].ref, -1);
+	assert_int_equal(r[4].status, KS_MATRIX_PRESENT);
+	assert_null(r[4].diff);
 
 	/* a lineage that never defines it still lists its releases */
 	assert_null(arm->d.h);
@@ -478,11 +536,22 @@ static void test_matrix_against_regular(void **state)
 	assert_int_equal(arm->nrows, 2);
 	for (k = 0; k < arm->nrows; k++)
 		assert_int_equal(arm->rows[k].status, KS_MATRIX_ABSENT);
-	assert_int_equal(arm->rows[1].reg, R630);
+	assert_int_equal(arm->rows[1].ref, R630);
 
 	assert_string_equal(ks_matrix_status_name(KS_MATRIX_DIFFERS), "differs");
 	assert_string_equal(ks_matrix_status_name(KS_MATRIX_SAME), "same");
+	assert_string_equal(ks_matrix_status_name(KS_MATRIX_PRESENT), "present");
+	assert_string_equal(ks_matrix_basis_name(KS_MATRIX_UPSTREAM), "upstream");
 	ks_matrix_free(m);
+}
+
+static int counterpart(const struct ks_matrix_lineage *reg, const char *rel)
+{
+	char *up = ks_distro_upstream(NULL, rel);
+	int k = ks_matrix_counterpart(reg, KS_MATRIX_BUILD, rel, up);
+
+	free(up);
+	return k;
 }
 
 static void test_matrix_counterpart(void **state)
@@ -492,11 +561,11 @@ static void test_matrix_counterpart(void **state)
 
 	assert_int_equal(ks_matrix_build(store_of(state), "beta", &m), 0);
 	reg = m->regular;
-	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0-2-cloud-amd64"), R610_2);
-	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0-1-rt-arm64"), R610_1);
-	assert_int_equal(ks_matrix_counterpart(reg, "6.2.0-7-cloud-amd64"), R620_3);
-	assert_int_equal(ks_matrix_counterpart(reg, "6.1.0+deb-arm64"), R610_2);
-	assert_int_equal(ks_matrix_counterpart(reg, "8.0.0-1-amd64"), -1);
+	assert_int_equal(counterpart(reg, "6.1.0-2-cloud-amd64"), R610_2);
+	assert_int_equal(counterpart(reg, "6.1.0-1-rt-arm64"), R610_1);
+	assert_int_equal(counterpart(reg, "6.2.0-7-cloud-amd64"), R620_3);
+	assert_int_equal(counterpart(reg, "6.1.0+deb-arm64"), R610_2);
+	assert_int_equal(counterpart(reg, "8.0.0-1-amd64"), -1);
 	ks_matrix_free(m);
 }
 
@@ -515,6 +584,138 @@ static void test_matrix_only_in_another_lineage(void **state)
 	m = NULL;
 	assert_int_equal(ks_matrix_build(store_of(state), "nosuch", &m), KS_ENOTFOUND);
 	assert_null(m);
+}
+
+/* Distros as lineages: other arches of the regular distro are compared
+ * build by build; other distros by upstream version, with upstream's
+ * lineage of their arch, else with the regular one of their arch. */
+static const char X1[] = "struct task {\n\tint pid;\t/* 0 4 */\n};\t/* size 4 */\n";
+static const char X2[] = "struct task {\n\tint pid;\t/* 0 4 */\n\tint tgid;\t/* 4 4 */\n"
+	"};\t/* size 8 */\n";
+static const char X3[] = "struct task {\n\tint pid;\t/* 0 4 */\n\tvoid *kysec_fop;\t/* 8 8 */\n"
+	"};\t/* size 16 */\n";
+
+#define DEB "debian/x86_64/generic"
+#define UPA "upstream/aarch64/generic"
+#define KY "kylin/aarch64/generic"
+
+static const struct rel distro_content[] = {
+	{ DEB, "6.1.0-47-amd64", { { "task", X1 } } },
+	{ DEB, "6.12.117+deb13-amd64", { { "task", X2 } } },
+	{ DEB, "6.12.120+deb13-amd64", { { "task", X2 } } },
+	{ "debian/aarch64/generic", "6.12.117+deb13-arm64", { { "task", X2 } } },
+	{ UPA, "4.19.90", { { "task", X1 } } },
+	{ UPA, "4.19.100", { { "task", X2 } } },
+	{ KY, "4.19.90-24.4.v2101.ky10.aarch64", { { "task", X3 } } },
+	{ KY, "4.19.90-52.22.v2207.ky10.aarch64", { { "task", X1 } } },
+	{ "rhel/aarch64/generic", "4.18.0-147.5.1.el8_1.aarch64", { { "task", X1 } } },
+	{ "bclinux/x86_64/generic", "4.19.90-2107.6.0.0248.35.oe1.bclinux.x86_64",
+	  { { "task", X1 } } },
+	{ "bclinux/x86_64/generic", "6.12.117-1.oe2403.bclinux.x86_64", { { NULL, NULL } } },
+	{ "fedora/riscv64/generic", "6.12.117-300.fc41.riscv64", { { "task", X2 } } },
+};
+
+static const struct ks_matrix_lineage *lineage_in(const struct ks_matrix *m, const char *lin)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->lin[i].lineage, lin))
+			return &m->lin[i];
+	fail_msg("no lineage %s in the matrix", lin);
+	return NULL;
+}
+
+static void test_matrix_distros(void **state)
+{
+	char *tmp = ks_test_mkdtemp("test_history_distros"), *dir = ks_xasprintf("%s/s", tmp);
+	const struct ks_matrix_lineage *l;
+	struct ks_store *s;
+	struct ks_matrix *m;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ks_store_init(dir), 0);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	for (i = 0; i < sizeof(distro_content) / sizeof(distro_content[0]); i++)
+		add_release(s, &distro_content[i]);
+	/* two x86_64/generic lineages, neither upstream: the one with more releases */
+	assert_string_equal(ks_store_default_lineage(s), DEB);
+	assert_int_equal(ks_matrix_build(s, "task", &m), 0);
+	assert_string_equal(m->regular->lineage, DEB);
+	assert_string_equal(m->regular->upstream[0], "6.1.0");
+	assert_string_equal(m->regular->upstream[1], "6.12.117");
+
+	/* another arch of the regular distro: the same build */
+	l = lineage_in(m, "debian/aarch64/generic");
+	assert_int_equal(l->basis, KS_MATRIX_BUILD);
+	assert_int_equal(l->rows[0].ref, 1);
+	assert_int_equal(l->rows[0].status, KS_MATRIX_SAME);
+
+	/* Kylin against upstream's aarch64 lineage, at 4.19.90, not 4.19.100 */
+	l = lineage_in(m, KY);
+	assert_string_equal(l->distro, "kylin");
+	assert_string_equal(l->arch, "aarch64");
+	assert_int_equal(l->basis, KS_MATRIX_UPSTREAM);
+	assert_string_equal(l->against->lineage, UPA);
+	assert_string_equal(l->upstream[0], "4.19.90");
+	assert_int_equal(l->nrows, 2);
+	assert_string_equal(l->against->rel[l->rows[0].ref], "4.19.90");
+	assert_int_equal(l->rows[0].status, KS_MATRIX_DIFFERS);
+	assert_non_null(find_change(l->rows[0].diff, KS_FIELD_ADDED, "kysec_fop"));
+	assert_string_equal(l->against->rel[l->rows[1].ref], "4.19.90");
+	assert_int_equal(l->rows[1].status, KS_MATRIX_SAME);
+
+	/* RHEL's 4.18 has no upstream 4.18 here: present, compared with none */
+	l = lineage_in(m, "rhel/aarch64/generic");
+	assert_ptr_equal(l->against, lineage_in(m, UPA));
+	assert_int_equal(l->rows[0].ref, -1);
+	assert_int_equal(l->rows[0].status, KS_MATRIX_PRESENT);
+
+	/* no upstream x86_64 lineage: BC-Linux against the regular one of its
+	 * arch, by upstream version only (6.12.117, not Debian's 6.1.0-47) */
+	l = lineage_in(m, "bclinux/x86_64/generic");
+	assert_ptr_equal(l->against, m->regular);
+	assert_int_equal(l->basis, KS_MATRIX_UPSTREAM);
+	assert_int_equal(l->rows[0].ref, -1);
+	assert_int_equal(l->rows[0].status, KS_MATRIX_PRESENT);
+	assert_int_equal(l->rows[1].ref, 1);
+	assert_int_equal(l->rows[1].status, KS_MATRIX_ABSENT);
+
+	/* another distro and arch, no upstream of it: nothing to compare with */
+	l = lineage_in(m, "fedora/riscv64/generic");
+	assert_null(l->against);
+	assert_int_equal(l->basis, KS_MATRIX_NONE);
+	assert_int_equal(l->rows[0].status, KS_MATRIX_PRESENT);
+
+	/* upstream itself is not compared with another distro of another arch */
+	l = lineage_in(m, UPA);
+	assert_null(l->against);
+	ks_matrix_free(m);
+
+	/* an upstream x86_64/generic lineage becomes the default */
+	{
+		const struct rel up = { "upstream/x86_64/generic", "6.12.117", { { "task", X2 } } };
+
+		add_release(s, &up);
+		ks_store_free(s);
+		assert_int_equal(ks_store_open(&s, dir), 0);
+		assert_string_equal(ks_store_default_lineage(s), "upstream/x86_64/generic");
+		assert_int_equal(ks_matrix_build(s, "task", &m), 0);
+		/* now Debian is another distro, compared with upstream by version */
+		l = lineage_in(m, DEB);
+		assert_int_equal(l->basis, KS_MATRIX_UPSTREAM);
+		assert_int_equal(l->rows[0].ref, -1);
+		assert_int_equal(l->rows[1].ref, 0);
+		assert_int_equal(l->rows[1].status, KS_MATRIX_SAME);
+		l = lineage_in(m, "bclinux/x86_64/generic");
+		assert_string_equal(l->against->lineage, "upstream/x86_64/generic");
+		ks_matrix_free(m);
+	}
+	ks_store_free(s);
+	ks_test_rm_rf(tmp);
+	free(tmp);
+	free(dir);
 }
 
 /* ---- duplicate definitions ---- */
@@ -598,6 +799,7 @@ int main(void)
 		cmocka_unit_test(test_log_steps),
 		cmocka_unit_test(test_log_text_of_unchanged_release),
 		cmocka_unit_test(test_log_since_until),
+		cmocka_unit_test(test_log_window_distro_order),
 		cmocka_unit_test(test_blame_type),
 		cmocka_unit_test(test_blame_field_through_embedded),
 		cmocka_unit_test(test_blame_field_removed_and_readded),
@@ -605,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_matrix_against_regular),
 		cmocka_unit_test(test_matrix_counterpart),
 		cmocka_unit_test(test_matrix_only_in_another_lineage),
+		cmocka_unit_test(test_matrix_distros),
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_defs_share_unchanged),
 	};

@@ -405,7 +405,8 @@ static void test_store_resolve_lineage(void **state)
 	free(dir);
 }
 
-/* Without one DISTRO/x86_64/generic, the first lineage is the default. */
+/* Without a configured one: an x86_64/generic lineage, upstream's
+ * first, else the one with most releases, else the first in order. */
 static void test_store_default_lineage_derived(void **state)
 {
 	char *dir, hex[41];
@@ -418,7 +419,15 @@ static void test_store_default_lineage_derived(void **state)
 	assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-147", 0, hex), 0);
 	ks_store_free(s);
 	assert_int_equal(ks_store_open(&s, dir), 0);
-	assert_string_equal(ks_store_default_lineage(s), "centos/aarch64/generic");
+	assert_string_equal(ks_store_default_lineage(s), "debian/x86_64/generic");
+	assert_int_equal(add_in(s, "ubuntu", "x86_64", "5.4.0-92-generic", 0, hex), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "ubuntu/x86_64/generic");
+	assert_int_equal(add_in(s, "upstream", "x86_64", "6.8.1", 0, hex), 0);
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	assert_string_equal(ks_store_default_lineage(s), "upstream/x86_64/generic");
 	assert_int_equal(ks_store_set_default_lineage(s, "ubuntu/x86_64/generic"), 0);
 	ks_store_free(s);
 	assert_int_equal(ks_store_open(&s, dir), 0);
