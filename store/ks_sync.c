@@ -391,6 +391,26 @@ static void note_lineage(char ***lineages, size_t *n, const char *ref)
 	(*lineages)[(*n)++] = ks_xstrndup(l, (size_t)(end - l));
 }
 
+
+/* A format-1 release tag: refs/tags/ARCH/FLAVOR/RELEASE whose lineage
+ * branch refs/heads/ARCH/FLAVOR the remote also has, as every format-1
+ * store does; a user's own three-part tag alone is not one. */
+static int v1_release(const git_remote_head **heads, size_t n, const char *name)
+{
+	char *arch = NULL, *flavor = NULL, *branch;
+	size_t i;
+	int hit = 0;
+
+	if (!ks_release_ref_parse_v1(name, &arch, &flavor, NULL))
+		return 0;
+	branch = ks_xasprintf("refs/heads/%s/%s", arch, flavor);
+	for (i = 0; i < n && !hit; i++)
+		hit = !strcmp(heads[i]->name, branch);
+	free(branch);
+	free(arch);
+	free(flavor);
+	return hit;
+}
 static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_opts *opts,
 			struct ks_sync_result *res)
 {
@@ -419,7 +439,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 
 		/* only what is new here: a release present (or in conflict)
 		 * brings nothing, so a pull of only conflicts writes nothing */
-		if (ks_release_ref_parse_v1(heads[i]->name, NULL, NULL, NULL))
+		if (!nold && v1_release(heads, nheads, heads[i]->name))
 			nold++;
 		if (ks_release_ref_parse(heads[i]->name, NULL, NULL, NULL, NULL)) {
 			if (git_reference_name_to_id(&here, s->repo, heads[i]->name))

@@ -88,6 +88,12 @@ check "push to a format-1 store is refused" test $rc = 1 -a -n "$(grep -F "kstru
 check "... and leaves it format 1" test "$(git --git-dir="$T/old-copy" config kstruct.formatVersion)" = 1
 err=$(ks clone "$T/old-copy" "$T/clone" 2>&1); rc=$?
 check "clone of a format-1 store is refused" test $rc = 1 -a ! -e "$T/clone"
+# a user's own three-part tag does not make a format-2 store look old: a
+# format-1 store always has the ARCH/FLAVOR branch of its tags
+git --git-dir="$T/fresh" tag v1/rc/final "refs/tags/$LIN/$OLD"
+err=$(ks clone "$T/fresh" "$T/clone2" 2>&1); rc=$?
+check "clone of a format-2 store with a three-part tag of a user's: succeeds" test $rc = 0
+same "... with all its releases" "$(ks --store "$T/clone2" releases --format json | json "len(d)")" "$(ks --store "$T/fresh" releases --format json | json "len(d)")"
 
 # ---- a write to a format-1 store upgrades it first ----
 err=$(ks --store "$T/old-write" import "$T/$NEW.btf" --release 6.12.200-generic-amd64 2>&1 >/dev/null); rc=$?
