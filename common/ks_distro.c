@@ -234,10 +234,12 @@ static const char *series(const char *v, long *patch)
 {
 	const char *p = kernel_version(v), *s;
 
+	*patch = -1;
 	if (!p)
 		return NULL;
 	s = digits(digits(v) + 1);
-	*patch = s < p ? strtol(s + 1, NULL, 10) : -1;
+	if (s < p)
+		*patch = strtol(s + 1, NULL, 10);
 	return *p ? NULL : s;
 }
 
