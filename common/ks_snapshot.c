@@ -11,7 +11,10 @@
 
 struct ks_snapshot *ks_snapshot_new(void)
 {
-	return ks_xcalloc(1, sizeof(struct ks_snapshot));
+	struct ks_snapshot *snap = ks_xcalloc(1, sizeof(struct ks_snapshot));
+
+	snap->recorded = KS_KINDS_LEGACY;
+	return snap;
 }
 
 void ks_snapshot_free(struct ks_snapshot *snap)
@@ -44,15 +47,10 @@ int ks_snapshot_add(struct ks_snapshot *snap, const char *kind, const char *name
 	struct ks_snapshot_entry *e;
 	const char *k;
 
-	/* kinds are compared by their first letter when counting */
-	if (!strcmp(kind, "struct"))
-		k = "struct";
-	else if (!strcmp(kind, "union"))
-		k = "union";
-	else {
+	k = ks_kind_canonical(kind);
+	if (!k) {
 		free(text);
-		return ks_err_set(KS_EINVAL, "%s: kind '%s' is neither struct nor union",
-				  name, kind);
+		return ks_err_set(KS_EINVAL, "%s: '%s' is not a kind", name, kind);
 	}
 	reserve(snap, 1);
 	e = &snap->entries[snap->n++];
@@ -106,13 +104,15 @@ void ks_snapshot_finish(struct ks_snapshot *snap)
 		snap->entries[out++] = *e;
 	}
 	snap->n = out;
-	snap->nstructs = snap->nunions = 0;
+	memset(snap->count, 0, sizeof(snap->count));
 	for (i = 0; i < snap->n; i++) {
-		if (snap->entries[i].kind[0] == 's')
-			snap->nstructs++;
-		else
-			snap->nunions++;
+		enum ks_kind k;
+
+		if (!ks_kind_parse(snap->entries[i].kind, (size_t)-1, &k))
+			snap->count[k]++;
 	}
+	snap->nstructs = snap->count[KS_KIND_STRUCT];
+	snap->nunions = snap->count[KS_KIND_UNION];
 }
 
 void ks_snapshot_merge(struct ks_snapshot *dst, struct ks_snapshot *src)
@@ -121,6 +121,7 @@ void ks_snapshot_merge(struct ks_snapshot *dst, struct ks_snapshot *src)
 	if (src->n)
 		memcpy(dst->entries + dst->n, src->entries, src->n * sizeof(*src->entries));
 	dst->n += src->n;
+	dst->recorded |= src->recorded;
 	dst->finished = 0;
 	free(src->entries);
 	free(src);

@@ -1,5 +1,5 @@
-/* A snapshot: the named struct and union definitions of one kernel, as
- * canonical text. It is what btf/ produces and store/ records, so that
+/* A snapshot: the named definitions of one kernel (every kind of
+ * common/ks_kind.h), as canonical text. It is what btf/ produces and store/ records, so that
  * neither needs the other's types: the store never sees BTF, and the
  * reader of BTF never sees git.
  */
@@ -8,8 +8,10 @@
 
 #include <stddef.h>
 
+#include "ks_kind.h"
+
 struct ks_snapshot_entry {
-	const char *kind;	/* "struct" or "union" (static) */
+	const char *kind;	/* ks_kind_name() of its kind (static) */
 	char *name;		/* the C name */
 	unsigned int variant;	/* 1, or 2.. for further distinct bodies of one name */
 	char *text;		/* canonical definition, '\n'-terminated */
@@ -24,13 +26,21 @@ struct ks_snapshot {
 	size_t cap;
 	size_t nstructs;
 	size_t nunions;
+	size_t count[KS_KIND_COUNT];	/* entries per kind, once finished */
+	/* Bit (1u << kind) for every kind the input was read for: a kind
+	 * recorded with no entries is "none", one not recorded is "not
+	 * recorded" (an older import). Struct and union are always set. */
+	unsigned int recorded;
 	int finished;
 };
+
+#define KS_KINDS_LEGACY ((1u << KS_KIND_STRUCT) | (1u << KS_KIND_UNION))
+#define KS_KINDS_ALL ((1u << KS_KIND_COUNT) - 1)
 
 struct ks_snapshot *ks_snapshot_new(void);
 void ks_snapshot_free(struct ks_snapshot *snap);
 
-/* Adds one definition; @kind is "struct" or "union" (else KS_EINVAL),
+/* Adds one definition; @kind is a kind's name (else KS_EINVAL),
  * @name is copied and @text (@len bytes) is taken over, also on error.
  * The snapshot is unfinished afterwards. */
 int ks_snapshot_add(struct ks_snapshot *snap, const char *kind, const char *name,
