@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "cmd.h"
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
@@ -9,6 +11,14 @@ static void print_bits(unsigned long long bits)
 		printf("bit %llu", bits);
 	else
 		printf("%llu", bits / 8);
+}
+
+/* "1" of "BPF_MAP_TYPE_HASH = 1" */
+static const char *enum_value(const char *decl)
+{
+	const char *eq = decl ? strstr(decl, " = ") : NULL;
+
+	return eq ? eq + 3 : decl ? decl : "";
 }
 
 void print_changes(const struct ks_diff *d, int layout, const char *indent)
@@ -34,7 +44,24 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
 			       col(C_RESET), c->old_decl, c->new_decl);
 			break;
+		case KS_VALUE_CHANGED:
+			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
+			       col(C_RESET), enum_value(c->old_decl), enum_value(c->new_decl));
+			break;
+		case KS_NOTE_CHANGED:
+			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
+			       c->new_decl, col(C_RESET));
+			break;
+		case KS_PARAM_MOVED:
+			printf("%s%s> %s%s: position %llu -> %llu (reordered)\n", indent,
+			       col(C_YELLOW), c->field, col(C_RESET), c->old_value, c->new_value);
+			break;
 		case KS_FIELD_MOVED:
+			if (c->positional) {
+				printf("%s%s> %s%s: position %llu -> %llu\n", indent, col(C_CYAN),
+				       c->field, col(C_RESET), c->old_value, c->new_value);
+				break;
+			}
 			printf("%s%s> %s%s: offset ", indent, col(C_CYAN), c->field, col(C_RESET));
 			print_bits(c->old_value);
 			printf(" -> ");
@@ -75,8 +102,24 @@ void json_changes(struct ks_json *j, const struct ks_diff *d, int layout)
 		if (ks_change_is_layout(c->kind) && !layout)
 			continue;
 		ks_json_begin_object(j, NULL);
-		ks_json_put_str(j, "kind", ks_change_kind_name(c->kind));
-		if (c->kind == KS_KIND_CHANGED) {
+		ks_json_put_str(j, "kind", ks_change_name(d->kind, c));
+		if (c->kind == KS_NOTE_CHANGED) {
+			ks_json_put_null(j, "field");
+			ks_json_put_str(j, "old", c->old_decl);
+			ks_json_put_str(j, "new", c->new_decl);
+		} else if (c->kind == KS_VALUE_CHANGED) {
+			ks_json_put_str(j, "field", c->field);
+			ks_json_put_str(j, "old_decl", c->old_decl);
+			ks_json_put_str(j, "new_decl", c->new_decl);
+			ks_json_put_str(j, "old_value", enum_value(c->old_decl));
+			ks_json_put_str(j, "new_value", enum_value(c->new_decl));
+		} else if (c->positional && (c->kind == KS_FIELD_MOVED || c->kind == KS_PARAM_MOVED)) {
+			ks_json_put_str(j, "field", c->field);
+			ks_json_put_str(j, "old_decl", c->old_decl);
+			ks_json_put_str(j, "new_decl", c->new_decl);
+			ks_json_put_uint(j, "old_position", c->old_value);
+			ks_json_put_uint(j, "new_position", c->new_value);
+		} else if (c->kind == KS_KIND_CHANGED) {
 			ks_json_put_null(j, "field");
 			ks_json_put_str(j, "old_kind", c->old_decl);
 			ks_json_put_str(j, "new_kind", c->new_decl);
@@ -94,9 +137,10 @@ void json_changes(struct ks_json *j, const struct ks_diff *d, int layout)
 			ks_json_put_str(j, "field", c->field);
 			ks_json_put_str(j, "old_decl", c->old_decl);
 			ks_json_put_str(j, "new_decl", c->new_decl);
-			if (c->old_decl)
+			/* parameters have places, not offsets */
+			if (c->old_decl && !c->positional)
 				ks_json_put_uint(j, "old_offset_bits", c->old_value);
-			if (c->new_decl)
+			if (c->new_decl && !c->positional)
 				ks_json_put_uint(j, "new_offset_bits", c->new_value);
 		}
 		ks_json_end_object(j);

@@ -6,6 +6,7 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_parse_int.h"
 
 #define KS_PARSE_MAX_DEPTH 64
 
@@ -143,6 +144,8 @@ static void add_member(struct ks_def *d, size_t *cap, char *name, char *decl,
 	m->offset_bits = off;
 	m->size_bits = size;
 	m->bitfield_size = bits;
+	m->index = (unsigned int)(d->n - 1);
+	m->positional = 0;
 }
 
 static void truncate_members(struct ks_def *d, size_t n)
@@ -160,7 +163,9 @@ static void body_add(struct ks_buf *b, const char *s, const char *sep)
 	ks_buf_puts(b, sep);
 }
 
-int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
+/* A struct or union (also the record of a tracepoint, and the body of a
+ * typedef of an anonymous struct, which arrive rewritten as one). */
+int ks__parse_composite(struct ks_def **out, const char *text, size_t len)
 {
 	struct ks_buf lbuf = KS_BUF_INIT;
 	struct ks_def *d = ks_xcalloc(1, sizeof(*d));
@@ -346,6 +351,14 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 	return 0;
 }
 
+
+int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
+{
+	if ((len > 7 && !memcmp(text, "struct ", 7)) || (len > 6 && !memcmp(text, "union ", 6)))
+		return ks__parse_composite(out, text, len);
+	return ks__parse_other(out, text, len);
+}
+
 int ks_canon_parse_named(struct ks_def **out, const char *text, size_t len,
 			 const char *name, const char *release)
 {
@@ -367,6 +380,7 @@ void ks_def_free(struct ks_def *d)
 		free(d->members[i].decl);
 	}
 	free(d->members);
+	free(d->note);
 	free(d->kind);
 	free(d->name);
 	free(d);

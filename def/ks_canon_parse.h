@@ -1,6 +1,7 @@
 /* Reading canonical text back into members: what `show --format json`
  * and the history diff work from. The store holds only text, so this is
- * the one reader of it. */
+ * the one reader of it, for every kind (docs/format.md, "Canonical
+ * text" and "The other kinds"). */
 #ifndef KS_CANON_PARSE_H
 #define KS_CANON_PARSE_H
 
@@ -12,17 +13,25 @@ struct ks_member {
 	unsigned long long offset_bits;	/* from the start of the outer type */
 	unsigned long long size_bits;	/* bitfield width, or type size * 8 */
 	unsigned int bitfield_size;	/* 0 unless a bitfield */
+	unsigned int index;	/* place among the members, from 0 */
+	/* A parameter or an argument (return is 0, the first parameter 1):
+	 * it is found by position, not offset, so a new place is a change
+	 * of meaning rather than of layout. */
+	int positional;
 };
 
 struct ks_def {
-	char *kind;		/* "struct" or "union" */
+	char *kind;		/* "struct", "enum", "func", ... */
 	char *name;
-	unsigned long long size;	/* bytes */
+	unsigned long long size;	/* bytes (0 where the kind has none) */
+	/* a function's linkage, an enum's "signed"/"unsigned"; else NULL */
+	char *note;
 	struct ks_member *members;	/* named members, flattened, in order */
 	size_t n;
 };
 
-/* KS_EFORMAT with the line number when @text is not canonical. */
+/* KS_EFORMAT with the line number when @text is not canonical text of
+ * any kind. */
 int ks_canon_parse(struct ks_def **out, const char *text, size_t len);
 /* The same, the message prefixed with where the text came from
  * ("NAME in RELEASE: ..."). */

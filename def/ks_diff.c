@@ -16,8 +16,67 @@ const char *ks_change_kind_name(enum ks_change_kind kind)
 	case KS_SIZE_CHANGED: return "size_changed";
 	case KS_FIELD_RESIZED: return "field_resized";
 	case KS_KIND_CHANGED: return "kind_changed";
+	case KS_VALUE_CHANGED: return "value_changed";
+	case KS_NOTE_CHANGED: return "note_changed";
+	case KS_PARAM_MOVED: return "param_moved";
 	}
 	return "?";
+}
+
+static int is_kind(const char *kind, const char *a, const char *b)
+{
+	return kind && (!strcmp(kind, a) || (b && !strcmp(kind, b)));
+}
+
+/* Kinds whose members are a function's return type and parameters. */
+static int is_proto(const char *kind)
+{
+	return is_kind(kind, "func", "lsm") || is_kind(kind, "kfunc", NULL);
+}
+
+const char *ks_member_word(const char *kind)
+{
+	if (is_kind(kind, "enum", NULL))
+		return "enumerator";
+	if (is_proto(kind))
+		return "parameter";
+	if (is_kind(kind, "syscall", NULL))
+		return "entry";
+	if (is_kind(kind, "tracepoint", NULL))
+		return "argument";
+	return "field";
+}
+
+const char *ks_change_name(const char *kind, const struct ks_change *c)
+{
+	if (is_kind(kind, "enum", NULL)) {
+		switch (c->kind) {
+		case KS_FIELD_ADDED: return "enumerator_added";
+		case KS_FIELD_REMOVED: return "enumerator_removed";
+		case KS_NOTE_CHANGED: return "signedness_changed";
+		default: break;
+		}
+	} else if (is_proto(kind) || (is_kind(kind, "tracepoint", NULL) && c->positional)) {
+		int ret = c->field && !strcmp(c->field, "return");
+
+		switch (c->kind) {
+		case KS_FIELD_ADDED: return "param_added";
+		case KS_FIELD_REMOVED: return "param_removed";
+		case KS_FIELD_TYPE_CHANGED:
+			return ret ? "return_type_changed" : "param_type_changed";
+		case KS_FIELD_MOVED: return "param_shifted";
+		case KS_NOTE_CHANGED: return "linkage_changed";
+		default: break;
+		}
+	} else if (is_kind(kind, "syscall", NULL)) {
+		switch (c->kind) {
+		case KS_FIELD_ADDED: return "entry_added";
+		case KS_FIELD_REMOVED: return "entry_removed";
+		case KS_FIELD_TYPE_CHANGED: return "entry_changed";
+		default: break;
+		}
+	}
+	return ks_change_kind_name(c->kind);
 }
 
 int ks_change_is_layout(enum ks_change_kind kind)
@@ -100,12 +159,52 @@ static const struct ks_member *index_find(const struct name_index *ix, const cha
 	return lo < ix->n && !strcmp(ix->m[lo]->name, name) ? ix->m[lo] : NULL;
 }
 
+/* Parameters are read by position (fentry's ctx[N]): one whose rank
+ * among the parameters both definitions have changed was reordered, a
+ * change of meaning; one only pushed along by an added or removed one
+ * moved as a consequence, which is layout. */
+static void moves(struct ks_diff *d, size_t *cap, const struct ks_def *old,
+		  const struct ks_def *new, const struct name_index *oix)
+{
+	size_t i, rank = 0, *orank = ks_xcalloc(old->n + 1, sizeof(*orank)), r = 0;
+	struct name_index nix;
+
+	index_build(&nix, new);
+	for (i = 0; i < old->n; i++)
+		if (old->members[i].positional && old->members[i].name[0] &&
+		    index_find(&nix, old->members[i].name))
+			orank[i] = r++;
+	for (i = 0; i < new->n; i++) {
+		const struct ks_member *nm = &new->members[i], *om;
+		struct ks_change c = { 0 };
+
+		if (!nm->positional || !nm->name[0])
+			continue;
+		om = index_find(oix, nm->name);
+		if (!om || !om->positional)
+			continue;
+		c.field = nm->name;
+		c.old_decl = om->decl;
+		c.new_decl = nm->decl;
+		c.old_value = om->index;
+		c.new_value = nm->index;
+		c.positional = 1;
+		c.kind = orank[om - old->members] != rank ? KS_PARAM_MOVED : KS_FIELD_MOVED;
+		if (c.kind == KS_PARAM_MOVED || om->index != nm->index)
+			push(d, cap, c);
+		rank++;
+	}
+	free(nix.m);
+	free(orank);
+}
+
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 {
 	struct ks_diff *d = ks_xcalloc(1, sizeof(*d));
 	struct name_index oix, nix;
 	size_t cap = 0, i;
 
+	d->kind = new->kind;
 	index_build(&oix, old);
 	index_build(&nix, new);
 	if (old->kind && new->kind && strcmp(old->kind, new->kind)) {
@@ -140,6 +239,9 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		if (strcmp(om->decl, nm->decl)) {
 			c.kind = same_but_width(om, nm) ? KS_BITFIELD_CHANGED
 							: KS_FIELD_TYPE_CHANGED;
+			if (is_kind(new->kind, "enum", NULL))
+				c.kind = KS_VALUE_CHANGED;
+			c.positional = nm->positional;
 			push(d, &cap, c);
 		}
 	}
@@ -153,8 +255,10 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		c.field = om->name;
 		c.old_decl = om->decl;
 		c.old_value = om->offset_bits;
+		c.positional = om->positional;
 		push(d, &cap, c);
 	}
+	moves(d, &cap, old, new, &oix);
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i];
 		const struct ks_member *om = nm->name[0] ? index_find(&oix, nm->name) : NULL;
@@ -162,7 +266,7 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 
 		/* A move is the layout consequence of other changes; a field
 		 * whose declaration changed is reported as that already. */
-		if (!om || strcmp(om->decl, nm->decl))
+		if (!om || strcmp(om->decl, nm->decl) || nm->positional)
 			continue;
 		c.field = nm->name;
 		c.old_decl = om->decl;
@@ -180,6 +284,15 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 			c.new_value = nm->size_bits;
 			push(d, &cap, c);
 		}
+	}
+	if (old->note && new->note && strcmp(old->note, new->note)) {
+		struct ks_change c = { 0 };
+
+		c.kind = KS_NOTE_CHANGED;
+		c.field = "";
+		c.old_decl = old->note;
+		c.new_decl = new->note;
+		push(d, &cap, c);
 	}
 	if (old->size != new->size) {
 		struct ks_change c = { 0 };

@@ -1,7 +1,8 @@
-/* The semantic difference of two definitions of one struct or union,
- * computed from their canonical text (parsed with ks_canon_parse). A
- * field is identified by its name; members of anonymous structs and
- * unions count as fields of the enclosing type. */
+/* The semantic difference of two definitions of one name, computed from
+ * their canonical text (parsed with ks_canon_parse), for every kind. A
+ * field (member, enumerator, parameter) is identified by its name;
+ * members of anonymous structs and unions count as fields of the
+ * enclosing type. */
 #ifndef KS_DIFF_H
 #define KS_DIFF_H
 
@@ -18,19 +19,25 @@ enum ks_change_kind {
 	KS_SIZE_CHANGED,	/* the type's size: layout */
 	KS_FIELD_RESIZED,	/* same declaration, its type's size changed: layout */
 	KS_KIND_CHANGED,	/* struct became union or back (old/new decl: the kinds) */
+	KS_VALUE_CHANGED,	/* an enumerator's value (old -> new decl) */
+	KS_NOTE_CHANGED,	/* linkage, signedness (old/new decl: the notes) */
+	KS_PARAM_MOVED,		/* a parameter reordered (values: positions) */
 };
 
 struct ks_change {
 	enum ks_change_kind kind;
 	const char *field;	/* borrowed from the defs */
 	const char *old_decl, *new_decl;	/* NULL where absent */
-	unsigned long long old_value, new_value;	/* offsets in bits, or sizes in bytes */
+	/* offsets in bits, sizes in bytes, or positions of positional members */
+	unsigned long long old_value, new_value;
+	int positional;		/* the field is found by position */
 };
 
 struct ks_diff {
 	struct ks_change *changes;
 	size_t n;
 	size_t ndecl;		/* changes that are not layout-only */
+	const char *kind;	/* the new definition's kind (borrowed) */
 };
 
 /* Changes from @old to @new, declaration changes in the new type's
@@ -40,6 +47,13 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 void ks_diff_free(struct ks_diff *diff);
 
 const char *ks_change_kind_name(enum ks_change_kind kind);
+/* The name JSON gives a change of a definition of @kind ("struct",
+ * "enum", "func", ...): "field_added" for a struct, "enumerator_added"
+ * for an enum, "param_added" or "return_type_changed" for a function. */
+const char *ks_change_name(const char *kind, const struct ks_change *c);
+/* "field", "enumerator", "parameter", "entry" or "argument": what a
+ * member of @kind is called. */
+const char *ks_member_word(const char *kind);
 int ks_change_is_layout(enum ks_change_kind kind);
 
 /* A member by name, or NULL. */

@@ -86,6 +86,9 @@ static const char *change_label(enum ks_change_kind k)
 	case KS_FIELD_RESIZED: return "Field resized (layout).";
 	case KS_SIZE_CHANGED: return "Size changed (layout).";
 	case KS_KIND_CHANGED: return "Kind changed.";
+	case KS_VALUE_CHANGED: return "Value changed.";
+	case KS_NOTE_CHANGED: return "Changed.";
+	case KS_PARAM_MOVED: return "Parameter reordered.";
 	}
 	return "Changed.";
 }
