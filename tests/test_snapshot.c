@@ -110,18 +110,34 @@ static void test_snapshot_merge_renumbers(void **state)
 	ks_snapshot_free(one);
 }
 
-static void test_snapshot_rejects_other_kinds(void **state)
+static void test_snapshot_kinds(void **state)
 {
 	struct ks_snapshot *s = ks_snapshot_new();
 
 	(void)state;
-	assert_int_equal(ks_snapshot_add(s, "enum", "e", ks_xstrdup("enum e {};\n"), 11),
-			 KS_EINVAL);
-	assert_non_null(strstr(ks_err_msg(), "enum"));
+	/* a fresh snapshot records what every import records at least */
+	assert_int_equal(s->recorded, KS_KINDS_LEGACY);
+	assert_int_equal(ks_snapshot_add(s, "bogus", "e", ks_xstrdup("x\n"), 2), KS_EINVAL);
+	assert_non_null(strstr(ks_err_msg(), "bogus"));
 	assert_int_equal(s->n, 0);
+	assert_int_equal(ks_snapshot_add(s, "enum", "e", ks_xstrdup("enum e {2}\n"), 11), 0);
+	assert_int_equal(ks_snapshot_add(s, "func", "e", ks_xstrdup("func e {1}\n"), 11), 0);
+	assert_int_equal(ks_snapshot_add(s, "func", "e", ks_xstrdup("func e {0}\n"), 11), 0);
+	assert_int_equal(ks_snapshot_add(s, "struct", "e", ks_xstrdup("struct e {}\n"), 12), 0);
 	ks_snapshot_finish(s);
-	assert_int_equal(s->n, 0);
-	assert_int_equal(s->nstructs + s->nunions, 0);
+	assert_int_equal(s->n, 4);
+	/* by kind name, then name, then text: two bodies of func e */
+	expect(s, 0, "enum", "e", 1, "enum e {2}\n");
+	expect(s, 1, "func", "e", 1, "func e {0}\n");
+	expect(s, 2, "func", "e", 2, "func e {1}\n");
+	expect(s, 3, "struct", "e", 1, "struct e {}\n");
+	assert_int_equal(s->count[KS_KIND_ENUM], 1);
+	assert_int_equal(s->count[KS_KIND_FUNC], 2);
+	assert_int_equal(s->count[KS_KIND_TYPEDEF], 0);
+	assert_int_equal(s->nstructs, 1);
+	assert_int_equal(s->nunions, 0);
+	/* the kind is the table's own string */
+	assert_ptr_equal(s->entries[0].kind, ks_kind_name(KS_KIND_ENUM));
 	ks_snapshot_free(s);
 	ks_snapshot_free(NULL);
 }
@@ -132,7 +148,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_finish_orders_and_dedups),
 		cmocka_unit_test(test_snapshot_prefix_text_first),
 		cmocka_unit_test(test_snapshot_merge_renumbers),
-		cmocka_unit_test(test_snapshot_rejects_other_kinds),
+		cmocka_unit_test(test_snapshot_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
