@@ -5,8 +5,9 @@
 #include "ks_blame.h"
 
 static const char *const blame_usage[] = {
-	"kstruct blame NAME [--lineage LINEAGE] [--format text|json]",
-	"kstruct blame NAME.FIELD[.FIELD...] [--lineage LINEAGE] [--format text|json]",
+	"kstruct blame NAME [--no-renames] [--lineage LINEAGE] [--format text|json]",
+	"kstruct blame NAME.FIELD[.FIELD...] [--no-renames] [--lineage LINEAGE]\n"
+	"             [--format text|json]",
 	NULL,
 };
 
@@ -17,7 +18,8 @@ static const char blame_desc[] =
 	"NAME.FIELD: the whole story of one field: when it appeared, each type,\n"
 	"bitfield or offset change, removals and re-additions, when it was last seen.\n"
 	"A path such as task_struct.se.vruntime follows an embedded member into its\n"
-	"type's own definition in each release.\n";
+	"type's own definition in each release. Both follow a field back through\n"
+	"releases that renamed it (task_struct.__state was state before 5.14).\n";
 
 static int print_type_json(const struct ks_blame *b, const char *lineage)
 {
@@ -41,6 +43,8 @@ static int print_type_json(const struct ks_blame *b, const char *lineage)
 		ks_json_put_uint(&j, "offset_bits", bm->m->offset_bits);
 		ks_json_put_str(&j, "introduced", h->e[bm->since].release);
 		ks_json_put_str(&j, "first_seen", h->e[bm->first].release);
+		if (bm->first_name)
+			ks_json_put_str(&j, "first_name", bm->first_name);
 		ks_json_end_object(&j);
 	}
 	ks_json_end_array(&j);
@@ -64,7 +68,10 @@ static void print_type_text(const struct ks_blame *b, const char *lineage)
 
 		printf("%s%-*s%s  %s;", col(C_YELLOW), (int)w, h->e[bm->since].release,
 		       col(C_RESET), bm->m->decl);
-		if (bm->first != bm->since)
+		if (bm->first_name)
+			printf("  %s(as %s since %s)%s", col(C_DIM), bm->first_name,
+			       h->e[bm->first].release, col(C_RESET));
+		else if (bm->first != bm->since)
 			printf("  %s(name since %s)%s", col(C_DIM), h->e[bm->first].release,
 			       col(C_RESET));
 		putchar('\n');
@@ -73,10 +80,10 @@ static void print_type_text(const struct ks_blame *b, const char *lineage)
 }
 
 static int blame_type(struct ks_store *s, const char *lineage, const char *name,
-		      enum out_format fmt)
+		      unsigned int flags, enum out_format fmt)
 {
 	struct ks_blame *b;
-	int err = ks_blame_type(s, lineage, name, &b);
+	int err = ks_blame_type(s, lineage, name, flags, &b);
 
 	if (err)
 		return err;
@@ -111,6 +118,10 @@ static int print_field_json(const struct ks_blame_story *st, const char *lineage
 		ks_json_put_str(&j, "release", h->e[e->release].release);
 		ks_json_put_str(&j, "event", ks_blame_event_name(e->what));
 		ks_json_put_str(&j, "decl", e->decl);
+		if (e->what == KS_BLAME_RENAMED) {
+			ks_json_put_str(&j, "old_name", e->old_name);
+			ks_json_put_str(&j, "old_decl", e->old_decl);
+		}
 		ks_json_put_uint(&j, "offset_bits", e->offset);
 		ks_json_end_object(&j);
 	}
@@ -137,6 +148,8 @@ static void print_field_text(const struct ks_blame_story *st, const char *lineag
 		printf("%s%-*s%s  %-12s %s;  ", col(C_YELLOW), (int)w,
 		       h->e[e->release].release, col(C_RESET), ks_blame_event_name(e->what),
 		       e->decl);
+		if (e->what == KS_BLAME_RENAMED)
+			printf("%s(was %s) %s", col(C_DIM), e->old_decl, col(C_RESET));
 		if (e->offset % 8)
 			printf("%s(bit offset %llu)%s\n", col(C_DIM), e->offset, col(C_RESET));
 		else
@@ -149,10 +162,10 @@ static void print_field_text(const struct ks_blame_story *st, const char *lineag
 }
 
 static int blame_field(struct ks_store *s, const char *lineage, const char *arg,
-		       enum out_format fmt)
+		       unsigned int flags, enum out_format fmt)
 {
 	struct ks_blame_story *st;
-	int err = ks_blame_field(s, lineage, arg, &st);
+	int err = ks_blame_field(s, lineage, arg, flags, &st);
 
 	if (err)
 		return err;
@@ -169,8 +182,10 @@ int do_blame(int argc, char **argv)
 	enum out_format fmt = FMT_TEXT;
 	const char *lineage = NULL, *arg;
 	struct ks_store *store;
-	int n, err;
+	int n, err, no_renames = 0;
+	unsigned int flags;
 	const struct ks_opt opts[] = {
+		OPT_NO_RENAMES(&no_renames),
 		OPT_LINEAGE(&lineage),
 		OPT_FORMAT(&fmt),
 		KS_OPT_END,
@@ -195,8 +210,9 @@ int do_blame(int argc, char **argv)
 		return err;
 	if (!lineage)
 		lineage = ks_store_default_lineage(store);
-	err = strchr(arg, '.') ? blame_field(store, lineage, arg, fmt)
-			       : blame_type(store, lineage, arg, fmt);
+	flags = no_renames ? KS_DIFF_NO_RENAMES : 0;
+	err = strchr(arg, '.') ? blame_field(store, lineage, arg, flags, fmt)
+			       : blame_type(store, lineage, arg, flags, fmt);
 	ks_store_free(store);
 	return err ? fail(err) : EXIT_OK;
 }

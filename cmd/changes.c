@@ -44,6 +44,10 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
 			       col(C_RESET), c->old_decl, c->new_decl);
 			break;
+		case KS_FIELD_RENAMED:
+			printf("%s%s~ %s -> %s%s: %s -> %s\n", indent, col(C_YELLOW), c->old_field,
+			       c->field, col(C_RESET), c->old_decl, c->new_decl);
+			break;
 		case KS_VALUE_CHANGED:
 			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
 			       col(C_RESET), enum_value(c->old_decl), enum_value(c->new_decl));
@@ -135,6 +139,8 @@ void json_changes(struct ks_json *j, const struct ks_diff *d, int layout)
 			ks_json_put_uint(j, "new_size_bits", c->new_value);
 		} else {
 			ks_json_put_str(j, "field", c->field);
+			if (c->old_field)
+				ks_json_put_str(j, "old_field", c->old_field);
 			ks_json_put_str(j, "old_decl", c->old_decl);
 			ks_json_put_str(j, "new_decl", c->new_decl);
 			/* parameters have places, not offsets */

@@ -66,6 +66,8 @@ extern const struct ks_opt_choice out_formats[];
 /* The options that mean the same in every query command. */
 #define OPT_FORMAT(v) KS_OPT_ENUM(0, "format", "text|json", (v), out_formats, \
 				  "output for people (default) or scripts")
+#define OPT_NO_RENAMES(v) KS_OPT_FLAG(0, "no-renames", (v), \
+				      "show a renamed field as removed and added")
 #define OPT_LINEAGE(v) KS_OPT_STRING(0, "lineage", "DISTRO/ARCH/FLAVOR", (v), \
 				     "lineage to read, or a part naming one (centos, " \
 				     "kylin/aarch64; default: the store's)")

@@ -9,7 +9,7 @@
 #include "ks_variants.h"
 
 static const char *const diff_usage[] = {
-	"kstruct diff R1 R2 [NAME...] [--stat] [--layout]\n"
+	"kstruct diff R1 R2 [NAME...] [--stat] [--layout] [--no-renames]\n"
 	"             [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
@@ -62,12 +62,13 @@ int do_diff(int argc, char **argv)
 	struct ks_diff **diffs = NULL;
 	struct ks_def **defs = NULL;
 	size_t i, counts[3] = { 0 }, layout_only = 0;
-	int c, n, err, stat = 0, layout = 0, nnames;
+	int c, n, err, stat = 0, layout = 0, no_renames = 0, nnames;
 	char **names;
 	const struct ks_opt opts[] = {
 		KS_OPT_FLAG(0, "stat", &stat, "only the counts"),
 		KS_OPT_FLAG(0, "layout", &layout,
 			    "also show layout-only changes (moved fields, size)"),
+		OPT_NO_RENAMES(&no_renames),
 		OPT_LINEAGE(&lineage),
 		OPT_FORMAT(&fmt),
 		KS_OPT_END,
@@ -117,7 +118,8 @@ int do_diff(int argc, char **argv)
 			err = ks_canon_parse_named(&defs[2 * i + 1], t->new_text, t->new_len,
 						   t->name, r2);
 		if (!err) {
-			diffs[i] = ks_diff_defs(defs[2 * i], defs[2 * i + 1]);
+			diffs[i] = ks_diff_defs_flags(defs[2 * i], defs[2 * i + 1],
+						      no_renames ? KS_DIFF_NO_RENAMES : 0);
 			if (!diffs[i]->ndecl)
 				layout_only++;
 		}

@@ -6,7 +6,7 @@
 #include "ks_log.h"
 
 static const char *const log_usage[] = {
-	"kstruct log NAME [--since R] [--until R] [-p] [--layout]\n"
+	"kstruct log NAME [--since R] [--until R] [-p] [--layout] [--no-renames]\n"
 	"            [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
@@ -14,11 +14,13 @@ static const char *const log_usage[] = {
 static const char log_desc[] =
 	"How struct or union NAME changed, release by release, oldest first:\n"
 	"where it appeared, disappeared or changed, and how (fields added, removed,\n"
-	"retyped, bitfield widths). Releases without change collapse into one line.\n";
+	"retyped, renamed, bitfield widths). Releases without change collapse into\n"
+	"one line. A field removed and one added in its place (same offset, a\n"
+	"compatible type, a similar name) is shown as a rename: old -> new.\n";
 
 struct log_opts {
 	const char *since, *until, *lineage;
-	int patch, layout;
+	int patch, layout, no_renames;
 	enum out_format fmt;
 };
 
@@ -205,6 +207,7 @@ int do_log(int argc, char **argv)
 		KS_OPT_FLAG('p', "patch", &o.patch, "add a unified diff of the canonical text"),
 		KS_OPT_FLAG(0, "layout", &o.layout,
 			    "also show layout-only changes (moved fields, size)"),
+		OPT_NO_RENAMES(&o.no_renames),
 		OPT_LINEAGE(&o.lineage),
 		OPT_FORMAT(&o.fmt),
 		KS_OPT_END,
@@ -225,7 +228,8 @@ int do_log(int argc, char **argv)
 		return err;
 	if (!o.lineage)
 		o.lineage = ks_store_default_lineage(store);
-	err = ks_log_build(store, o.lineage, argv[1], o.since, o.until, &log);
+	err = ks_log_build(store, o.lineage, argv[1], o.since, o.until,
+			   o.no_renames ? KS_DIFF_NO_RENAMES : 0, &log);
 	if (!err) {
 		out_begin(o.fmt);
 		if (o.fmt == FMT_JSON)

@@ -19,6 +19,7 @@ const char *ks_change_kind_name(enum ks_change_kind kind)
 	case KS_VALUE_CHANGED: return "value_changed";
 	case KS_NOTE_CHANGED: return "note_changed";
 	case KS_PARAM_MOVED: return "param_moved";
+	case KS_FIELD_RENAMED: return "field_renamed";
 	}
 	return "?";
 }
@@ -54,6 +55,7 @@ const char *ks_change_name(const char *kind, const struct ks_change *c)
 		case KS_FIELD_ADDED: return "enumerator_added";
 		case KS_FIELD_REMOVED: return "enumerator_removed";
 		case KS_NOTE_CHANGED: return "signedness_changed";
+		case KS_FIELD_RENAMED: return "enumerator_renamed";
 		default: break;
 		}
 	} else if (is_proto(kind) || (is_kind(kind, "tracepoint", NULL) && c->positional)) {
@@ -66,6 +68,7 @@ const char *ks_change_name(const char *kind, const struct ks_change *c)
 			return ret ? "return_type_changed" : "param_type_changed";
 		case KS_FIELD_MOVED: return "param_shifted";
 		case KS_NOTE_CHANGED: return "linkage_changed";
+		case KS_FIELD_RENAMED: return "param_renamed";
 		default: break;
 		}
 	} else if (is_kind(kind, "syscall", NULL)) {
@@ -198,7 +201,215 @@ static void moves(struct ks_diff *d, size_t *cap, const struct ks_def *old,
 	free(orank);
 }
 
+static int ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '$';
+}
+
+char *ks_member_type(const struct ks_member *m)
+{
+	size_t nl = strlen(m->name), dl = strlen(m->decl), i;
+
+	for (i = dl >= nl ? dl - nl + 1 : 0; nl && i-- > 0;)
+		if (!memcmp(m->decl + i, m->name, nl) && (!i || !ident(m->decl[i - 1])) &&
+		    !ident(m->decl[i + nl]))
+			return ks_xasprintf("%.*s%s", (int)i, m->decl, m->decl + i + nl);
+	return ks_xstrdup(m->decl);
+}
+
+/* "volatile long int", "unsigned int", "u32", "bool": a plain integer,
+ * which a rename may turn into another plain integer (state -> __state
+ * went from long to unsigned int). */
+static int integer_type(const char *t)
+{
+	static const char *const words[] = {
+		"unsigned", "signed", "int", "long", "short", "char", "_Bool", "bool",
+		"volatile", "const",
+	};
+	const char *p = t;
+	int words_seen = 0;
+
+	while (*p) {
+		size_t n, i;
+		int ok = 0;
+
+		while (*p == ' ')
+			p++;
+		if (*p == ':')	/* a bitfield's width */
+			break;
+		for (n = 0; ident(p[n]); n++)
+			;
+		if (!n)
+			return *p == '\0' && words_seen;
+		/* an enum type reads as the integer it is */
+		if (n == 4 && !memcmp(p, "enum", 4)) {
+			for (p += 4; *p == ' '; p++)
+				;
+			while (ident(*p))
+				p++;
+			words_seen++;
+			continue;
+		}
+		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+			ok |= strlen(words[i]) == n && !memcmp(words[i], p, n);
+		/* u8 .. s64, __u32, ... */
+		if (!ok) {
+			const char *q = p;
+			size_t k = n;
+
+			if (k > 2 && q[0] == '_' && q[1] == '_')
+				q += 2, k -= 2;
+			ok = k >= 2 && (q[0] == 'u' || q[0] == 's') &&
+			     ((k == 2 && q[1] == '8') ||
+			      (k == 3 && (!memcmp(q + 1, "16", 2) || !memcmp(q + 1, "32", 2) ||
+					  !memcmp(q + 1, "64", 2))));
+		}
+		if (!ok)
+			return 0;
+		words_seen++;
+		p += n;
+	}
+	return words_seen;
+}
+
+/* "struct list_head *", "void (*)(int)": any pointer, which CO-RE
+ * accepts in place of any other pointer. */
+static int pointer_type(const char *t)
+{
+	size_t n = strlen(t);
+
+	while (n && t[n - 1] == ' ')
+		n--;
+	return (n && t[n - 1] == '*') || strstr(t, "(*") != NULL;
+}
+
+/* Types CO-RE would relocate a read of one onto the other: the same
+ * type, two integers or enums of any size, two pointers. */
+static int compatible_types(const char *a, const char *b)
+{
+	return !strcmp(a, b) || (integer_type(a) && integer_type(b)) ||
+	       (pointer_type(a) && pointer_type(b));
+}
+
+static const char *enum_value(const char *decl)
+{
+	const char *eq = strstr(decl, " = ");
+
+	return eq ? eq + 3 : "";
+}
+
+/* Names that share a run of at least 3 characters making a third of the
+ * longer one: state and __state, private_data and i_private_data,
+ * eoi_write and eoi; not cpu and free. A struct redesigned from scratch
+ * reuses offsets and types, but not names. */
+static int names_similar(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, best = 0;
+	size_t *row, *prev;
+
+	if (la < 3 || lb < 3)
+		return 0;
+	row = ks_xcalloc(2 * (lb + 1), sizeof(*row));
+	prev = row + lb + 1;
+	for (i = 0; i < la; i++) {
+		size_t *t;
+
+		for (j = 0; j < lb; j++) {
+			row[j + 1] = a[i] == b[j] ? prev[j] + 1 : 0;
+			if (row[j + 1] > best)
+				best = row[j + 1];
+		}
+		t = row, row = prev, prev = t;
+	}
+	free(row < prev ? row : prev);
+	return best >= 3 && 3 * best >= (la > lb ? la : lb);
+}
+
+static int rename_fits(const char *kind, const struct ks_member *o, const struct ks_member *n)
+{
+	char *to, *tn;
+	int fits;
+
+	if (!o || !n || is_kind(kind, "syscall", "typedef"))
+		return 0;
+	if (o->positional != n->positional)
+		return 0;
+	/* a parameter is its place; a field or an enumerator its name */
+	if (!o->positional && !names_similar(o->name, n->name))
+		return 0;
+	if (is_kind(kind, "enum", NULL))
+		return !strcmp(enum_value(o->decl), enum_value(n->decl));
+	if (o->positional ? o->index != n->index
+			  : o->offset_bits != n->offset_bits ||
+			    !o->bitfield_size != !n->bitfield_size)
+		return 0;
+	to = ks_member_type(o);
+	tn = ks_member_type(n);
+	fits = compatible_types(to, tn);
+	free(to);
+	free(tn);
+	return fits;
+}
+
+/* Pairs each removed field with the one added field that takes its
+ * place, when neither has another candidate: one rename instead of a
+ * removal and an addition. */
+static void renames(struct ks_diff *d, const char *kind)
+{
+	size_t i, j, out = 0;
+
+	for (i = 0; i < d->n; i++) {
+		struct ks_change *r = &d->changes[i];
+		size_t hit = 0, nhits = 0, back = 0;
+
+		if (r->kind != KS_FIELD_REMOVED)
+			continue;
+		for (j = 0; j < d->n; j++)
+			if (d->changes[j].kind == KS_FIELD_ADDED &&
+			    rename_fits(kind, r->old_m, d->changes[j].new_m))
+				hit = j, nhits++;
+		if (nhits != 1)
+			continue;
+		for (j = 0; j < d->n; j++)
+			back += d->changes[j].kind == KS_FIELD_REMOVED &&
+				rename_fits(kind, d->changes[j].old_m, d->changes[hit].new_m);
+		if (back != 1)
+			continue;
+		d->changes[hit].kind = KS_FIELD_RENAMED;
+		d->changes[hit].old_field = r->field;
+		d->changes[hit].old_decl = r->old_decl;
+		d->changes[hit].old_value = r->old_value;
+		d->changes[hit].old_m = r->old_m;
+		r->field = NULL;	/* dropped below */
+	}
+	d->ndecl = 0;
+	for (i = 0; i < d->n; i++) {
+		if (d->changes[i].kind == KS_FIELD_REMOVED && !d->changes[i].field)
+			continue;
+		d->changes[out++] = d->changes[i];
+		d->ndecl += !ks_change_is_layout(d->changes[i].kind);
+	}
+	d->n = out;
+}
+
+const char *ks_diff_renamed_from(const struct ks_diff *d, const char *field)
+{
+	size_t i;
+
+	for (i = 0; d && i < d->n; i++)
+		if (d->changes[i].kind == KS_FIELD_RENAMED && !strcmp(d->changes[i].field, field))
+			return d->changes[i].old_field;
+	return NULL;
+}
+
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
+{
+	return ks_diff_defs_flags(old, new, 0);
+}
+
+struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def *new,
+				   unsigned int flags)
 {
 	struct ks_diff *d = ks_xcalloc(1, sizeof(*d));
 	struct name_index oix, nix;
@@ -228,12 +439,15 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		c.field = nm->name;
 		c.new_decl = nm->decl;
 		c.new_value = nm->offset_bits;
+		c.new_m = nm;
+		c.positional = nm->positional;
 		om = index_find(&oix, nm->name);
 		if (!om) {
 			c.kind = KS_FIELD_ADDED;
 			push(d, &cap, c);
 			continue;
 		}
+		c.old_m = om;
 		c.old_decl = om->decl;
 		c.old_value = om->offset_bits;
 		if (strcmp(om->decl, nm->decl)) {
@@ -256,8 +470,11 @@ struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 		c.old_decl = om->decl;
 		c.old_value = om->offset_bits;
 		c.positional = om->positional;
+		c.old_m = om;
 		push(d, &cap, c);
 	}
+	if (!(flags & KS_DIFF_NO_RENAMES))
+		renames(d, new->kind);
 	moves(d, &cap, old, new, &oix);
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i];

@@ -22,11 +22,18 @@ enum ks_change_kind {
 	KS_VALUE_CHANGED,	/* an enumerator's value (old -> new decl) */
 	KS_NOTE_CHANGED,	/* linkage, signedness (old/new decl: the notes) */
 	KS_PARAM_MOVED,		/* a parameter reordered (values: positions) */
+	/* a field removed and one added in its place (same offset and size
+	 * class, or same position, or same enumerator value) with a
+	 * compatible type: task_struct.state -> __state */
+	KS_FIELD_RENAMED,
 };
 
 struct ks_change {
 	enum ks_change_kind kind;
 	const char *field;	/* borrowed from the defs */
+	const char *old_field;	/* the name before a rename, else NULL */
+	/* the members compared, where they exist (borrowed) */
+	const struct ks_member *old_m, *new_m;
 	const char *old_decl, *new_decl;	/* NULL where absent */
 	/* offsets in bits, sizes in bytes, or positions of positional members */
 	unsigned long long old_value, new_value;
@@ -42,9 +49,20 @@ struct ks_diff {
 
 /* Changes from @old to @new, declaration changes in the new type's
  * member order, then removals in the old order, then layout changes.
- * The result borrows strings from both defs: free it first. */
+ * The result borrows strings from both defs: free it first. A removed
+ * and an added field that take each other's place are one rename. */
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new);
+
+#define KS_DIFF_NO_RENAMES 1u	/* report renames as removed + added */
+struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def *new,
+				   unsigned int flags);
 void ks_diff_free(struct ks_diff *diff);
+
+/* @m's declaration without its name, to be freed: "char [16]" of
+ * "char comm[16]". */
+char *ks_member_type(const struct ks_member *m);
+/* The name @field had in @d's old definition, when @d renamed it; else NULL. */
+const char *ks_diff_renamed_from(const struct ks_diff *d, const char *field);
 
 const char *ks_change_kind_name(enum ks_change_kind kind);
 /* The name JSON gives a change of a definition of @kind ("struct",

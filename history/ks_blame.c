@@ -10,10 +10,56 @@
 
 /* ---- blame NAME ---- */
 
+/* The difference from release @i to the next release that defines the
+ * type, made once per release for all members. */
+static const struct ks_diff *step_diff(const struct ks_defs *d, struct ks_diff **cache, int i)
+{
+	int j;
+
+	if (cache[i])
+		return cache[i];
+	for (j = i + 1; j < (int)d->h->n && !d->def[j]; j++)
+		;
+	if (j == (int)d->h->n || d->def[j] == d->def[i])
+		return NULL;
+	cache[i] = ks_diff_defs(d->def[i], d->def[j]);
+	return cache[i];
+}
+
+/* The oldest release with a member of @m's name, or of the names it had
+ * before renames: going back, a release without the name that renamed a
+ * member into it continues the search under the old name. */
+static void first_seen(const struct ks_defs *d, struct ks_diff **cache, int follow,
+		       struct ks_blame_member *bm, int newest)
+{
+	const char *name = bm->m->name;
+	int i;
+
+	for (i = newest - 1; i >= 0 && name[0]; i--) {
+		const char *from;
+
+		if (!d->def[i])
+			continue;
+		if (ks_def_member(d->def[i], name)) {
+			bm->first = i < bm->first ? i : bm->first;
+			continue;
+		}
+		from = follow ? ks_diff_renamed_from(step_diff(d, cache, i), name) : NULL;
+		if (from) {
+			name = from;
+			bm->first = i;
+			bm->first_name = from;
+		}
+	}
+	if (bm->first_name && !strcmp(bm->first_name, bm->m->name))
+		bm->first_name = NULL;
+}
+
 int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
-		  struct ks_blame **out)
+		  unsigned int flags, struct ks_blame **out)
 {
 	struct ks_blame *b = ks_xcalloc(1, sizeof(*b));
+	struct ks_diff **cache;
 	size_t k;
 	int err = ks_defs_load(s, lineage, name, &b->d), i;
 
@@ -25,6 +71,7 @@ int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 	b->cur = b->d.def[b->newest];
 	b->n = b->cur->n;
 	b->members = ks_xcalloc(b->n + 1, sizeof(*b->members));
+	cache = ks_xcalloc(b->d.h->n + 1, sizeof(*cache));
 	for (k = 0; k < b->n; k++) {
 		struct ks_blame_member *bm = &b->members[k];
 		const struct ks_member *m = &b->cur->members[k];
@@ -33,12 +80,11 @@ int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 		bm->since = ks_defs_since(&b->d, b->newest, m);
 		bm->first = bm->since;
 		/* the name may be older than its present declaration */
-		for (i = 0; i < bm->since && m->name[0]; i++)
-			if (b->d.def[i] && ks_def_member(b->d.def[i], m->name)) {
-				bm->first = i;
-				break;
-			}
+		first_seen(&b->d, cache, !(flags & KS_DIFF_NO_RENAMES), bm, b->newest);
 	}
+	for (i = 0; i < (int)b->d.h->n; i++)
+		ks_diff_free(cache[i]);
+	free(cache);
 	*out = b;
 	return 0;
 }
@@ -61,7 +107,10 @@ void ks_blame_free(struct ks_blame *b)
 struct hit {
 	int present;
 	const char *decl;
+	const struct ks_member *m;	/* the field itself */
 	unsigned long long offset;	/* bits from the start of the outer type */
+	/* the definition at each step of the path, as far as it reached */
+	const struct ks_def *level[MAX_FIELDS];
 };
 
 struct ks_blame_path {
@@ -129,8 +178,10 @@ static struct ks_defs *type_defs(struct ks_blame_path *pc, const char *name, int
 	return *err || !d->h ? NULL : d;
 }
 
-/* Resolves the path from the root's definition in release @i. */
-static int resolve(struct ks_blame_path *pc, size_t i, struct hit *hit)
+/* Resolves the path, its fields named @names, from the root's
+ * definition in release @i. */
+static int resolve(struct ks_blame_path *pc, size_t i, const char *const *names,
+		   struct hit *hit)
 {
 	const struct ks_def *def = pc->root.def[i];
 	unsigned long long base = 0;
@@ -139,15 +190,17 @@ static int resolve(struct ks_blame_path *pc, size_t i, struct hit *hit)
 
 	memset(hit, 0, sizeof(*hit));
 	for (k = 0; k < pc->nf && def; k++) {
-		const struct ks_member *m = ks_def_member(def, pc->fields[k]);
+		const struct ks_member *m = ks_def_member(def, names[k]);
 		char *tname;
 		struct ks_defs *td;
 
+		hit->level[k] = def;
 		if (!m)
 			return 0;
 		if (k == pc->nf - 1) {
 			hit->present = 1;
 			hit->decl = m->decl;
+			hit->m = m;
 			hit->offset = base + m->offset_bits;
 			return 0;
 		}
@@ -239,6 +292,8 @@ static void tell(struct ks_blame_story *st, const struct hit *hits, size_t n)
 			e->what = KS_BLAME_READDED;
 		else if (!h->present && p && p->present)
 			e->what = KS_BLAME_REMOVED, e->decl = p->decl, e->offset = p->offset;
+		else if (h->present && strcmp(h->m->name, p->m->name))
+			e->what = KS_BLAME_RENAMED, e->old_name = p->m->name, e->old_decl = p->decl;
 		else if (h->present && strcmp(h->decl, p->decl))
 			e->what = KS_BLAME_TYPE_CHANGED;
 		else if (h->present && h->offset != p->offset)
@@ -251,14 +306,71 @@ static void tell(struct ks_blame_story *st, const struct hit *hits, size_t n)
 	}
 }
 
+/* Every release, newest first: where the path ends under its present
+ * names, or, going back past a release that renamed a field of it, under
+ * the names it had before. */
+static int resolve_all(struct ks_blame_path *pc, struct hit *hits, size_t n, int follow)
+{
+	const char *names[MAX_FIELDS];
+	size_t i, k;
+	int err = 0;
+
+	for (k = 0; k < pc->nf; k++)
+		names[k] = pc->fields[k];
+	for (i = n; i-- > 0 && !err;) {
+		err = resolve(pc, i, names, &hits[i]);
+		if (err || hits[i].present || !follow || i + 1 == n || !hits[i + 1].present)
+			continue;
+		for (k = 0; k < pc->nf && !err && !hits[i].present; k++) {
+			const struct ks_def *o = hits[i].level[k], *nw = hits[i + 1].level[k];
+			struct ks_diff *d;
+			const char *from;
+
+			if (!o || !nw)
+				break;
+			if (ks_def_member(o, names[k]))
+				continue;
+			d = ks_diff_defs(o, nw);
+			from = ks_diff_renamed_from(d, names[k]);
+			ks_diff_free(d);
+			if (!from)
+				break;
+			names[k] = from;	/* borrowed from o, which the path keeps */
+			err = resolve(pc, i, names, &hits[i]);
+		}
+	}
+	return err;
+}
+
+/* The same field in the same form in two consecutive releases: the same
+ * declaration, or a rename that kept the type. */
+static int same_form(const struct hit *a, const struct hit *b)
+{
+	char *ta, *tb;
+	int same;
+
+	if (!a->present || !b->present)
+		return 0;
+	if (!strcmp(a->decl, b->decl))
+		return 1;
+	if (!strcmp(a->m->name, b->m->name))
+		return 0;
+	ta = ks_member_type(a->m);
+	tb = ks_member_type(b->m);
+	same = !strcmp(ta, tb);
+	free(ta);
+	free(tb);
+	return same;
+}
+
 int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
-		   struct ks_blame_story **out)
+		   unsigned int flags, struct ks_blame_story **out)
 {
 	struct ks_blame_path *pc;
 	struct ks_blame_story *st;
 	struct hit *hits = NULL;
 	char *save = NULL, *tok;
-	size_t i, n;
+	size_t n;
 	int err;
 
 	if (path[0] == '.' || !strchr(path, '.') || path[strlen(path) - 1] == '.' ||
@@ -280,8 +392,7 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	st->h = pc->root.h;
 	n = st->h->n;
 	hits = ks_xcalloc(n + 1, sizeof(*hits));
-	for (i = 0; i < n && !err; i++)
-		err = resolve(pc, i, &hits[i]);
+	err = resolve_all(pc, hits, n, !(flags & KS_DIFF_NO_RENAMES));
 	if (err)
 		goto fail;
 	st->events = ks_xcalloc(n + 1, sizeof(*st->events));
@@ -294,8 +405,7 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	st->present = st->last == (int)n - 1;
 	/* the current unbroken run with the newest declaration */
 	st->introduced = st->last;
-	while (st->introduced > 0 && hits[st->introduced - 1].present &&
-	       !strcmp(hits[st->introduced - 1].decl, st->decl))
+	while (st->introduced > 0 && same_form(&hits[st->introduced - 1], &hits[st->introduced]))
 		st->introduced--;
 	free(hits);
 	*out = st;
@@ -318,7 +428,7 @@ void ks_blame_story_free(struct ks_blame_story *st)
 const char *ks_blame_event_name(enum ks_blame_event_kind what)
 {
 	static const char *const names[] = {
-		"added", "readded", "removed", "type_changed", "moved",
+		"added", "readded", "removed", "type_changed", "moved", "renamed",
 	};
 
 	return names[what];

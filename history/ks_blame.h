@@ -8,11 +8,13 @@
 #include <stddef.h>
 
 #include "ks_defs.h"
+#include "ks_diff.h"
 
 struct ks_blame_member {
 	const struct ks_member *m;	/* of the newest definition */
 	int since;	/* release with its present declaration, unbroken since */
 	int first;	/* release a member of its name first appeared (<= since) */
+	const char *first_name;	/* its name there, when renamed since; else NULL */
 };
 
 struct ks_blame {
@@ -23,9 +25,11 @@ struct ks_blame {
 	size_t n;
 };
 
-/* KS_ENOTFOUND (with suggestions) when no release of @lineage defines NAME. */
+/* KS_ENOTFOUND (with suggestions) when no release of @lineage defines NAME.
+ * A member's first release follows renames back (ks_diff_defs), unless
+ * @flags has KS_DIFF_NO_RENAMES. */
 int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
-		  struct ks_blame **out);
+		  unsigned int flags, struct ks_blame **out);
 void ks_blame_free(struct ks_blame *b);
 
 enum ks_blame_event_kind {
@@ -34,12 +38,14 @@ enum ks_blame_event_kind {
 	KS_BLAME_REMOVED,	/* gone (decl and offset: as last seen) */
 	KS_BLAME_TYPE_CHANGED,	/* another declaration */
 	KS_BLAME_MOVED,		/* same declaration, another offset */
+	KS_BLAME_RENAMED,	/* another name in the same place (old_name) */
 };
 
 struct ks_blame_event {
 	size_t release;			/* index into the story's history */
 	enum ks_blame_event_kind what;
 	const char *decl;
+	const char *old_name, *old_decl;	/* a rename's: as before it */
 	unsigned long long offset;	/* bits from the start of the outer type */
 };
 
@@ -60,11 +66,13 @@ struct ks_blame_story {
 
 /* @path is NAME.FIELD[.FIELD...]. A path that resolves in no release is
  * KS_ENOTFOUND with a message naming the step that fails and close
- * member names. */
+ * member names. Going back, the story follows a field through the
+ * releases that renamed it (ks_diff_defs) unless @flags has
+ * KS_DIFF_NO_RENAMES; a rename that kept the type keeps its form. */
 int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
-		   struct ks_blame_story **out);
+		   unsigned int flags, struct ks_blame_story **out);
 void ks_blame_story_free(struct ks_blame_story *st);
-/* "added", "readded", "removed", "type_changed", "moved". */
+/* "added", "readded", "removed", "type_changed", "moved", "renamed". */
 const char *ks_blame_event_name(enum ks_blame_event_kind what);
 
 #endif

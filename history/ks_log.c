@@ -33,7 +33,7 @@ void ks_log_free(struct ks_log *log)
 }
 
 /* Classifies every release against the previous one that defined NAME. */
-static int classify(const struct ks_history *h, struct ks_log_step *steps)
+static int classify(const struct ks_history *h, unsigned int flags, struct ks_log_step *steps)
 {
 	const struct ks_def *last = NULL;
 	const char *last_text = NULL;
@@ -68,11 +68,11 @@ static int classify(const struct ks_history *h, struct ks_log_step *steps)
 			s->st = KS_LOG_ADDED;
 			s->from = last_idx;
 			s->identical = last_len == e->len && !memcmp(last_text, e->text, e->len);
-			s->diff = ks_diff_defs(last, s->def);
+			s->diff = ks_diff_defs_flags(last, s->def, flags);
 		} else {
 			s->st = KS_LOG_CHANGED;
 			s->from = last_idx;
-			s->diff = ks_diff_defs(last, s->def);
+			s->diff = ks_diff_defs_flags(last, s->def, flags);
 		}
 		last = s->def;
 		last_text = e->text;
@@ -82,7 +82,7 @@ static int classify(const struct ks_history *h, struct ks_log_step *steps)
 	return err;
 }
 
-int ks_log_compute(struct ks_history *h, struct ks_log **out)
+int ks_log_compute(struct ks_history *h, unsigned int flags, struct ks_log **out)
 {
 	struct ks_log *log = ks_xcalloc(1, sizeof(*log));
 	int err;
@@ -91,7 +91,7 @@ int ks_log_compute(struct ks_history *h, struct ks_log **out)
 	log->lo = 0;
 	log->hi = h->n;
 	log->steps = ks_xcalloc(h->n + 1, sizeof(*log->steps));
-	err = classify(h, log->steps);
+	err = classify(h, flags, log->steps);
 	if (err) {
 		ks_log_free(log);
 		return err;
@@ -136,7 +136,7 @@ int ks_log_check_release(const struct ks_history *h, const char *release)
 }
 
 int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
-		 const char *since, const char *until, struct ks_log **out)
+		 const char *since, const char *until, unsigned int flags, struct ks_log **out)
 {
 	struct ks_history *h;
 	size_t lo = 0, hi;
@@ -151,7 +151,7 @@ int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		goto fail;
 	if (until)
 		hi++;
-	if ((err = ks_log_compute(h, out)))
+	if ((err = ks_log_compute(h, flags, out)))
 		return err;
 	/* positions in the lineage, which is in its distro's version order */
 	(*out)->lo = lo;

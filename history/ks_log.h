@@ -36,12 +36,13 @@ struct ks_log {
  * none) must name releases of the lineage: KS_ENOTFOUND, with close
  * names, otherwise. They set the window (lo, hi), which is by position
  * in the lineage, so by its distro's version order; they do not narrow
- * the steps, printers do with ks_log_in_window(). */
+ * the steps, printers do with ks_log_in_window(). @flags go to
+ * ks_diff_defs_flags (KS_DIFF_NO_RENAMES). */
 int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
-		 const char *since, const char *until, struct ks_log **out);
+		 const char *since, const char *until, unsigned int flags, struct ks_log **out);
 /* The steps of a history made elsewhere; @h belongs to the log from then
  * on, also on failure. */
-int ks_log_compute(struct ks_history *h, struct ks_log **out);
+int ks_log_compute(struct ks_history *h, unsigned int flags, struct ks_log **out);
 void ks_log_free(struct ks_log *log);
 
 /* "absent", "added", ... as `log --format json` spells them. */

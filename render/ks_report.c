@@ -89,6 +89,7 @@ static const char *change_label(enum ks_change_kind k)
 	case KS_VALUE_CHANGED: return "Value changed.";
 	case KS_NOTE_CHANGED: return "Changed.";
 	case KS_PARAM_MOVED: return "Parameter reordered.";
+	case KS_FIELD_RENAMED: return "Renamed.";
 	}
 	return "Changed.";
 }

@@ -378,8 +378,26 @@ static void test_diff_field_removed(void **state)
 	expect_change(d, 2, KS_SIZE_CHANGED, "", NULL, NULL, 24, 8);
 }
 
-/* A rename is a removal and an addition (a field is its name). */
-static void test_diff_field_renamed_is_removed_and_added(void **state)
+static struct ks_diff *diff_no_renames(const struct ks_def *old, const struct ks_def *new)
+{
+	struct ks_diff *d = ks_diff_defs_flags(old, new, KS_DIFF_NO_RENAMES);
+
+	assert_non_null(d);
+	if (g_ndiff == MAX_TRACK)
+		fail_msg("too many diffs");
+	g_diff[g_ndiff++] = d;
+	return d;
+}
+
+static void expect_renamed_from(const struct ks_diff *d, size_t i, const char *old_field)
+{
+	assert_true(i < d->n);
+	expect_str("old_field", i, d->changes[i].old_field, old_field);
+}
+
+/* A field removed and one added in its place, same type: a rename;
+ * without renames, a removal and an addition (a field is its name). */
+static void test_diff_field_renamed(void **state)
 {
 	struct base b;
 	struct btf *b1 = new_btf(&b);
@@ -392,9 +410,121 @@ static void test_diff_field_renamed_is_removed_and_added(void **state)
 
 	(void)state;
 	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 1, 1);
+	expect_change(d, 0, KS_FIELD_RENAMED, "new_name", "int old_name", "int new_name", 32, 32);
+	expect_renamed_from(d, 0, "old_name");
+	assert_string_equal(ks_change_name("struct", &d->changes[0]), "field_renamed");
+
+	d = diff_no_renames(g_def[0], g_def[1]);
 	expect_count(d, 2, 2);
 	expect_change(d, 0, KS_FIELD_ADDED, "new_name", NULL, "int new_name", 0, 32);
 	expect_change(d, 1, KS_FIELD_REMOVED, "old_name", "int old_name", NULL, 32, 0);
+}
+
+/* task_struct in 5.14: "volatile long int state" became "unsigned int
+ * __state" at offset 24: a rename across integer sizes (CO-RE relocates
+ * a read of one onto the other), and the hole it leaves is no change. */
+static void test_diff_renamed_integer_resized(void **state)
+{
+	struct base b;
+	struct btf *b1 = new_btf(&b);
+	int vl = ID(btf__add_volatile(b1, b.l));
+	struct fld f1[] = { F("usage", b.i, 0), F("state", vl, 64), F("flags", b.ui, 128) };
+	int o = add_struct(b1, "task_struct", 24, f1, NF(f1));
+	struct btf *b2 = new_btf(&b);
+	struct fld f2[] = { F("usage", b.i, 0), F("__state", b.ui, 64), F("flags", b.ui, 128) };
+	int n = add_struct(b2, "task_struct", 24, f2, NF(f2));
+	struct ks_diff *d;
+
+	(void)state;
+	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 1, 1);
+	expect_change(d, 0, KS_FIELD_RENAMED, "__state", "volatile long int state",
+		      "unsigned int __state", 64, 64);
+	expect_renamed_from(d, 0, "state");
+}
+
+/* renamedata in 6.3: "struct user_namespace *old_mnt_userns" became
+ * "struct mnt_idmap *old_mnt_idmap": a pointer for a pointer. */
+static void test_diff_renamed_pointer_retyped(void **state)
+{
+	struct base b;
+	struct btf *b1 = new_btf(&b);
+	int un = ID(btf__add_struct(b1, "user_namespace", 0));
+	struct fld f1[] = { F("old_mnt_userns", ID(btf__add_ptr(b1, un)), 0),
+			    F("old_dir", ID(btf__add_ptr(b1, 0)), 64) };
+	int o = add_struct(b1, "renamedata", 16, f1, NF(f1));
+	struct btf *b2 = new_btf(&b);
+	int mi = ID(btf__add_struct(b2, "mnt_idmap", 0));
+	struct fld f2[] = { F("old_mnt_idmap", ID(btf__add_ptr(b2, mi)), 0),
+			    F("old_dir", ID(btf__add_ptr(b2, 0)), 64) };
+	int n = add_struct(b2, "renamedata", 16, f2, NF(f2));
+	struct ks_diff *d;
+
+	(void)state;
+	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 1, 1);
+	expect_change(d, 0, KS_FIELD_RENAMED, "old_mnt_idmap",
+		      "struct user_namespace *old_mnt_userns", "struct mnt_idmap *old_mnt_idmap", 0,
+		      0);
+	expect_renamed_from(d, 0, "old_mnt_userns");
+}
+
+/* No rename where the types are not compatible (an int for a pointer,
+ * a struct for an integer: inode.i_ctime -> i_ctime_sec), where the
+ * offset differs, or where two added fields could take the place. */
+static void test_diff_not_renamed(void **state)
+{
+	struct base b;
+	struct btf *b1 = new_btf(&b);
+	struct fld ts1[] = { F("tv_sec", b.l, 0), F("tv_nsec", b.l, 64) };
+	int t1 = add_struct(b1, "timespec64", 16, ts1, NF(ts1));
+	struct fld f1[] = { F("a", b.i, 0), F("i_ctime", t1, 64), F("x", b.i, 192) };
+	int o = add_struct(b1, "s", 32, f1, NF(f1));
+	struct btf *b2 = new_btf(&b);
+	struct fld f2[] = { F("a", b.i, 0), F("i_ctime_sec", b.l, 64),
+			    F("p", ID(btf__add_ptr(b2, 0)), 192) };
+	int n = add_struct(b2, "s", 32, f2, NF(f2));
+	struct btf *b3 = new_btf(&b);
+	struct fld u1[] = { F("a", b.i, 0), F("l", b.l, 0) };
+	int uo = add_union(b3, "u", 8, u1, NF(u1));
+	struct btf *b4 = new_btf(&b);
+	struct fld u2[] = { F("b", b.i, 0), F("c", b.i, 0), F("l", b.l, 0) };
+	int un = add_union(b4, "u", 8, u2, NF(u2));
+	struct btf *b5 = new_btf(&b);
+	struct fld m1[] = { F("a", b.i, 0), F("b", b.i, 32) };
+	int mo = add_struct(b5, "m", 12, m1, NF(m1));
+	struct btf *b6 = new_btf(&b);
+	struct fld m2[] = { F("a", b.i, 0), F("c", b.i, 64) };
+	int mn = add_struct(b6, "m", 12, m2, NF(m2));
+	struct btf *b7 = new_btf(&b);
+	struct fld c1[] = { F("a", b.i, 0), F("cpu", b.i, 32) };
+	int co = add_struct(b7, "c", 8, c1, NF(c1));
+	struct btf *b8 = new_btf(&b);
+	struct fld c2[] = { F("a", b.i, 0), F("free", b.i, 32) };
+	int cn = add_struct(b8, "c", 8, c2, NF(c2));
+	struct ks_diff *d;
+	size_t i;
+
+	(void)state;
+	d = diff_ids(b1, o, NULL, b2, n, NULL);
+	expect_count(d, 4, 4);
+	for (i = 0; i < d->n; i++)
+		assert_int_not_equal(d->changes[i].kind, KS_FIELD_RENAMED);
+	d = diff_ids(b3, uo, NULL, b4, un, NULL);
+	expect_count(d, 3, 3);
+	expect_change(d, 0, KS_FIELD_ADDED, "b", NULL, "int b", 0, 0);
+	expect_change(d, 1, KS_FIELD_ADDED, "c", NULL, "int c", 0, 0);
+	expect_change(d, 2, KS_FIELD_REMOVED, "a", "int a", NULL, 0, 0);
+	d = diff_ids(b5, mo, NULL, b6, mn, NULL);
+	expect_count(d, 2, 2);
+	expect_change(d, 0, KS_FIELD_ADDED, "c", NULL, "int c", 0, 64);
+	expect_change(d, 1, KS_FIELD_REMOVED, "b", "int b", NULL, 32, 0);
+	/* same place, same type, names with nothing in common */
+	d = diff_ids(b7, co, NULL, b8, cn, NULL);
+	expect_count(d, 2, 2);
+	expect_change(d, 0, KS_FIELD_ADDED, "free", NULL, "int free", 0, 32);
+	expect_change(d, 1, KS_FIELD_REMOVED, "cpu", "int cpu", NULL, 32, 0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -704,6 +834,8 @@ static void test_diff_order_of_changes(void **state)
 	struct ks_diff *d;
 
 	(void)state;
+	/* n1 takes r1's place with a compatible type, but their names have
+	 * nothing in common: not a rename */
 	d = diff_ids(b1, o, NULL, b2, n, NULL);
 	expect_count(d, 9, 6);
 	expect_change(d, 0, KS_FIELD_ADDED, "n1", NULL, "long int n1", 0, 0);
@@ -1016,7 +1148,10 @@ int main(void)
 		T(test_diff_field_added_at_end),
 		T(test_diff_field_added_in_hole),
 		T(test_diff_field_removed),
-		T(test_diff_field_renamed_is_removed_and_added),
+		T(test_diff_field_renamed),
+		T(test_diff_renamed_integer_resized),
+		T(test_diff_renamed_pointer_retyped),
+		T(test_diff_not_renamed),
 		T(test_diff_type_changed_int_to_long),
 		T(test_diff_type_changed_grows_and_moves_next),
 		T(test_diff_type_changed_pointer_to_other_struct),

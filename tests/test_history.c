@@ -193,7 +193,7 @@ static void test_log_steps(void **state)
 	const struct ks_log_step *s;
 	const struct ks_change *c;
 
-	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, &log), 0);
+	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, 0, &log), 0);
 	assert_int_equal(log->h->n, NGEN);
 	s = log->steps;
 
@@ -265,7 +265,7 @@ static void test_log_text_of_unchanged_release(void **state)
 	const char *text;
 	size_t len = 0;
 
-	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, &log), 0);
+	assert_int_equal(ks_log_build(store_of(state), GEN, "alpha", NULL, NULL, 0, &log), 0);
 	/* an unchanged release's text is the one loaded before it */
 	assert_null(log->h->e[R620_3].text);
 	text = ks_log_text(log->h, R620_3, &len);
@@ -283,38 +283,38 @@ static void test_log_since_until(void **state)
 	struct ks_log *log = NULL;
 	size_t i;
 
-	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.5.0-1-amd64", &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.5.0-1-amd64", 0, &log), 0);
 	assert_non_null(log);
 	ks_log_free(log);
 	log = NULL;
 
 	/* an unknown release is an error that offers close names */
-	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-2-amd64", NULL, &log),
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-2-amd64", NULL, 0, &log),
 			 KS_ENOTFOUND);
 	assert_null(log);
 	assert_non_null(strstr(ks_err_msg(), "no release 6.2.0-2-amd64 in lineage " GEN));
 	assert_non_null(strstr(ks_err_msg(), "did you mean"));
 	assert_non_null(strstr(ks_err_msg(), "6.2.0-1-amd64"));
-	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, "zzzzzzzzzzzzzzzzzzzz", &log),
+	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, "zzzzzzzzzzzzzzzzzzzz", 0, &log),
 			 KS_ENOTFOUND);
 	assert_null(log);
 	assert_non_null(strstr(ks_err_msg(), "see 'kstruct releases --lineage " GEN "'"));
 	/* the name is looked up first */
-	assert_int_equal(ks_log_build(s, GEN, "nosuch", "6.2.0-2-amd64", NULL, &log),
+	assert_int_equal(ks_log_build(s, GEN, "nosuch", "6.2.0-2-amd64", NULL, 0, &log),
 			 KS_ENOTFOUND);
 	assert_null(strstr(ks_err_msg(), "no release"));
 
-	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.2.0-1-amd64", &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.2.0-1-amd64", "6.2.0-1-amd64", 0, &log), 0);
 	assert_true(ks_log_in_window(log, R620_1));
 	assert_false(ks_log_in_window(log, R610_2));
 	assert_false(ks_log_in_window(log, R620_3));
 	ks_log_free(log);
 	/* since after until: nothing */
-	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.3.0-1-amd64", "6.2.0-1-amd64", &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "alpha", "6.3.0-1-amd64", "6.2.0-1-amd64", 0, &log), 0);
 	for (i = 0; i < log->h->n; i++)
 		assert_false(ks_log_in_window(log, i));
 	ks_log_free(log);
-	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, NULL, &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "alpha", NULL, NULL, 0, &log), 0);
 	for (i = 0; i < log->h->n; i++)
 		assert_true(ks_log_in_window(log, i));
 	ks_log_free(log);
@@ -341,7 +341,7 @@ static void test_log_window_distro_order(void **state)
 	for (i = 0; i < 4; i++)
 		add_release(s, &rels[i]);
 	assert_int_equal(ks_log_build(s, "upstream/x86_64/generic", "alpha", "6.8.0-rc3", "6.8.0",
-				      &log), 0);
+				      0, &log), 0);
 	assert_string_equal(log->h->e[1].release, "6.8.0-rc3");
 	assert_string_equal(log->h->e[2].release, "6.8.0");
 	assert_false(ks_log_in_window(log, 0));
@@ -364,7 +364,7 @@ static void test_blame_type(void **state)
 	struct ks_blame *b;
 	const struct ks_history *h;
 
-	assert_int_equal(ks_blame_type(store_of(state), GEN, "beta", &b), 0);
+	assert_int_equal(ks_blame_type(store_of(state), GEN, "beta", 0, &b), 0);
 	h = b->d.h;
 	assert_int_equal(b->newest, R670);
 	assert_int_equal(b->n, 2);
@@ -380,13 +380,13 @@ static void test_blame_type(void **state)
 	ks_blame_free(b);
 
 	/* the newest definition is the newest that defines it, not the newest release */
-	assert_int_equal(ks_blame_type(store_of(state), RT, "rtonly", &b), 0);
+	assert_int_equal(ks_blame_type(store_of(state), RT, "rtonly", 0, &b), 0);
 	assert_int_equal(b->newest, 0);
 	assert_int_equal(b->members[0].since, 0);
 	ks_blame_free(b);
 
 	b = NULL;
-	assert_int_equal(ks_blame_type(store_of(state), GEN, "nosuch", &b), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_type(store_of(state), GEN, "nosuch", 0, &b), KS_ENOTFOUND);
 	assert_null(b);
 }
 
@@ -395,7 +395,7 @@ static void test_blame_field_through_embedded(void **state)
 	struct ks_blame_story *st;
 	const struct ks_blame_event *e;
 
-	assert_int_equal(ks_blame_field(store_of(state), GEN, "outer.in.flags", &st), 0);
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "outer.in.flags", 0, &st), 0);
 	assert_string_equal(st->name, "outer");
 	assert_string_equal(st->field, "in.flags");
 	assert_int_equal(st->nevents, 3);
@@ -429,7 +429,7 @@ static void test_blame_field_removed_and_readded(void **state)
 	struct ks_blame_story *st;
 	size_t i;
 
-	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.a", &st), 0);
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.a", 0, &st), 0);
 	assert_int_equal(st->nevents, 6);
 	for (i = 0; i < 6; i++) {
 		assert_int_equal(st->events[i].what, want[i]);
@@ -442,7 +442,7 @@ static void test_blame_field_removed_and_readded(void **state)
 	ks_blame_story_free(st);
 
 	/* gone for good: last seen before the newest release */
-	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.b", &st), 0);
+	assert_int_equal(ks_blame_field(store_of(state), GEN, "alpha.b", 0, &st), 0);
 	assert_int_equal(st->nevents, 2);
 	assert_int_equal(st->events[1].what, KS_BLAME_REMOVED);
 	assert_int_equal(st->events[1].release, R630);
@@ -459,19 +459,19 @@ static void test_blame_field_missing(void **state)
 	struct ks_store *s = store_of(state);
 	struct ks_blame_story *st = NULL;
 
-	assert_int_equal(ks_blame_field(s, GEN, "outer.in.flag", &st), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_field(s, GEN, "outer.in.flag", 0, &st), KS_ENOTFOUND);
 	assert_null(st);
 	assert_non_null(strstr(ks_err_msg(), "outer has no field in.flag in any release of " GEN));
 	assert_non_null(strstr(ks_err_msg(), "did you mean flags?"));
 
-	assert_int_equal(ks_blame_field(s, GEN, "outer.id.x", &st), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_field(s, GEN, "outer.id.x", 0, &st), KS_ENOTFOUND);
 	assert_non_null(strstr(ks_err_msg(), "cannot follow outer.id: 'int id' is not an "
 			       "embedded struct or union"));
 
-	assert_int_equal(ks_blame_field(s, GEN, "nosuch.x", &st), KS_ENOTFOUND);
-	assert_int_equal(ks_blame_field(s, GEN, "outer", &st), KS_EINVAL);
-	assert_int_equal(ks_blame_field(s, GEN, "outer..in", &st), KS_EINVAL);
-	assert_int_equal(ks_blame_field(s, GEN, ".outer", &st), KS_EINVAL);
+	assert_int_equal(ks_blame_field(s, GEN, "nosuch.x", 0, &st), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_field(s, GEN, "outer", 0, &st), KS_EINVAL);
+	assert_int_equal(ks_blame_field(s, GEN, "outer..in", 0, &st), KS_EINVAL);
+	assert_int_equal(ks_blame_field(s, GEN, ".outer", 0, &st), KS_EINVAL);
 	assert_null(st);
 }
 
@@ -751,7 +751,7 @@ static void test_duplicates(void **state)
 	free(name);
 
 	/* bodies are numbered by their text: "int a" before "long int a" */
-	assert_int_equal(ks_log_build(s, GEN, "dup~2", NULL, NULL, &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "dup~2", NULL, NULL, 0, &log), 0);
 	assert_int_equal(log->h->variant, 2);
 	for (i = 0; i < R670; i++)
 		assert_int_equal(log->steps[i].st, KS_LOG_ABSENT);
@@ -761,15 +761,15 @@ static void test_duplicates(void **state)
 	ks_log_free(log);
 
 	/* the first name changed body when the second appeared */
-	assert_int_equal(ks_log_build(s, GEN, "dup", NULL, NULL, &log), 0);
+	assert_int_equal(ks_log_build(s, GEN, "dup", NULL, NULL, 0, &log), 0);
 	assert_int_equal(log->steps[R660].st, KS_LOG_ADDED);
 	assert_int_equal(log->steps[R670].st, KS_LOG_CHANGED);
 	ks_log_free(log);
 
-	assert_int_equal(ks_blame_type(s, GEN, "dup~2", &b), 0);
+	assert_int_equal(ks_blame_type(s, GEN, "dup~2", 0, &b), 0);
 	assert_int_equal(b->members[0].since, R670);
 	ks_blame_free(b);
-	assert_int_equal(ks_blame_type(s, GEN, "dup~3", &b), KS_ENOTFOUND);
+	assert_int_equal(ks_blame_type(s, GEN, "dup~3", 0, &b), KS_ENOTFOUND);
 }
 
 /* ---- defs ---- */

@@ -209,6 +209,41 @@ static void test_func_diff(void **state)
 		assert_int_not_equal(d->changes[i].kind, KS_FIELD_RESIZED);
 }
 
+/* An enumerator renamed keeps its value; a parameter renamed keeps its
+ * place and a compatible type (vfs_mkdir's mnt_userns -> idmap in 6.3);
+ * a parameter whose type is not compatible is removed and added. */
+static void test_renames(void **state)
+{
+	/* 6.2 */
+	struct ks_diff *e = diff("enum bpf_map_type {\n\tBPF_MAP_TYPE_UNSPEC = 0,\n"
+				 "\tBPF_MAP_TYPE_CGROUP_STORAGE = 19,\n};\t/* size 4 unsigned */\n",
+				 "enum bpf_map_type {\n\tBPF_MAP_TYPE_UNSPEC = 0,\n"
+				 "\tBPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED = 19,\n"
+				 "};\t/* size 4 unsigned */\n");
+	struct ks_diff *f = diff("func vfs_mkdir {\t/* global */\n\tint return;\n"
+				 "\tstruct user_namespace *mnt_userns;\n\tstruct inode *dir;\n"
+				 "\tumode_t mode;\n};\n",
+				 "func vfs_mkdir {\t/* global */\n\tint return;\n"
+				 "\tstruct mnt_idmap *idmap;\n\tstruct inode *dir;\n"
+				 "\tumode_t m;\n};\n");
+	struct ks_diff *g = diff("func g {\t/* global */\n\tint return;\n\tint a;\n};\n",
+				 "func g {\t/* global */\n\tint return;\n\tvoid *b;\n};\n");
+
+	(void)state;
+	assert_int_equal(e->n, 1);
+	change_is(e, 0, "enumerator_renamed", "BPF_MAP_TYPE_CGROUP_STORAGE_DEPRECATED");
+	assert_string_equal(e->changes[0].old_field, "BPF_MAP_TYPE_CGROUP_STORAGE");
+	assert_int_equal(f->n, 2);
+	change_is(f, 0, "param_renamed", "idmap");
+	assert_string_equal(f->changes[0].old_field, "mnt_userns");
+	assert_string_equal(f->changes[0].old_decl, "struct user_namespace *mnt_userns");
+	change_is(f, 1, "param_renamed", "m");
+	assert_string_equal(f->changes[1].old_field, "mode");
+	assert_int_equal(g->n, 2);
+	change_is(g, 0, "param_added", "b");
+	change_is(g, 1, "param_removed", "a");
+}
+
 static void test_func_shift_is_layout(void **state)
 {
 	/* a parameter inserted first pushes the others along: one added
@@ -351,6 +386,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_enum_diff, teardown),
 		cmocka_unit_test_teardown(test_func_read, teardown),
 		cmocka_unit_test_teardown(test_func_diff, teardown),
+		cmocka_unit_test_teardown(test_renames, teardown),
 		cmocka_unit_test_teardown(test_func_shift_is_layout, teardown),
 		cmocka_unit_test_teardown(test_typedef_read, teardown),
 		cmocka_unit_test_teardown(test_tracepoint_read, teardown),

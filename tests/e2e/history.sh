@@ -313,6 +313,45 @@ for arg in .x a. a..b; do
 	check "blame '$arg' is a usage error" test $rc -eq 2
 done
 
+# ---- renames ----
+# 6.1 -> 6.12, as the kernel did it: address_space.private_data became
+# i_private_data (the same void * at the same offset: a rename that kept
+# its form); renamedata.old_mnt_userns became old_mnt_idmap (a pointer for
+# a pointer: renamed and retyped). inode.i_ctime (struct timespec64)
+# became i_ctime_sec (time64_t): not compatible, so removed and added;
+# iov_iter.iov became __iov at another offset: removed and added.
+out=$(ks --store "$A" log address_space)
+check "log: rename of a field" has "    ~ private_data -> i_private_data: void *private_data -> void *i_private_data" "$out"
+check "log: the renamed field is not also added" test -z "$(grep -F '+ void *i_private_data' <<<"$out")"
+out=$(ks --store "$A" log address_space --no-renames)
+check "log --no-renames: added and removed" test -n "$(grep -xF '    + void *i_private_data' <<<"$out")" -a -n "$(grep -xF '    - void *private_data' <<<"$out")"
+out=$(ks --store "$A" log renamedata)
+check "log: renamed and retyped" has "    ~ old_mnt_userns -> old_mnt_idmap: struct user_namespace *old_mnt_userns -> struct mnt_idmap *old_mnt_idmap" "$out"
+out=$(ks --store "$A" log inode)
+check "log: struct -> integer is no rename" test -n "$(grep -xF '    - struct timespec64 i_ctime' <<<"$out")" -a -n "$(grep -xF '    + time64_t i_ctime_sec' <<<"$out")"
+out=$(ks --store "$A" log iov_iter)
+check "log: a move to another offset is no rename" test -n "$(grep -xF '    - const struct iovec *iov' <<<"$out")" -a -n "$(grep -xF '    + const struct iovec *__iov' <<<"$out")"
+js=$(ks --store "$A" log renamedata --format json)
+same "log json: field_renamed" "$(json '[(c["kind"], c["old_field"], c["field"]) for e in d["history"] for c in (e.get("changes") or []) if c["kind"] == "field_renamed"]' <<<"$js")" \
+	"[('field_renamed', 'old_mnt_userns', 'old_mnt_idmap'), ('field_renamed', 'new_mnt_userns', 'new_mnt_idmap')]"
+js=$(ks --store "$A" diff $OLD $NEW address_space --format json)
+same "diff json: field_renamed" "$(json '[(c["kind"], c.get("old_field"), c["field"]) for t in d["changed"] for c in t["changes"] if "private_data" in c["field"]]' <<<"$js")" \
+	"[('field_renamed', 'private_data', 'i_private_data')]"
+js=$(ks --store "$A" blame address_space.i_private_data --format json)
+same "blame follows a rename back" "$(json '[(e["release"], e["event"], e.get("old_name")) for e in d["events"]], d["introduced"]' <<<"$js")" \
+	"([('$OLD', 'added', None), ('$NEW', 'renamed', 'private_data')], '$OLD')"
+js=$(ks --store "$A" blame renamedata.old_mnt_idmap --format json)
+same "blame: a retyping rename starts the present form" "$(json '[e["event"] for e in d["events"]], d["introduced"]' <<<"$js")" \
+	"(['added', 'renamed'], '$NEW')"
+js=$(ks --store "$A" blame address_space.i_private_data --no-renames --format json)
+same "blame --no-renames: added where the name appeared" "$(json '[e["event"] for e in d["events"]], d["introduced"]' <<<"$js")" \
+	"(['added'], '$NEW')"
+js=$(ks --store "$A" blame address_space --format json)
+same "blame NAME: first_name of a renamed member" "$(json '[(m["first_seen"], m.get("first_name")) for m in d["members"] if m["name"] == "i_private_data"]' <<<"$js")" \
+	"[('$OLD', 'private_data')]"
+out=$(ks --store "$A" blame address_space)
+check "blame NAME text: as OLD since" grep -qF "void *i_private_data;  (as private_data since $OLD)" <<<"$out"
+
 # ---- diff ----
 out=$(ks --store "$A" diff $OLD $NEW bpf_mem_alloc aa_ruleset bpf_timer_kern)
 same "diff NAMEs: text (exact)" "$out" "$OLD -> $NEW  ($LIN): 1 added, 1 removed, 1 changed
