@@ -25,6 +25,7 @@ static const struct cmd {
 	{ "log", do_log, "how a struct or union changed, release by release" },
 	{ "blame", do_blame, "in which release each field (or one field) got its form" },
 	{ "diff", do_diff, "what changed between two releases" },
+	{ "grep", do_grep, "which types or members match a pattern, and in which releases" },
 	{ "status", do_status, "a struct in every release, arch and flavor" },
 	{ "report", do_report, "a struct's page: status, definitions, differences" },
 	{ "site", do_site, "a static HTML site of the whole store" },

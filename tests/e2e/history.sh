@@ -352,6 +352,57 @@ same "blame NAME: first_name of a renamed member" "$(json '[(m["first_seen"], m.
 out=$(ks --store "$A" blame address_space)
 check "blame NAME text: as OLD since" grep -qF "void *i_private_data;  (as private_data since $OLD)" <<<"$out"
 
+# ---- grep ----
+# Independent answer: bpftool's JSON of each kernel, members of anonymous
+# structs and unions flattened (as a field path sees them).
+members_bpftool() { # members_bpftool BTF MEMBER: structs and unions that have it
+	bpftool btf dump file "$1" -j | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["types"]
+by = {x["id"]: x for x in t}
+def has(x, want, depth=0):
+    for m in x.get("members", []):
+        if m["name"] == want:
+            return True
+        if m["name"] == "" and depth < 32:
+            y = by.get(m["type_id"])
+            while y and y["kind"] in ("CONST", "VOLATILE", "TYPE_TAG", "RESTRICT"):
+                y = by.get(y["type_id"])
+            if y and y["kind"] in ("STRUCT", "UNION") and not y["name"] and has(y, want, depth + 1):
+                return True
+    return False
+print(" ".join(sorted(set("%s:%s" % (x["kind"].lower(), x["name"]) for x in t
+      if x["kind"] in ("STRUCT", "UNION") and x["name"] and has(x, sys.argv[1])))))' "$2"
+}
+js=$(ks --store "$A" grep objcg --member --format json)
+want=$(python3 -c '
+import sys
+old, new, rels = set(sys.argv[1].split()), set(sys.argv[2].split()), sys.argv[3].split()
+# store A: OLD, O48 are the 6.1 kernel; NEW, N118, N119 the 6.12 one
+print(sorted((n, tuple(r for r, s in zip(rels, (old, old, new, new, new)) if n in s)) for n in old | new))
+' "$(members_bpftool "$T/$OLD.btf" objcg)" "$(members_bpftool "$T/$NEW.btf" objcg)" "$OLD $O48 $NEW $N118 $N119")
+got=$(json 'sorted(("%s:%s" % (m["kind"], m["name"]), tuple(m["lineages"][0]["releases"])) for m in d["matches"])' <<<"$js")
+same "grep --member objcg: the types and releases bpftool shows" "$got" "$want"
+check "grep --member: bpf_mem_alloc.objcg is in 6.12 only" test "$(json '[m["lineages"][0]["ranges"] for m in d["matches"] if m["name"] == "bpf_mem_alloc"]' <<<"$js")" = "[[{'from': '$NEW', 'to': '$N119', 'releases': 3}]]"
+out=$(ks --store "$A" grep objcg --member)
+check "grep text: a match and its run" grep -qxF "    $LIN  $NEW .. $N119  (3 of 5 releases)" <<<"$(grep -A1 -xF 'struct:bpf_mem_alloc.objcg' <<<"$out")"
+out=$(ks --store "$A" grep 'bpf_timer_k*')
+same "grep NAME glob: text" "$out" "struct:bpf_timer_kern
+    $LIN  $OLD .. $O48  (2 of 5 releases)"
+js=$(ks --store "$A" grep 'struct:aa_rule*' --format json)
+same "grep KIND:GLOB json" "$(json '[(m["kind"], m["name"], m["lineages"][0]["releases"]) for m in d["matches"]]' <<<"$js")" \
+	"[('struct', 'aa_ruleset', ['$NEW', '$N118', '$N119'])]"
+js=$(ks --store "$B" grep 'objcg' --member --kind struct --format json)
+check "grep across a gap: two runs" test "$(json '[len(m["lineages"][0]["ranges"]) for m in d["matches"] if m["name"] == "bpf_mem_alloc"]' <<<"$js")" = "[2]"
+err=$(ks --store "$A" grep 'no_such_thing*' 2>&1 >/dev/null); rc=$?
+check "grep without a match exits 1 with one line" test $rc -eq 1 -a "$(wc -l <<<"$err")" -eq 1
+ks --store "$A" grep x --kind nosuch >/dev/null 2>&1; rc=$?
+check "grep --kind unknown is a usage error" test $rc -eq 2
+ks --store "$A" grep >/dev/null 2>&1; rc=$?
+check "grep without PATTERN is a usage error" test $rc -eq 2
+ks --store "$A" grep 'bogus:x' >/dev/null 2>&1; rc=$?
+check "grep with an unknown kind prefix exits non-zero" test $rc -ne 0
+
 # ---- diff ----
 out=$(ks --store "$A" diff $OLD $NEW bpf_mem_alloc aa_ruleset bpf_timer_kern)
 same "diff NAMEs: text (exact)" "$out" "$OLD -> $NEW  ($LIN): 1 added, 1 removed, 1 changed
