@@ -40,7 +40,8 @@ static int print_type_json(const struct ks_blame *b, const char *lineage)
 		ks_json_begin_object(&j, NULL);
 		ks_json_put_str(&j, "name", bm->m->name);
 		ks_json_put_str(&j, "decl", bm->m->decl);
-		ks_json_put_uint(&j, "offset_bits", bm->m->offset_bits);
+		ks_json_put_uint(&j, bm->m->positional ? "position" : "offset_bits",
+				 bm->m->positional ? bm->m->index : bm->m->offset_bits);
 		ks_json_put_str(&j, "introduced", h->e[bm->since].release);
 		ks_json_put_str(&j, "first_seen", h->e[bm->first].release);
 		if (bm->first_name)
@@ -122,7 +123,7 @@ static int print_field_json(const struct ks_blame_story *st, const char *lineage
 			ks_json_put_str(&j, "old_name", e->old_name);
 			ks_json_put_str(&j, "old_decl", e->old_decl);
 		}
-		ks_json_put_uint(&j, "offset_bits", e->offset);
+		ks_json_put_uint(&j, e->positional ? "position" : "offset_bits", e->offset);
 		ks_json_end_object(&j);
 	}
 	ks_json_end_array(&j);
@@ -150,7 +151,9 @@ static void print_field_text(const struct ks_blame_story *st, const char *lineag
 		       e->decl);
 		if (e->what == KS_BLAME_RENAMED)
 			printf("%s(was %s) %s", col(C_DIM), e->old_decl, col(C_RESET));
-		if (e->offset % 8)
+		if (e->positional)
+			printf("%s(position %llu)%s\n", col(C_DIM), e->offset, col(C_RESET));
+		else if (e->offset % 8)
 			printf("%s(bit offset %llu)%s\n", col(C_DIM), e->offset, col(C_RESET));
 		else
 			printf("%s(offset %llu)%s\n", col(C_DIM), e->offset / 8, col(C_RESET));

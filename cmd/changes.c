@@ -21,6 +21,37 @@ static const char *enum_value(const char *decl)
 	return eq ? eq + 3 : decl ? decl : "";
 }
 
+void print_def_summary(const struct ks_def *d)
+{
+	const char *word = ks_member_word(d->kind);
+	size_t i, n = 0, other = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if (d->members[i].positional && !strcmp(d->members[i].name, "return"))
+			continue;
+		if (!strcmp(word, "argument") && !d->members[i].positional)
+			other++;	/* a tracepoint's record fields */
+		else
+			n++;
+	}
+	if (!strcmp(d->kind, "typedef")) {
+		printf("size %llu", d->size);
+		return;
+	}
+	if (n == 1)
+		printf("1 %s", word);
+	else if (!strcmp(word, "entry"))
+		printf("%zu entries", n);
+	else
+		printf("%zu %ss", n, word);
+	if (other)
+		printf(", a record of %zu fields", other);
+	if (d->size)
+		printf(", size %llu", d->size);
+	if (d->note)
+		printf(" (%s)", d->note);
+}
+
 void print_changes(const struct ks_diff *d, int layout, const char *indent)
 {
 	size_t i, hidden = 0;

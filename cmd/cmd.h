@@ -103,5 +103,7 @@ struct ks_diff;
 struct ks_def;
 void print_changes(const struct ks_diff *d, int layout, const char *indent);
 void json_changes(struct ks_json *j, const struct ks_diff *d, int layout);
+/* "3 fields, size 48", "2 parameters (static)", "5 enumerators, size 4". */
+void print_def_summary(const struct ks_def *d);
 
 #endif

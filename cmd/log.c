@@ -117,8 +117,10 @@ static int print_text(const struct ks_log *log, const struct log_opts *o)
 		case KS_LOG_CHANGED:
 			printf("%s%-*s%s  %s", col(C_YELLOW), (int)w, e->release, col(C_RESET),
 			       s->st == KS_LOG_ADDED ? (s->diff ? "added again" : "added") : "changed");
-			if (s->st == KS_LOG_ADDED)
-				printf(": %zu fields, size %llu", s->def->n, s->def->size);
+			if (s->st == KS_LOG_ADDED) {
+				printf(": ");
+				print_def_summary(s->def);
+			}
 			if (s->identical)
 				printf(" (as in %s)", h->e[s->from].release);
 			else if (s->diff)

@@ -157,7 +157,8 @@ static char *embedded_type(const struct ks_member *m)
 	if (!sp || sp[-1] == '{' || strncmp(sp + 1, m->name, nl) ||
 	    (sp[1 + nl] && sp[1 + nl] != '['))
 		return NULL;
-	return ks_xstrndup(d + kl, (size_t)(sp - d - kl));
+	/* "union NAME": a struct of the same name must not be taken for it */
+	return ks_xstrndup(d, (size_t)(sp - d));
 }
 
 static struct ks_defs *type_defs(struct ks_blame_path *pc, const char *name, int *err)
@@ -201,7 +202,8 @@ static int resolve(struct ks_blame_path *pc, size_t i, const char *const *names,
 			hit->present = 1;
 			hit->decl = m->decl;
 			hit->m = m;
-			hit->offset = base + m->offset_bits;
+			/* a parameter is found by its place, not an offset */
+			hit->offset = m->positional ? m->index : base + m->offset_bits;
 			return 0;
 		}
 		tname = embedded_type(m);
@@ -286,6 +288,7 @@ static void tell(struct ks_blame_story *st, const struct hit *hits, size_t n)
 		e->release = i;
 		e->decl = h->decl;
 		e->offset = h->offset;
+		e->positional = h->m ? h->m->positional : p && p->m && p->m->positional;
 		if (h->present && !seen)
 			e->what = KS_BLAME_ADDED;
 		else if (h->present && p && !p->present)

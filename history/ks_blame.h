@@ -37,7 +37,7 @@ enum ks_blame_event_kind {
 	KS_BLAME_READDED,	/* back after releases without it */
 	KS_BLAME_REMOVED,	/* gone (decl and offset: as last seen) */
 	KS_BLAME_TYPE_CHANGED,	/* another declaration */
-	KS_BLAME_MOVED,		/* same declaration, another offset */
+	KS_BLAME_MOVED,		/* same declaration, another offset or place */
 	KS_BLAME_RENAMED,	/* another name in the same place (old_name) */
 };
 
@@ -47,6 +47,7 @@ struct ks_blame_event {
 	const char *decl;
 	const char *old_name, *old_decl;	/* a rename's: as before it */
 	unsigned long long offset;	/* bits from the start of the outer type */
+	int positional;	/* a parameter: offset is its place (return is 0) */
 };
 
 struct ks_blame_path;
