@@ -103,6 +103,9 @@ struct ks_diff;
 struct ks_def;
 void print_changes(const struct ks_diff *d, int layout, const char *indent);
 void json_changes(struct ks_json *j, const struct ks_diff *d, int layout);
+/* "func,lsm" as a mask of kinds (bit 1u << enum ks_kind); KS_EINVAL
+ * with the kinds listed for an unknown one. */
+int parse_kind_list(const char *list, unsigned int *mask);
 /* "3 fields, size 48", "2 parameters (static)", "5 enumerators, size 4". */
 void print_def_summary(const struct ks_def *d);
 

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_kind.h"
 
 /* An error is one line whatever it quotes (a file name, a release given
  * on the command line): control bytes are written \xNN. */
@@ -145,5 +146,25 @@ int open_store_lineage(struct ks_store **out, const char **lineage)
 		return fail(err);
 	}
 	*lineage = resolved;
+	return 0;
+}
+
+int parse_kind_list(const char *list, unsigned int *mask)
+{
+	const char *p = list;
+
+	*mask = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		enum ks_kind k;
+		int err = ks_kind_parse(p, n, &k);
+
+		if (err)
+			return err;
+		*mask |= 1u << k;
+		p += n + (p[n] == ',');
+	}
+	if (!*mask)
+		return ks_err_set(KS_EINVAL, "no kind named in '%s'", list);
 	return 0;
 }

@@ -22,25 +22,6 @@ static const char grep_desc[] =
 	"  kstruct grep objcg --member              every struct with a member objcg\n"
 	"  kstruct grep func:blk_account_io_done    in which releases it exists\n";
 
-/* "func,lsm" into a kind mask. */
-static int parse_kinds(const char *list, unsigned int *mask)
-{
-	const char *p = list;
-
-	*mask = 0;
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		enum ks_kind k;
-		int err = ks_kind_parse(p, n, &k);
-
-		if (err)
-			return err;
-		*mask |= 1u << k;
-		p += n + (p[n] == ',');
-	}
-	return 0;
-}
-
 static void hit_name(const struct ks_grep_hit *h, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s:%s%s%s", h->kind, h->name, h->member ? "." : "",
@@ -200,7 +181,7 @@ int do_grep(int argc, char **argv)
 		return err;
 	if (n != 1)
 		return usage_err(&cmd, !n ? "give a PATTERN" : "grep takes one PATTERN");
-	if (kinds && parse_kinds(kinds, &o.kinds))
+	if (kinds && parse_kind_list(kinds, &o.kinds))
 		return usage_err(&cmd, "%s", ks_err_msg());
 	o.pattern = argv[1];
 	if ((err = open_store_lineage(&store, &lineage)))

@@ -14,21 +14,19 @@
 #include "ks_buf.h"
 #include "ks_err.h"
 #include "ks_site.h"
+#include "ks_snapshot.h"
 
-static const char *const site_usage[] = { "kstruct site OUTDIR", NULL };
+static const char *const site_usage[] = { "kstruct site OUTDIR [--kind KIND[,KIND...]]", NULL };
 
-static const struct ks_opt_cmd site_cmd = {
-	.prog = KS_PROG,
-	.name = "site",
-	.usage = site_usage,
-	.desc = "Writes a static HTML site of the whole store into OUTDIR, readable from\n"
-		"file:// without a server: index.html (every struct and union against the\n"
-		"regular releases: absent, added, changed, layout changed; search by struct\n"
-		"or field name), one page per struct or union (the report) and one per pair\n"
-		"of consecutive regular releases. Run again after an import: only pages whose\n"
-		"content changed are rewritten, and it says how many.\n",
-	.footer = "OUTDIR must be new, empty, or a site kstruct made.\n",
-};
+static const char site_desc[] =
+	"Writes a static HTML site of the whole store into OUTDIR, readable from\n"
+	"file:// without a server: index.html (every struct and union against the\n"
+	"regular releases: absent, added, changed, layout changed; search by name\n"
+	"or member name), KIND.html the same for each other kind the store holds\n"
+	"(enum.html, func.html, ...), one page per definition (the report; a name\n"
+	"defined twice in a release has NAME and NAME~2) and one per pair of\n"
+	"consecutive regular releases. Run again after an import: only pages whose\n"
+	"content changed are rewritten, and it says how many.\n";
 
 #define MANIFEST ".kstruct-site"
 #define MANIFEST_HEAD "kstruct site 1\n"
@@ -36,7 +34,6 @@ static const struct ks_opt_cmd site_cmd = {
 /* The folder being written and what this run put in it. */
 struct site {
 	const char *out;
-	int dirs_made;
 	char **files;		/* written this run, for the manifest */
 	size_t nfiles, cap;
 	size_t written, unchanged;
@@ -60,14 +57,18 @@ static int put_file(const char *rel, const char *buf, size_t len, void *ctx)
 	int same = 0, err = 0;
 	size_t k;
 
-	/* the folders of the pages, once the store was found to have some */
-	for (k = 0; k < 3 && !st->dirs_made; k++) {
-		char *sub = ks_xasprintf("%s/%c", st->out, "sud"[k]);
+	/* a page's folder (s/, u/, d/, func/, ...: names the renderer
+	 * chose, never a store's), made when its first page comes */
+	k = strcspn(rel, "/");
+	if (rel[k]) {
+		char *sub = ks_xasprintf("%s/%.*s", st->out, (int)k, rel);
 
-		mkdir(sub, 0755);
+		if (mkdir(sub, 0755) && errno != EEXIST)
+			err = ks_err_set(KS_EIO, "cannot make %s: %s", sub, strerror(errno));
 		free(sub);
+		if (err)
+			return err;
 	}
-	st->dirs_made = 1;
 	path = ks_xasprintf("%s/%s", st->out, rel);
 	f = fopen(path, "rb");
 	note_file(st, rel);
@@ -198,21 +199,38 @@ int do_site(int argc, char **argv)
 {
 	struct site st = { 0 };
 	struct ks_store *store = NULL;
+	const char *kinds = NULL;
+	unsigned int mask = KS_KINDS_ALL;
 	char *old = NULL;
 	struct timespec t0, t1;
 	int n, err;
+	const struct ks_opt opts[] = {
+		KS_OPT_STRING(0, "kind", "KIND[,KIND...]", &kinds,
+			      "pages of these kinds only (default: every kind the store holds)"),
+		KS_OPT_END,
+	};
+	const struct ks_opt_cmd site_cmd = {
+		.prog = KS_PROG,
+		.name = "site",
+		.usage = site_usage,
+		.desc = site_desc,
+		.opts = opts,
+		.footer = "OUTDIR must be new, empty, or a site kstruct made.\n",
+	};
 
 	if ((err = parse_opts(&site_cmd, argc, argv, &n)) >= 0)
 		return err;
 	if (n != 1)
 		return usage_err(&site_cmd, "name one OUTDIR");
+	if (kinds && parse_kind_list(kinds, &mask))
+		return usage_err(&site_cmd, "%s", ks_err_msg());
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((err = open_store(&store)))
 		return err;
 	st.out = argv[1];
 	err = check_outdir(st.out, &old);
 	if (!err)
-		err = ks_site_render(store, put_file, &st);
+		err = ks_site_render(store, mask, put_file, &st);
 	if (!err)
 		err = finish_manifest(&st, old);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -238,11 +238,13 @@ void ks_matrix_finish(struct ks_matrix *m)
 		if (m->lin[i].d.h)
 			m->name = m->lin[i].d.h->name;
 	m->kind = "struct";
+	m->variant = 1;
 	for (i = 0; i < m->n; i++) {
 		int k = m->lin[i].d.h ? ks_defs_newest(&m->lin[i].d) : -1;
 
 		if (k >= 0) {
 			m->kind = m->lin[i].d.def[k]->kind;
+			m->variant = m->lin[i].d.h->variant;
 			break;
 		}
 	}

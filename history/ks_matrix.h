@@ -52,7 +52,8 @@ struct ks_matrix_lineage {
 
 struct ks_matrix {
 	const char *name;	/* as the store spells it */
-	const char *kind;	/* "struct" or "union" */
+	const char *kind;	/* "struct", "union", "enum", ... */
+	unsigned int variant;	/* N of NAME~N, 1 for the first definition */
 	struct ks_matrix_lineage *lin;	/* the regular lineage first */
 	size_t n;
 	struct ks_matrix_lineage *regular;

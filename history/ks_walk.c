@@ -5,9 +5,12 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_kind.h"
 
 struct ks_walk_key {
-	char *key;		/* "s name" or "u name": sorts structs first */
+	char *name;
+	unsigned int kind;	/* enum ks_kind: sorts by the kind table */
+	unsigned int variant;
 	size_t first, n;	/* its slice of ks_walk.occ */
 };
 
@@ -19,7 +22,7 @@ struct ks_walk_text {
 
 /* While collecting: one definition with its name. */
 struct seen {
-	char *key;
+	struct ks_walk_key k;
 	struct ks_walk_occ o;
 };
 
@@ -28,6 +31,7 @@ struct collect {
 	size_t n, cap;
 	unsigned short lin;
 	unsigned int rel;
+	unsigned int kinds;
 };
 
 static int collect(const char *kind, const char *name, unsigned int variant,
@@ -35,25 +39,39 @@ static int collect(const char *kind, const char *name, unsigned int variant,
 {
 	struct collect *c = ctx;
 	struct seen *s;
+	enum ks_kind k;
 
-	if (variant != 1)
-		return 0;	/* pages show a name's first definition */
+	if (ks_kind_parse(kind, (size_t)-1, &k) || !(c->kinds & (1u << k)))
+		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 1 << 16;
 		c->v = ks_xrealloc(c->v, c->cap * sizeof(*c->v));
 	}
 	s = &c->v[c->n++];
-	s->key = ks_xasprintf("%c %s", kind[0], name);
+	s->k.name = ks_xstrdup(name);
+	s->k.kind = k;
+	s->k.variant = variant;
 	s->o.lin = c->lin;
 	s->o.rel = c->rel;
 	memcpy(s->o.blob, blob, 41);
 	return 0;
 }
 
+static int cmp_key(const struct ks_walk_key *x, const struct ks_walk_key *y)
+{
+	int c;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if ((c = strcmp(x->name, y->name)))
+		return c;
+	return x->variant < y->variant ? -1 : x->variant > y->variant;
+}
+
 static int cmp_seen(const void *a, const void *b)
 {
 	const struct seen *x = a, *y = b;
-	int c = strcmp(x->key, y->key);
+	int c = cmp_key(&x->k, &y->k);
 
 	if (c)
 		return c;
@@ -106,12 +124,12 @@ static void index_seen(struct ks_walk *w, struct seen *v, size_t n)
 	for (i = 0; i < n; i++) {
 		w->occ[i] = v[i].o;
 		memcpy(w->cache[i].blob, v[i].o.blob, 41);
-		if (w->nkeys && !strcmp(w->keys[w->nkeys - 1].key, v[i].key)) {
-			free(v[i].key);
+		if (w->nkeys && !cmp_key(&w->keys[w->nkeys - 1], &v[i].k)) {
+			free(v[i].k.name);
 			w->keys[w->nkeys - 1].n++;
 			continue;
 		}
-		w->keys[w->nkeys].key = v[i].key;
+		w->keys[w->nkeys] = v[i].k;
 		w->keys[w->nkeys].first = i;
 		w->keys[w->nkeys].n = 1;
 		w->nkeys++;
@@ -123,10 +141,10 @@ static void index_seen(struct ks_walk *w, struct seen *v, size_t n)
 	w->texts = j;
 }
 
-int ks_walk_new(struct ks_walk **out, struct ks_store *store)
+int ks_walk_new(struct ks_walk **out, struct ks_store *store, unsigned int kinds)
 {
 	struct ks_walk *w = ks_xcalloc(1, sizeof(*w));
-	struct collect c = { 0 };
+	struct collect c = { .kinds = kinds };
 	size_t li, k, i;
 	int err;
 
@@ -142,7 +160,7 @@ int ks_walk_new(struct ks_walk **out, struct ks_store *store)
 	}
 	if (err) {
 		for (i = 0; i < c.n; i++)
-			free(c.v[i].key);
+			free(c.v[i].k.name);
 		free(c.v);
 		ks_walk_free(w);
 		return err;
@@ -165,7 +183,7 @@ void ks_walk_free(struct ks_walk *w)
 	free(w->rel);
 	free(w->nrel);
 	for (i = 0; i < w->nkeys; i++)
-		free(w->keys[i].key);
+		free(w->keys[i].name);
 	free(w->keys);
 	free(w->occ);
 	for (i = 0; i < w->texts; i++)
@@ -181,8 +199,9 @@ int ks_walk_next(const struct ks_walk *w, size_t *pos, struct ks_walk_name *out)
 	if (*pos >= w->nkeys)
 		return 0;
 	k = &w->keys[(*pos)++];
-	out->kind = k->key[0] == 's' ? "struct" : "union";
-	out->name = k->key + 2;
+	out->kind = ks_kind_name((enum ks_kind)k->kind);
+	out->name = k->name;
+	out->variant = k->variant;
 	out->occ = w->occ + k->first;
 	out->nocc = k->n;
 	return 1;
@@ -226,7 +245,7 @@ int ks_walk_history(struct ks_walk *w, const struct ks_walk_name *nm, size_t li,
 	h = ks_xcalloc(1, sizeof(*h));
 	h->lineage = ks_xstrdup(w->lin[li]);
 	h->name = ks_xstrdup(nm->name);
-	h->variant = 1;
+	h->variant = nm->variant;
 	h->n = w->nrel[li];
 	h->e = ks_xcalloc(h->n + 1, sizeof(*h->e));
 	for (i = 0; i < h->n && !err; i++) {

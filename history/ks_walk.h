@@ -1,8 +1,8 @@
 /* The whole store in one pass, for pages about every name (kstruct site).
  *
  * ks_walk_new() lists every lineage (the regular one first) and its
- * releases, and reads each release's tree once to note, for every struct
- * and union, the blob id of its first definition there: which texts
+ * releases, and reads each release's tree once to note, for every
+ * definition of the kinds asked for, its blob id there: which texts
  * changed is known from ids alone. Texts are read later, on demand, each
  * distinct blob once however many releases and lineages share it.
  */
@@ -41,17 +41,19 @@ struct ks_walk {
 
 /* One name and its definitions, by lineage, then release. */
 struct ks_walk_name {
-	const char *kind;	/* "struct" or "union" */
+	const char *kind;	/* "struct", "union", "enum", ... (static) */
 	const char *name;
+	unsigned int variant;	/* 1, or N of NAME~N: a further definition */
 	const struct ks_walk_occ *occ;
 	size_t nocc;
 };
 
-/* KS_ENOTFOUND when the regular lineage has no release. */
-int ks_walk_new(struct ks_walk **out, struct ks_store *store);
+/* The definitions of the kinds in @kinds (bit 1u << enum ks_kind).
+ * KS_ENOTFOUND when the regular lineage has no release. */
+int ks_walk_new(struct ks_walk **out, struct ks_store *store, unsigned int kinds);
 void ks_walk_free(struct ks_walk *w);
 
-/* Names in order (structs, then unions, each by name): start with
+/* Names in order (by kind in table order, name, variant): start with
  * *@pos = 0; 1 and @out filled while there is one, then 0. */
 int ks_walk_next(const struct ks_walk *w, size_t *pos, struct ks_walk_name *out);
 

@@ -314,6 +314,23 @@ static const char html_head[] =
 	"summary{cursor:pointer}\nli{margin:.15em 0}\n"
 	"</style>\n</head>\n<body>\n";
 
+/* The page's heading word for a kind. */
+static const char *kind_title(const char *kind)
+{
+	static const char *const t[][2] = {
+		{ "struct", "Struct" }, { "union", "Union" }, { "enum", "Enum" },
+		{ "typedef", "Typedef" }, { "func", "Function" },
+		{ "tracepoint", "Tracepoint" }, { "syscall", "System call" },
+		{ "lsm", "LSM hook" }, { "kfunc", "Kfunc" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(kind, t[i][0]))
+			return t[i][1];
+	return kind;
+}
+
 void ks_report_write(FILE *f, const struct ks_matrix *m, enum ks_report_format fmt)
 {
 	int html = fmt == KS_REPORT_HTML;
@@ -324,11 +341,13 @@ void ks_report_write(FILE *f, const struct ks_matrix *m, enum ks_report_format f
 
 		fprintf(f, html_head, m->kind, title);
 		free(title);
-		fprintf(f, "<h1>%s: <code>", m->kind[0] == 's' ? "Struct" : "Union");
+		fprintf(f, "<h1>%s: <code>", kind_title(m->kind));
 	} else {
-		fprintf(f, "# %s: <code>", m->kind[0] == 's' ? "Struct" : "Union");
+		fprintf(f, "# %s: <code>", kind_title(m->kind));
 	}
 	ks_escape_write_html(f, m->name);
+	if (m->variant > 1)
+		fprintf(f, "~%u", m->variant);
 	fputs(html ? "</code></h1>\n\n<h2>Status</h2>\n" : "</code>\n\n## Status\n", f);
 	fputs("<b>Regular</b>\n", f);
 	status_regular(f, html, m->regular);

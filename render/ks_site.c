@@ -11,6 +11,7 @@
 #include "ks_diff.h"
 #include "ks_escape.h"
 #include "ks_hash.h"
+#include "ks_kind.h"
 #include "ks_report.h"
 #include "ks_walk.h"
 
@@ -18,7 +19,10 @@ struct site {
 	struct ks_walk *w;
 	ks_site_put_fn put;
 	void *ctx;
-	struct ks_buf index;	/* the table's rows */
+	/* the index tables' rows: structs and unions in index.html, each
+	 * other kind in KIND.html */
+	struct ks_buf index[KS_KIND_COUNT];
+	size_t count[KS_KIND_COUNT];
 	struct ks_buf search;	/* search.js entries */
 	FILE **pair;		/* per consecutive regular pair: its page body */
 	char **pair_buf;
@@ -50,14 +54,43 @@ static char *file_part(const char *name)
 	return out;
 }
 
-/* A name's page and a pair's page, as files. */
-static char *name_file(const char *kind, const char *name)
+/* A name's page and a pair's page, as files: s/ and u/ for structs and
+ * unions, the kind's name for the others; a further definition NAME~N
+ * ('~' and digits: never a digest's 24 hex digits). */
+static char *name_file(const char *kind, const char *name, unsigned int variant)
 {
-	char *f = file_part(name), *path;
+	char *f = file_part(name), *path, v[16] = "";
 
-	path = ks_xasprintf("%c/%s.html", kind[0], f);
+	if (variant > 1)
+		snprintf(v, sizeof(v), "~%u", variant);
+	if (!strcmp(kind, "struct") || !strcmp(kind, "union"))
+		path = ks_xasprintf("%c/%s%s.html", kind[0], f, v);
+	else
+		path = ks_xasprintf("%s/%s%s.html", kind, f, v);
 	free(f);
 	return path;
+}
+
+/* Which index page lists a kind: structs and unions share index.html. */
+static enum ks_kind index_of(const char *kind)
+{
+	enum ks_kind k = KS_KIND_STRUCT;
+
+	if (ks_kind_parse(kind, (size_t)-1, &k) || k == KS_KIND_UNION)
+		k = KS_KIND_STRUCT;
+	return k;
+}
+
+/* "name", "name~2", "func:name": what a search or a row shows. */
+static char *shown_name(const char *kind, const char *name, unsigned int variant)
+{
+	char v[16] = "";
+
+	if (variant > 1)
+		snprintf(v, sizeof(v), "~%u", variant);
+	if (index_of(kind) == KS_KIND_STRUCT)
+		return ks_xasprintf("%s%s", name, v);
+	return ks_xasprintf("%s:%s%s", kind, name, v);
 }
 
 static char *pair_file(const char *from, const char *to)
@@ -137,6 +170,8 @@ static void pair_entry(struct site *st, const struct ks_matrix *m, const char *p
 	add_url(&b, page);
 	ks_buf_printf(&b, "\">%s ", m->kind);
 	ks_escape_add_html(&b, m->name);
+	if (m->variant > 1)
+		ks_buf_printf(&b, "~%u", m->variant);
 	ks_buf_printf(&b, "</a>: %s</summary>\n", cell_class[c]);
 	fwrite(b.p, 1, b.len, f);
 	ks_buf_free(&b);
@@ -153,13 +188,19 @@ static void search_entry(struct site *st, const struct ks_matrix *m, const char 
 	struct ks_buf url = KS_BUF_INIT;
 	size_t i, k;
 
+	char *shown = shown_name(m->kind, m->name, m->variant);
+	/* a function's parameter names would make the search data huge and
+	 * are rarely what one looks for */
+	int members = index_of(m->kind) == KS_KIND_STRUCT || !strcmp(m->kind, "enum");
+
 	add_url(&url, page);
 	ks_buf_printf(&st->search, "%s[", st->search.len > 20 ? ",\n" : "");
 	js_string(&st->search, url.p);
 	ks_buf_putc(&st->search, ',');
-	js_string(&st->search, m->name);
+	js_string(&st->search, shown);
+	free(shown);
 	ks_buf_puts(&st->search, ",[");
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n && members; i++) {
 		const struct ks_matrix_lineage *l = &m->lin[i];
 
 		for (k = 0; k < l->nrel; k++) {
@@ -187,25 +228,31 @@ static void search_entry(struct site *st, const struct ks_matrix *m, const char 
 static void summarise(struct site *st, const struct ks_matrix *m, const char *page)
 {
 	const struct ks_matrix_lineage *reg = m->regular;
+	enum ks_kind ik = index_of(m->kind);
+	struct ks_buf *ix = &st->index[ik];
+	char v[16] = "";
 	size_t k;
 
-	ks_buf_puts(&st->index, "<tr data-name=\"");
-	ks_escape_add_html(&st->index, m->name);
-	ks_buf_puts(&st->index, "\"><td><a href=\"");
-	add_url(&st->index, page);
-	ks_buf_puts(&st->index, "\">");
-	ks_escape_add_html(&st->index, m->name);
-	ks_buf_printf(&st->index, "</a>%s</td>", m->kind[0] == 'u' ? " <i>union</i>" : "");
+	if (m->variant > 1)
+		snprintf(v, sizeof(v), "~%u", m->variant);
+	st->count[ik]++;
+	ks_buf_puts(ix, "<tr data-name=\"");
+	ks_escape_add_html(ix, m->name);
+	ks_buf_puts(ix, "\"><td><a href=\"");
+	add_url(ix, page);
+	ks_buf_puts(ix, "\">");
+	ks_escape_add_html(ix, m->name);
+	ks_buf_printf(ix, "%s</a>%s</td>", v, !strcmp(m->kind, "union") ? " <i>union</i>" : "");
 	for (k = 0; k < reg->nrel; k++) {
 		struct ks_diff *d;
 		int c = cell(reg, k, &d);
 
-		ks_buf_printf(&st->index, "<td class=\"%s\">%s</td>", cell_class[c], cell_sym[c]);
+		ks_buf_printf(ix, "<td class=\"%s\">%s</td>", cell_class[c], cell_sym[c]);
 		if (k && c != C_ABSENT && c != C_SAME)
 			pair_entry(st, m, page, k, c, d);
 		ks_diff_free(d);
 	}
-	ks_buf_puts(&st->index, "</tr>\n");
+	ks_buf_puts(ix, "</tr>\n");
 	search_entry(st, m, page);
 }
 
@@ -222,7 +269,7 @@ static int name_page(struct site *st, const struct ks_walk_name *nm)
 {
 	struct ks_walk *w = st->w;
 	struct ks_matrix m = { 0 };
-	char *page = name_file(nm->kind, nm->name), *buf = NULL;
+	char *page = name_file(nm->kind, nm->name, nm->variant), *buf = NULL;
 	size_t len = 0, li, i;
 	int err = 0;
 
@@ -289,41 +336,86 @@ static const char search_script[] =
 	"})();\n"
 	"</script>\n";
 
-static int index_page(struct site *st)
+/* The index page of kind @ik (index.html: structs and unions; else
+ * KIND.html), with links to the others that have names. */
+static char *index_file(enum ks_kind ik)
+{
+	return ik == KS_KIND_STRUCT ? ks_xstrdup("index.html")
+				    : ks_xasprintf("%s.html", ks_kind_name(ik));
+}
+
+static void index_nav(struct site *st, struct ks_buf *b, enum ks_kind here)
+{
+	size_t k;
+	int first = 1;
+
+	ks_buf_puts(b, "<nav><p>");
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		char *file;
+		const char *label = k == KS_KIND_STRUCT ? "structs and unions" : ks_kind_name(k);
+
+		if (!st->count[k])
+			continue;
+		ks_buf_puts(b, first ? "" : " · ");
+		first = 0;
+		if (k == here) {
+			ks_buf_printf(b, "<b>%s%s (%zu)</b>", label, k == KS_KIND_STRUCT ? "" : "s",
+				      st->count[k]);
+			continue;
+		}
+		file = index_file(k);
+		ks_buf_puts(b, "<a href=\"");
+		add_url(b, file);
+		ks_buf_printf(b, "\">%s%s (%zu)</a>", label, k == KS_KIND_STRUCT ? "" : "s",
+			      st->count[k]);
+		free(file);
+	}
+	ks_buf_puts(b, "</p></nav>\n");
+}
+
+static int index_page(struct site *st, enum ks_kind ik)
 {
 	struct ks_walk *w = st->w;
 	struct ks_buf b = KS_BUF_INIT;
 	size_t k, nreg = w->nrel[0];
+	const char *what = ik == KS_KIND_STRUCT ? "structs" : ks_kind_name(ik);
+	char *title = ks_xasprintf("kstruct: kernel %s%s by release", what,
+				   ik == KS_KIND_STRUCT ? "" : " definitions");
+	char *file = index_file(ik);
 	int err;
 
-	ks_buf_printf(&b, page_head, "kstruct: kernel structs by release");
-	ks_buf_puts(&b, "<h1>kstruct: kernel structs by release</h1>\n<p>Regular lineage <code>");
+	ks_buf_printf(&b, page_head, title);
+	ks_buf_printf(&b, "<h1>%s</h1>\n", title);
+	index_nav(st, &b, ik);
+	ks_buf_puts(&b, "<p>Regular lineage <code>");
 	ks_escape_add_html(&b, w->lin[0]);
-	ks_buf_printf(&b, "</code>; %zu other lineages in the struct pages. ", w->nlin - 1);
+	ks_buf_printf(&b, "</code>; %zu other lineages in the pages. ", w->nlin - 1);
 	ks_buf_puts(&b, "✓ present, + added, Δ changed, ↔ layout changed (moved or resized), "
 		    "✗ removed, · absent; a release's name links to what changed in it.</p>\n<p><input id=\"search\" type=\"search\" "
-		    "placeholder=\"struct or field name\" autofocus></p>\n<ul id=\"results\"></ul>\n"
+		    "placeholder=\"type or member name (func:vfs_read)\" autofocus></p>\n<ul id=\"results\"></ul>\n"
 		    "<table id=\"matrix\">\n<thead><tr><th>name</th>");
 	for (k = 0; k < nreg; k++) {
 		ks_buf_puts(&b, "<th class=\"release\">");
 		if (k) {
-			char *file = pair_file(w->rel[0][k - 1], w->rel[0][k]);
+			char *pf = pair_file(w->rel[0][k - 1], w->rel[0][k]);
 
 			ks_buf_puts(&b, "<a href=\"");
-			add_url(&b, file);
+			add_url(&b, pf);
 			ks_buf_puts(&b, "\">");
-			free(file);
+			free(pf);
 		}
 		ks_escape_add_html(&b, w->rel[0][k]);
 		ks_buf_puts(&b, k ? "</a></th>" : "</th>");
 	}
 	ks_buf_puts(&b, "</tr></thead>\n<tbody>\n");
-	ks_buf_add(&b, st->index.p, st->index.len);
+	ks_buf_add(&b, st->index[ik].p, st->index[ik].len);
 	ks_buf_puts(&b, "</tbody>\n</table>\n<script src=\"search.js\"></script>\n");
 	ks_buf_puts(&b, search_script);
 	ks_buf_puts(&b, "</body>\n</html>\n");
-	err = st->put("index.html", b.p, b.len, st->ctx);
+	err = st->put(file, b.p, b.len, st->ctx);
 	ks_buf_free(&b);
+	free(file);
+	free(title);
 	return err;
 }
 
@@ -344,7 +436,7 @@ static int pair_pages(struct site *st)
 		st->pair[k] = NULL;
 		ks_buf_printf(&b, page_head, html);
 		ks_buf_printf(&b, "<h1>%s</h1>\n<p><a href=\"../index.html\">index</a> · %zu "
-			      "structs and unions changed</p>\n<ul>\n", html, st->pair_count[k]);
+			      "definitions changed</p>\n<ul>\n", html, st->pair_count[k]);
 		ks_buf_add(&b, st->pair_buf[k], st->pair_len[k]);
 		ks_buf_puts(&b, "</ul>\n</body>\n</html>\n");
 		err = st->put(file, b.p, b.len, st->ctx);
@@ -369,17 +461,18 @@ static void site_free(struct site *st)
 	free(st->pair_buf);
 	free(st->pair_len);
 	free(st->pair_count);
-	ks_buf_free(&st->index);
+	for (i = 0; i < KS_KIND_COUNT; i++)
+		ks_buf_free(&st->index[i]);
 	ks_buf_free(&st->search);
 	ks_walk_free(st->w);
 }
 
-int ks_site_render(struct ks_store *store, ks_site_put_fn put, void *ctx)
+int ks_site_render(struct ks_store *store, unsigned int kinds, ks_site_put_fn put, void *ctx)
 {
 	struct site st = { .put = put, .ctx = ctx };
 	struct ks_walk_name nm;
 	size_t k, pos = 0, npair;
-	int err = ks_walk_new(&st.w, store);
+	int err = ks_walk_new(&st.w, store, kinds);
 
 	if (err)
 		return err;
@@ -398,8 +491,9 @@ int ks_site_render(struct ks_store *store, ks_site_put_fn put, void *ctx)
 		err = pair_pages(&st);
 	if (!err)
 		err = st.put("search.js", st.search.p, st.search.len, st.ctx);
-	if (!err)
-		err = index_page(&st);
+	for (k = 0; k < KS_KIND_COUNT && !err; k++)
+		if (k == KS_KIND_STRUCT || (k != KS_KIND_UNION && st.count[k]))
+			err = index_page(&st, (enum ks_kind)k);
 	site_free(&st);
 	return err;
 }

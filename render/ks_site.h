@@ -1,7 +1,9 @@
 /* The pages of a static HTML site of the whole store, usable from file://
  * (no server, no fetch): index.html (every struct and union against the
- * regular releases, with client-side search), one report page per name
- * (s/NAME.html, u/NAME.html), one page per pair of consecutive regular
+ * regular releases, with client-side search; KIND.html the same for each
+ * other kind), one report page per definition (s/NAME.html, u/NAME.html,
+ * KIND/NAME.html; NAME~2.html for a name's second definition in a
+ * release), one page per pair of consecutive regular
  * releases (d/A..B.html) and search.js, the search's data as a script.
  *
  * Names from the store are escaped in every page; file names are made
@@ -18,11 +20,12 @@
 #include "ks_store.h"
 
 /* Receives each page: @path relative to the site's root, in one of the
- * folders s/, u/, d/ or at the top. A non-zero return stops the
+ * folders s/, u/, d/, KIND/ or at the top. A non-zero return stops the
  * rendering and is returned. Nothing is put when the walk fails. */
 typedef int (*ks_site_put_fn)(const char *path, const char *buf, size_t len, void *ctx);
 
-/* Renders every page of @store's site, in a deterministic order. */
-int ks_site_render(struct ks_store *store, ks_site_put_fn put, void *ctx);
+/* Renders every page of @store's site, in a deterministic order, for
+ * the kinds in @kinds (bit 1u << enum ks_kind). */
+int ks_site_render(struct ks_store *store, unsigned int kinds, ks_site_put_fn put, void *ctx);
 
 #endif

@@ -100,7 +100,7 @@ static void test_walk_names_and_blobs(void **state)
 	struct ks_walk_name point, u, none;
 	size_t pos = 0;
 
-	assert_int_equal(ks_walk_new(&w, fx->s), 0);
+	assert_int_equal(ks_walk_new(&w, fx->s, KS_KINDS_ALL), 0);
 	/* the regular lineage first, whatever the order of names */
 	assert_int_equal(w->nlin, 2);
 	assert_string_equal(w->lin[0], "unknown/x86_64/generic");
@@ -149,7 +149,7 @@ static void test_walk_texts_read_once(void **state)
 	const char *text, *again;
 	size_t pos = 0, len, i;
 
-	assert_int_equal(ks_walk_new(&w, fx->s), 0);
+	assert_int_equal(ks_walk_new(&w, fx->s, KS_KINDS_ALL), 0);
 	assert_true(ks_walk_next(w, &pos, &point));
 	assert_true(ks_walk_next(w, &pos, &u));
 
@@ -211,7 +211,7 @@ static void test_walk_without_regular_lineage(void **state)
 
 	(void)state;
 	new_store(&fx);
-	assert_int_equal(ks_walk_new(&w, fx.s), KS_ENOTFOUND);
+	assert_int_equal(ks_walk_new(&w, fx.s, KS_KINDS_ALL), KS_ENOTFOUND);
 	assert_null(w);
 	assert_non_null(strstr(ks_err_msg(), "regular lineage"));
 	/* a release of another lineage only: that one is the regular one,
@@ -219,7 +219,7 @@ static void test_walk_without_regular_lineage(void **state)
 	add_release(fx.s, "6.1", "aarch64", 2, 0);
 	assert_string_equal(ks_store_default_lineage(fx.s), "unknown/aarch64/generic");
 	assert_int_equal(ks_store_set_default_lineage(fx.s, "unknown/x86_64/generic"), 0);
-	assert_int_equal(ks_walk_new(&w, fx.s), KS_ENOTFOUND);
+	assert_int_equal(ks_walk_new(&w, fx.s, KS_KINDS_ALL), KS_ENOTFOUND);
 	ks_store_free(fx.s);
 	ks_test_rm_rf(fx.dir);
 	free(fx.dir);

@@ -61,8 +61,17 @@ import sys
 p = open(sys.argv[1]).read()
 assert "struct bpf_mem_alloc</a>: changed" in p and "<code>struct obj_cgroup *objcg</code>" in p
 ' "$W/d/6.1.0-47-generic-amd64..6.12.117-generic-amd64.html"
+# a name defined twice in one kernel: both definitions get a page
+check "site: a second definition has its own page" py '
+import sys
+a, b = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+assert "<h1>Struct: <code>console</code></h1>" in a, "console"
+assert "<h1>Struct: <code>console~2</code></h1>" in b, "console~2"
+assert "struct hvc_struct *hvc" in b and "struct hvc_struct *hvc" not in a
+' "$W/s/console.html" "$W/s/console~2.html"
+check "site: the index lists console~2" grep -qF '>console~2</a>' "$W/index.html"
 check "site: a pair page where nothing changed says so" \
-	grep -q "0 structs and unions changed" "$W/d/6.12.117-generic-amd64..6.12.118-generic-amd64.html"
+	grep -q "0 definitions changed" "$W/d/6.12.117-generic-amd64..6.12.118-generic-amd64.html"
 check "site: search data has bpf_mem_alloc's fields" py '
 import json, sys
 js = open(sys.argv[1]).read()
