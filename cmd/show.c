@@ -14,8 +14,11 @@ static const char *const show_usage[] = {
 };
 
 static const char show_desc[] =
-	"Prints the canonical definition of struct or union NAME: every member with\n"
-	"its declaration, offset and size (bit offset for bitfields), and the size.\n"
+	"Prints the canonical definition of NAME: for a struct or union every member\n"
+	"with its declaration, offset and size (bit offset for bitfields), and the\n"
+	"size; for the other kinds (KIND:NAME: enum, typedef, func, tracepoint,\n"
+	"syscall, lsm, kfunc) their enumerators, target, or prototype. A bare NAME\n"
+	"is the struct or union, else the one kind that has it.\n"
 	"Without @RELEASE, the newest release of the lineage. A name that one kernel\n"
 	"defines more than once is NAME, NAME~2, ... (see docs/format.md).\n";
 
@@ -101,18 +104,28 @@ static int print_json(const struct ks_type_text *t, int pretty)
 	ks_json_put_str(&j, "release", t->release);
 	ks_json_put_str(&j, "lineage", t->lineage);
 	ks_json_put_uint(&j, "size", d->size);
+	if (d->note)	/* a function's linkage, an enum's signedness */
+		ks_json_put_str(&j, !strcmp(d->kind, "enum") ? "signedness" : "linkage", d->note);
 	ks_json_put_uint(&j, "variant", t->variant);
 	ks_json_put_uint(&j, "variants", t->nvariants);
 	ks_json_begin_array(&j, "members");
 	for (i = 0; i < d->n; i++) {
 		const struct ks_member *m = &d->members[i];
+		const char *eq = !strcmp(d->kind, "enum") ? strstr(m->decl, " = ") : NULL;
 
 		ks_json_begin_object(&j, NULL);
 		ks_json_put_str(&j, "name", m->name);
 		ks_json_put_str(&j, "decl", m->decl);
-		ks_json_put_uint(&j, "offset_bits", m->offset_bits);
-		ks_json_put_uint(&j, "size_bits", m->size_bits);
-		ks_json_put_uint(&j, "bitfield_size", m->bitfield_size);
+		if (eq) {
+			/* as written: a u64 value does not fit every JSON reader */
+			ks_json_put_str(&j, "value", eq + 3);
+		} else if (m->positional) {
+			ks_json_put_uint(&j, "position", m->index);
+		} else {
+			ks_json_put_uint(&j, "offset_bits", m->offset_bits);
+			ks_json_put_uint(&j, "size_bits", m->size_bits);
+			ks_json_put_uint(&j, "bitfield_size", m->bitfield_size);
+		}
 		ks_json_end_object(&j);
 	}
 	ks_json_end_array(&j);
