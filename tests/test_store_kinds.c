@@ -240,6 +240,213 @@ static void test_store_kinds_read_names(void **state)
 	expect_fail(fx->s, NULL, "kfunc:x", KS_ENOTFOUND, "no kfunc 'x'");
 }
 
+static void test_store_kinds_history(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_history *h = NULL;
+	const char *kind;
+	char *name = NULL;
+	unsigned int variant;
+
+	add_both(fx);
+	assert_int_equal(ks_store_history(fx->s, LIN, "enum:e", &h), 0);
+	assert_string_equal(h->kind, "enum");
+	assert_int_equal(h->n, 2);
+	assert_string_equal(h->e[0].release, R1);
+	assert_int_equal(h->e[0].recorded, 0);
+	assert_int_equal(h->e[0].present, 0);
+	assert_int_equal(h->e[1].recorded, 1);
+	assert_int_equal(h->e[1].present, 1);
+	assert_string_equal(h->e[1].kind, "enum");
+	assert_string_equal(h->e[1].text, enum_e);
+	ks_history_free(h);
+
+	/* a bare name resolves in the whole lineage */
+	assert_int_equal(ks_store_history(fx->s, LIN, "u32", &h), 0);
+	assert_string_equal(h->kind, "typedef");
+	assert_int_equal(h->e[0].recorded, 0);
+	ks_history_free(h);
+	assert_int_equal(ks_store_history(fx->s, LIN, "point~2", &h), 0);
+	assert_string_equal(h->kind, "struct");
+	assert_int_equal(h->e[0].recorded && h->e[1].recorded, 1);
+	assert_int_equal(h->e[0].present && h->e[1].present, 1);
+	assert_int_equal(h->e[1].same_as_prev, 1);
+	assert_int_equal(h->e[0].nvariants, 2);
+	ks_history_free(h);
+	/* "syscall" starts with 's' too: it is no struct */
+	assert_int_equal(ks_store_history(fx->s, LIN, "read", &h), 0);
+	assert_string_equal(h->kind, "syscall");
+	assert_int_equal(h->e[1].present, 1);
+	assert_string_equal(h->e[1].kind, "syscall");
+	ks_history_free(h);
+
+	assert_int_equal(ks_store_history(fx->s, LIN, "dup", &h), KS_EINVAL);
+	assert_string_equal(ks_err_msg(), "'dup' is an enum and a typedef in " LIN
+			    ": say enum:dup or typedef:dup");
+	assert_int_equal(ks_store_history(fx->s, LIN, "enum:nosuch", &h), KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "no enum 'nosuch'"));
+	assert_int_equal(ks_store_history(fx->s, LIN, "lsm:file_open", &h), KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "no lsm 'file_open'"));
+
+	assert_int_equal(ks_store_resolve_name(fx->s, LIN, NULL, "u32", &kind, &name, &variant), 0);
+	assert_string_equal(kind, "typedef");
+	assert_string_equal(name, "u32");
+	assert_int_equal(variant, 1);
+	free(name);
+	assert_int_equal(ks_store_resolve_name(fx->s, LIN, R1, "point~2", &kind, &name, &variant),
+			 0);
+	assert_string_equal(kind, "struct");
+	assert_int_equal(variant, 2);
+	free(name);
+	assert_int_equal(ks_store_resolve_name(fx->s, LIN, NULL, "tracepoint:sched_switch",
+					       &kind, &name, &variant), 0);
+	assert_string_equal(kind, "tracepoint");
+	assert_string_equal(name, "sched_switch");
+	free(name);
+	assert_int_equal(ks_store_resolve_name(fx->s, LIN, R1, "u32", &kind, &name, &variant),
+			 KS_ENOTFOUND);
+	assert_int_equal(ks_store_resolve_name(fx->s, LIN, NULL, "dup", &kind, &name, &variant),
+			 KS_EINVAL);
+}
+
+/* A lineage of legacy releases only: a kind no release recorded. */
+static void test_store_kinds_history_not_recorded(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_history *h = NULL;
+	enum ks_add_status st;
+	char hex[41];
+
+	assert_int_equal(add_snap(fx->s, R1, legacy_snapshot(), 0, &st, hex), 0);
+	assert_int_equal(ks_store_history(fx->s, LIN, "enum:e", &h), KS_ENOTFOUND);
+	assert_string_equal(ks_err_msg(), "enum:e: enums were not recorded in any release of "
+			    LIN " (imported by an older kstruct; import them again to "
+			    "complete them)");
+	assert_null(h);
+}
+
+struct seen {
+	struct ks_buf b;
+};
+
+static int seen_type(const char *kind, const char *name, unsigned int variant,
+		     const char *text, size_t len, void *ctx)
+{
+	struct seen *sn = ctx;
+
+	(void)text;
+	ks_buf_printf(&sn->b, "%s:%s~%u %zu\n", kind, name, variant, len);
+	return 0;
+}
+
+static int seen_blob(const char *kind, const char *name, unsigned int variant,
+		     const char *blob, void *ctx)
+{
+	struct seen *sn = ctx;
+
+	ks_buf_printf(&sn->b, "%s:%s~%u %zu\n", kind, name, variant, strlen(blob));
+	return 0;
+}
+
+static void test_store_kinds_walks(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_tree_changes *tc = NULL;
+	struct ks_release_list *list = NULL;
+	struct seen sn = { KS_BUF_INIT };
+	size_t i;
+
+	add_both(fx);
+	assert_int_equal(ks_store_foreach_type(fx->s, LIN, NULL, KS_KINDS_LEGACY, 1, seen_type,
+					       &sn), 0);
+	{
+		char *want = ks_xasprintf("struct:point~1 %zu\nstruct:point~2 %zu\nunion:u~1 %zu\n",
+					  strlen(point1), strlen(point2), strlen(union_u));
+
+		/* bodies are numbered by their text: "\tint" before "\tlong" */
+		assert_string_equal(sn.b.p, want);
+		free(want);
+	}
+	ks_buf_free(&sn.b);
+	/* table order of the kinds, tree order within one */
+	assert_int_equal(ks_store_foreach_type(fx->s, LIN, NULL, KS_KINDS_ALL, 0, seen_type,
+					       &sn), 0);
+	assert_string_equal(sn.b.p, "struct:point~1 0\nstruct:point~2 0\nunion:u~1 0\n"
+			    "enum:dup~1 0\nenum:e~1 0\ntypedef:dup~1 0\ntypedef:u32~1 0\n"
+			    "func:vfs_read~1 0\nsyscall:read~1 0\n");
+	ks_buf_free(&sn.b);
+	assert_int_equal(ks_store_foreach_blob(fx->s, LIN, NULL, 1u << KS_KIND_TYPEDEF,
+					       seen_blob, &sn), 0);
+	assert_string_equal(sn.b.p, "typedef:dup~1 40\ntypedef:u32~1 40\n");
+	ks_buf_free(&sn.b);
+
+	/* every kind differs, in table order; the unrecorded ones read as added */
+	assert_int_equal(ks_store_diff_releases(fx->s, LIN, R1, R2, 1, &tc), 0);
+	for (i = 0; i < tc->n; i++)
+		ks_buf_printf(&sn.b, "%c %s:%s\n", tc->c[i].status, tc->c[i].kind, tc->c[i].name);
+	assert_string_equal(sn.b.p, "A enum:dup\nA enum:e\nA typedef:dup\nA typedef:u32\n"
+			    "A func:vfs_read\nA syscall:read\n");
+	assert_string_equal(tc->c[0].new_text, enum_dup);
+	ks_buf_free(&sn.b);
+	ks_tree_changes_free(tc);
+
+	assert_int_equal(ks_store_list_releases(fx->s, LIN, &list), 0);
+	assert_int_equal(list->n, 2);
+	assert_int_equal(list->items[0].recorded, KS_KINDS_LEGACY);
+	assert_int_equal(list->items[0].count[KS_KIND_STRUCT], 2);
+	assert_int_equal(list->items[0].count[KS_KIND_ENUM], 0);
+	assert_int_equal(list->items[1].recorded, KS_KINDS_ALL);
+	assert_int_equal(list->items[1].nstructs, 2);
+	assert_int_equal(list->items[1].nunions, 1);
+	assert_int_equal(list->items[1].count[KS_KIND_ENUM], 2);
+	assert_int_equal(list->items[1].count[KS_KIND_SYSCALL], 1);
+	assert_int_equal(list->items[1].count[KS_KIND_KFUNC], 0);
+	ks_release_list_free(list);
+}
+
+/* Re-importing a kernel recorded by an older kstruct completes it. */
+static void test_store_kinds_completion(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_type_text *t = NULL;
+	struct ks_snapshot *changed;
+	enum ks_add_status st;
+	char old[41], hex[41], *tag, *note, *rev;
+
+	assert_int_equal(add_snap(fx->s, R1, legacy_snapshot(), 0, &st, old), 0);
+	assert_int_equal(add_snap(fx->s, R2, legacy_snapshot(), 0, &st, hex), 0);
+	/* other struct content: still needs --force */
+	changed = full_snapshot();
+	snap_add(changed, "struct", "extra", "struct extra {\n};\t/* size 0 */\n");
+	assert_int_equal(add_snap(fx->s, R1, changed, 0, &st, hex), KS_EEXISTS);
+	assert_non_null(strstr(ks_err_msg(), "--force"));
+
+	assert_int_equal(add_snap(fx->s, R1, full_snapshot(), 0, &st, hex), 0);
+	assert_int_equal(st, KS_ADD_COMPLETED);
+	assert_string_not_equal(hex, old);
+	tag = git_show(fx->dir, "refs/tags/" LIN "/" R1);
+	assert_non_null(strstr(tag, hex));
+	free(tag);
+	rev = ks_xasprintf("refs/notes/kstruct:%s", hex);
+	note = git_show(fx->dir, rev);
+	assert_string_equal(note, "test input");
+	free(note);
+	free(rev);
+	/* the lineage is re-linked: its first commit is the new one */
+	rev = git_show(fx->dir, "refs/heads/" LIN "~1");
+	assert_non_null(strstr(rev, hex));
+	free(rev);
+	assert_int_equal(ks_store_read_type(fx->s, LIN, R1, "enum:e", &t), 0);
+	ks_type_text_free(t);
+	/* complete now: the same again is the same, a legacy one conflicts */
+	assert_int_equal(add_snap(fx->s, R1, full_snapshot(), 0, &st, hex), 0);
+	assert_int_equal(st, KS_ADD_SAME);
+	assert_int_equal(add_snap(fx->s, R1, legacy_snapshot(), 0, &st, hex), KS_EEXISTS);
+	assert_int_equal(add_snap(fx->s, R1, legacy_snapshot(), 1, &st, hex), 0);
+	assert_int_equal(st, KS_ADD_REPLACED);
+	assert_string_equal(hex, LEGACY_COMMIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +454,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_meta_and_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_read_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_history_not_recorded, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_walks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_completion, setup, teardown),
 	};
 	int rc;
 
