@@ -18,6 +18,7 @@
 #include "ks_err.h"
 #include "ks_snapshot.h"
 #include "ks_store.h"
+#include "ks_store_int.h"
 #include "ks_test_fs.h"
 
 #define LIN "debian/x86_64/generic"
@@ -447,6 +448,151 @@ static void test_store_kinds_completion(void **state)
 	assert_string_equal(hex, LEGACY_COMMIT);
 }
 
+static void expect_meta(const char *text, int err, unsigned int rec, const char *msg)
+{
+	unsigned long count[KS_KIND_COUNT];
+	unsigned int got = 0;
+	int r = ks_meta_kinds(text, strlen(text), &got, count);
+
+	if (r != err)
+		fail_msg("%s: %d (%s), expected %d", text, r, ks_err_msg(), err);
+	if (!err)
+		assert_int_equal(got, rec);
+	else if (!strstr(ks_err_msg(), msg))
+		fail_msg("'%s' has no '%s'", ks_err_msg(), msg);
+}
+
+#define HEAD "kstruct-format 1\nrelease r\narch x86_64\nflavor generic\nbtf-sha256 aa\n"
+
+static void test_store_kinds_meta_parse(void **state)
+{
+	unsigned long count[KS_KIND_COUNT];
+	unsigned int rec;
+	const char *full = HEAD "structs 5\nunions 2\nkinds struct union enum kfunc\nenums 7\n"
+			   "kfuncs 0\n";
+
+	(void)state;
+	assert_int_equal(ks_meta_kinds(full, strlen(full), &rec, count), 0);
+	assert_int_equal(rec, KS_KINDS_LEGACY | 1u << KS_KIND_ENUM | 1u << KS_KIND_KFUNC);
+	assert_int_equal(count[KS_KIND_STRUCT], 5);
+	assert_int_equal(count[KS_KIND_UNION], 2);
+	assert_int_equal(count[KS_KIND_ENUM], 7);
+	assert_int_equal(count[KS_KIND_KFUNC], 0);
+	assert_int_equal(count[KS_KIND_FUNC], 0);
+	expect_meta(HEAD "structs 5\nunions 2\n", 0, KS_KINDS_LEGACY, NULL);
+	expect_meta(HEAD "structs 5\nunions 2", 0, KS_KINDS_LEGACY, NULL);
+	expect_meta(HEAD "structs 5\n", KS_EFORMAT, 0, "unions line missing");
+	expect_meta(HEAD "structs x\nunions 2\n", KS_EFORMAT, 0, "not a count");
+	expect_meta(HEAD "structs 5\nunions -2\n", KS_EFORMAT, 0, "not a count");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum\nenums 1 2\n",
+		    KS_EFORMAT, 0, "not a count");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union bogus\nboguss 1\n",
+		    KS_EFORMAT, 0, "unknown kind 'bogus'");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union kfunc enum\nenums 1\n"
+		    "kfuncs 1\n", KS_EFORMAT, 0, "table order");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum enum\nenums 1\n",
+		    KS_EFORMAT, 0, "table order");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union\n", KS_EFORMAT, 0,
+		    "struct, union and more");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds union enum\nenums 1\n", KS_EFORMAT, 0,
+		    "struct, union and more");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum typedef\nenums 1\n",
+		    KS_EFORMAT, 0, "typedefs line missing");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum\nenums 1\ntypedefs 3\n",
+		    KS_EFORMAT, 0, "out of place");
+	expect_meta(HEAD "structs 5\nunions 2\nenums 1\n", KS_EFORMAT, 0, "out of place");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum\nenums 1\nenums 1\n",
+		    KS_EFORMAT, 0, "two enums");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum\nkinds struct union enum\n"
+		    "enums 1\n", KS_EFORMAT, 0, "more than one kinds line");
+	expect_meta(HEAD "structs 5\nunions 2\nkinds struct union enum \nenums 1\n",
+		    KS_EFORMAT, 0, "ends in a space");
+}
+
+/* Tags, in the store at @dir, release @rel2 over the tree of @rel with
+ * its meta replaced by @meta, in kstruct's exact commit text: only the
+ * tree can make a fetch refuse it. */
+static void forge_release(const char *dir, const char *rel, const char *rel2,
+			  const char *meta)
+{
+	char *spec = ks_xasprintf("refs/tags/%s/%s^{tree}", LIN, rel);
+	char *tag = ks_xasprintf("refs/tags/%s/%s", LIN, rel2), *text;
+	git_repository *r;
+	git_treebuilder *tb;
+	git_reference *ref;
+	git_object *obj;
+	git_odb *odb;
+	git_oid blob, tid, cid;
+	size_t len;
+
+	assert_int_equal(git_repository_open_bare(&r, dir), 0);
+	assert_int_equal(git_revparse_single(&obj, r, spec), 0);
+	assert_int_equal(git_treebuilder_new(&tb, r, (git_tree *)obj), 0);
+	assert_int_equal(git_blob_create_from_buffer(&blob, r, meta, strlen(meta)), 0);
+	assert_int_equal(git_treebuilder_insert(NULL, tb, "meta", &blob, GIT_FILEMODE_BLOB), 0);
+	assert_int_equal(git_treebuilder_write(&tid, tb), 0);
+	text = ks_commit_format(&tid, NULL, LIN, rel2, &len);
+	assert_int_equal(git_repository_odb(&odb, r), 0);
+	assert_int_equal(git_odb_write(&cid, odb, text, len, GIT_OBJECT_COMMIT), 0);
+	assert_int_equal(git_reference_create(&ref, r, tag, &cid, 0, "forged"), 0);
+	git_reference_free(ref);
+	git_odb_free(odb);
+	free(text);
+	git_treebuilder_free(tb);
+	git_object_free(obj);
+	git_repository_free(r);
+	free(spec);
+	free(tag);
+}
+
+/* A fetch takes releases of every kind, and refuses a meta that does
+ * not match its tree. */
+static void test_store_kinds_fetch(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_sync_result res;
+	struct ks_type_text *t = NULL;
+	struct ks_store *b;
+	char *dir = ks_test_mkdtemp("test_store_kinds_b");
+	size_t i, nother = 0;
+
+	add_both(fx);
+	/* enum/ and friends under a meta that records struct and union only */
+	forge_release(fx->dir, R2, "6.13.0-1-amd64",
+		      "kstruct-format 1\nrelease 6.13.0-1-amd64\narch x86_64\nflavor generic\n"
+		      "btf-sha256 0123abcd\nstructs 2\nunions 1\n");
+	/* a kinds line out of order */
+	forge_release(fx->dir, R2, "6.14.0-1-amd64",
+		      "kstruct-format 1\nrelease 6.14.0-1-amd64\narch x86_64\nflavor generic\n"
+		      "btf-sha256 0123abcd\nstructs 2\nunions 1\n"
+		      "kinds struct union typedef enum func tracepoint syscall lsm kfunc\n"
+		      "enums 2\ntypedefs 2\nfuncs 1\ntracepoints 0\nsyscalls 1\nlsms 0\nkfuncs 0\n");
+	/* a kind recorded without its folder is fine: none of them */
+	forge_release(fx->dir, R1, "6.15.0-1-amd64",
+		      "kstruct-format 1\nrelease 6.15.0-1-amd64\narch x86_64\nflavor generic\n"
+		      "btf-sha256 0123abcd\nstructs 2\nunions 1\nkinds struct union lsm\nlsms 0\n");
+
+	ks_test_rm_rf(dir);
+	assert_int_equal(ks_store_init(dir), 0);
+	assert_int_equal(ks_store_open(&b, dir), 0);
+	assert_int_equal(ks_store_fetch(b, fx->dir, NULL, &res), 0);
+	assert_int_equal(res.added, 3);
+	assert_int_equal(res.skipped, 2);
+	for (i = 0; i < res.nmessages; i++)
+		nother += !strstr(res.messages[i], "6.13.0-1") && !strstr(res.messages[i], "6.14.0-1");
+	assert_int_equal(nother, 0);
+	ks_sync_result_free(&res);
+	assert_int_equal(ks_store_read_type(b, LIN, R2, "syscall:read", &t), 0);
+	assert_string_equal(t->text, sys_read);
+	ks_type_text_free(t);
+	assert_int_equal(ks_store_read_type(b, LIN, "6.15.0-1-amd64", "lsm:file_open", &t),
+			 KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "no lsm 'file_open'"));
+	ks_store_free(b);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +605,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_completion, setup, teardown),
+		cmocka_unit_test(test_store_kinds_meta_parse),
+		cmocka_unit_test_setup_teardown(test_store_kinds_fetch, setup, teardown),
 	};
 	int rc;
 
