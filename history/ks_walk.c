@@ -228,6 +228,7 @@ int ks_walk_history(struct ks_walk *w, const struct ks_walk_name *nm, size_t li,
 	h->lineage = ks_xstrdup(w->lin[li]);
 	h->name = ks_xstrdup(nm->name);
 	h->variant = 1;
+	h->kind = nm->kind;
 	h->n = w->nrel[li];
 	h->e = ks_xcalloc(h->n + 1, sizeof(*h->e));
 	for (i = 0; i < h->n && !err; i++) {
@@ -235,6 +236,8 @@ int ks_walk_history(struct ks_walk *w, const struct ks_walk_name *nm, size_t li,
 		const char *text;
 
 		e->release = ks_xstrdup(w->rel[li][i]);
+		/* the walk reads structs and unions, which every release records */
+		e->recorded = 1;
 		if (k >= no || o[k].rel != i)
 			continue;
 		e->present = 1;
