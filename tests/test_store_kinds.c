@@ -593,6 +593,48 @@ static void test_store_kinds_fetch(void **state)
 	free(dir);
 }
 
+static void test_store_kinds_paths_and_plan(void **state)
+{
+	struct fx *fx = *state;
+	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+	struct ks_snapshot_plan *plan;
+	struct ks_snapshot *snap;
+	enum ks_add_status st;
+	const char *sums[] = { "0123abcd" };
+	struct ks_release_meta meta = { R1, "x86_64", "generic", sums, 1, "debian" };
+	char hex[41], hex2[41], *p;
+	int k;
+
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		char *want = ks_xasprintf("%s/s/sc/__sched_switch~2", ks_kind_name((enum ks_kind)k));
+
+		p = ks_store_type_path(ks_kind_name((enum ks_kind)k), "__sched_switch", 2);
+		assert_string_equal(p, want);
+		free(p);
+		free(want);
+	}
+	/* a plan made beforehand gives the very commit */
+	snap = full_snapshot();
+	ks_snapshot_finish(snap);
+	plan = ks_snapshot_plan_new(snap);
+	assert_non_null(plan);
+	opts.plan = plan;
+	assert_int_equal(ks_store_add_release(fx->s, &meta, snap, &opts, &st, hex), 0);
+	ks_snapshot_plan_free(plan);
+	ks_snapshot_free(snap);
+	assert_int_equal(add_snap(fx->s, R1, full_snapshot(), 0, &st, hex2), 0);
+	assert_int_equal(st, KS_ADD_SAME);
+	assert_string_equal(hex, hex2);
+	/* entries of a kind the producer did not mark recorded still make
+	 * the meta record it: no folder without its kind in meta */
+	snap = legacy_snapshot();
+	snap_add(snap, "lsm", "file_open", "lsm file_open {\n\tint return;\n};\n");
+	assert_int_equal(add_snap(fx->s, R2, snap, 0, &st, hex), 0);
+	p = git_show(fx->dir, "refs/tags/" LIN "/" R2 ":meta");
+	assert_non_null(strstr(p, "unions 1\nkinds struct union lsm\nlsms 1\n"));
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +648,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_kinds_walks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_completion, setup, teardown),
 		cmocka_unit_test(test_store_kinds_meta_parse),
+		cmocka_unit_test_setup_teardown(test_store_kinds_paths_and_plan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_fetch, setup, teardown),
 	};
 	int rc;
