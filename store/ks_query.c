@@ -654,7 +654,7 @@ int ks_store_read_type(struct ks_store *s, const char *lineage,
 		goto out;
 	}
 	tt = ks_xcalloc(1, sizeof(*tt));
-	tt->kind = ks_xstrdup(kind);
+	tt->kind = kind;
 	tt->name = ks_xstrdup(sp.name);
 	tt->variant = sp.variant;
 	tt->text = text;
@@ -679,7 +679,6 @@ void ks_type_text_free(struct ks_type_text *t)
 {
 	if (!t)
 		return;
-	free(t->kind);
 	free(t->name);
 	free(t->release);
 	free(t->lineage);

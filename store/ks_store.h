@@ -155,7 +155,7 @@ int ks_store_list_lineages(struct ks_store *store, char ***out, size_t *n);
 void ks_strv_free(char **v, size_t n);
 
 struct ks_type_text {
-	char *kind;		/* the kind's name ("struct", "enum", ...) */
+	const char *kind;	/* the kind's name ("struct", "enum", ...; static) */
 	char *name;		/* as asked, variant suffix removed */
 	unsigned int variant;
 	char *release;
