@@ -75,7 +75,8 @@ static void on_result(const struct ks_import_result *r, void *payload)
 			r->release, r->arch, r->flavor);
 	printf("%s %s/%s/%s: %s, %zu structs, %zu unions (%.12s)\n", r->release, r->distro,
 	       r->arch, r->flavor, r->status == KS_ADD_NEW ? "imported" :
-	       r->status == KS_ADD_REPLACED ? "replaced" : "already present, unchanged",
+	       r->status == KS_ADD_REPLACED ? "replaced" :
+	       r->status == KS_ADD_COMPLETED ? "completed" : "already present, unchanged",
 	       r->nstructs, r->nunions, r->commit);
 }
 

@@ -15,7 +15,7 @@ int do_releases(int argc, char **argv)
 	struct ks_release_list *list;
 	struct ks_store *store;
 	size_t i;
-	int n, err;
+	int n, k, err;
 	const struct ks_opt opts[] = {
 		KS_OPT_STRING(0, "lineage", "LINEAGE", &lineage,
 			      "only this lineage (e.g. debian/x86_64/generic, or centos)"),
@@ -59,6 +59,15 @@ int do_releases(int argc, char **argv)
 			ks_json_put_str(&j, "upstream", r->upstream);
 			ks_json_put_uint(&j, "structs", r->nstructs);
 			ks_json_put_uint(&j, "unions", r->nunions);
+			/* every kind its import recorded, none for the others:
+			 * a kind missing here was not recorded, one with 0 is
+			 * absent from that kernel */
+			ks_json_begin_object(&j, "kinds");
+			for (k = 0; k < KS_KIND_COUNT; k++)
+				if (r->recorded & (1u << k))
+					ks_json_put_uint(&j, ks_kind_name((enum ks_kind)k),
+							 r->count[k]);
+			ks_json_end_object(&j);
 			ks_json_put_str(&j, "commit", r->commit);
 			ks_json_put_str(&j, "btf_sha256", r->btf_sha256);
 			ks_json_end_object(&j);

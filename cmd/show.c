@@ -186,7 +186,8 @@ static int show_all(struct ks_store *store, const char *lineage,
 		err = ks_variants_load(store, lineage, release, &variants);
 	a.variants = variants;
 	if (!err)
-		err = ks_store_foreach_type(store, lineage, release, 1, show_one, &a);
+		err = ks_store_foreach_type(store, lineage, release, KS_KINDS_LEGACY, 1, show_one,
+					    &a);
 	ks_release_list_free(list);
 	ks_variants_free(variants);
 	return err;

@@ -20,6 +20,11 @@ enum ks_kind {
 	KS_KIND_COUNT
 };
 
+/* Sets of kinds, bit 1u << kind: what imports recorded before the other
+ * kinds existed, and every kind. */
+#define KS_KINDS_LEGACY ((1u << KS_KIND_STRUCT) | (1u << KS_KIND_UNION))
+#define KS_KINDS_ALL ((1u << KS_KIND_COUNT) - 1)
+
 /* "struct", "union", "enum", ...: static. */
 const char *ks_kind_name(enum ks_kind k);
 

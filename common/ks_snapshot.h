@@ -34,8 +34,7 @@ struct ks_snapshot {
 	int finished;
 };
 
-#define KS_KINDS_LEGACY ((1u << KS_KIND_STRUCT) | (1u << KS_KIND_UNION))
-#define KS_KINDS_ALL ((1u << KS_KIND_COUNT) - 1)
+/* KS_KINDS_LEGACY, KS_KINDS_ALL: common/ks_kind.h */
 
 struct ks_snapshot *ks_snapshot_new(void);
 void ks_snapshot_free(struct ks_snapshot *snap);

@@ -67,6 +67,11 @@ static size_t distance(const char *a, size_t an, const char *b, size_t bn,
 
 void ks_suggest_add(struct ks_suggest *s, const char *candidate)
 {
+	ks_suggest_add_as(s, candidate, candidate);
+}
+
+void ks_suggest_add_as(struct ks_suggest *s, const char *candidate, const char *shown)
+{
 	size_t limit = s->qlen / 3 + 1, cl = strlen(candidate), score;
 
 	if (limit > 4)
@@ -82,7 +87,7 @@ void ks_suggest_add(struct ks_suggest *s, const char *candidate)
 		s->cap = s->cap ? s->cap * 2 : 16;
 		s->c = ks_xrealloc(s->c, s->cap * sizeof(*s->c));
 	}
-	s->c[s->n].name = ks_xstrdup(candidate);
+	s->c[s->n].name = ks_xstrdup(shown);
 	s->c[s->n].score = score;
 	s->n++;
 }

@@ -155,7 +155,8 @@ int ks_walk_new(struct ks_walk **out, struct ks_store *store, unsigned int kinds
 		for (k = 0; k < w->nrel[li] && !err; k++) {
 			c.lin = (unsigned short)li;
 			c.rel = (unsigned int)k;
-			err = ks_store_foreach_blob(store, w->lin[li], w->rel[li][k], collect, &c);
+			err = ks_store_foreach_blob(store, w->lin[li], w->rel[li][k], KS_KINDS_LEGACY,
+						    collect, &c);
 		}
 	}
 	if (err) {
@@ -246,6 +247,7 @@ int ks_walk_history(struct ks_walk *w, const struct ks_walk_name *nm, size_t li,
 	h->lineage = ks_xstrdup(w->lin[li]);
 	h->name = ks_xstrdup(nm->name);
 	h->variant = nm->variant;
+	h->kind = nm->kind;
 	h->n = w->nrel[li];
 	h->e = ks_xcalloc(h->n + 1, sizeof(*h->e));
 	for (i = 0; i < h->n && !err; i++) {
@@ -253,6 +255,8 @@ int ks_walk_history(struct ks_walk *w, const struct ks_walk_name *nm, size_t li,
 		const char *text;
 
 		e->release = ks_xstrdup(w->rel[li][i]);
+		/* the walk reads structs and unions, which every release records */
+		e->recorded = 1;
 		if (k >= no || o[k].rel != i)
 			continue;
 		e->present = 1;

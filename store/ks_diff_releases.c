@@ -21,10 +21,18 @@ static char *blob_copy(git_repository *repo, const git_oid *id, size_t *len)
 	return text;
 }
 
+/* Table order of the kinds, by their static names. */
+static int kind_rank(const char *kind)
+{
+	enum ks_kind k;
+
+	return ks_kind_parse(kind, (size_t)-1, &k) ? KS_KIND_COUNT : (int)k;
+}
+
 static int cmp_change(const void *a, const void *b)
 {
 	const struct ks_tree_change *x = a, *y = b;
-	int c = strcmp(x->kind, y->kind);
+	int c = kind_rank(x->kind) - kind_rank(y->kind);
 
 	if (!c)
 		c = strcmp(x->name, y->name);
@@ -57,17 +65,18 @@ int ks_store_diff_releases(struct ks_store *s, const char *lineage, const char *
 	for (i = 0; i < n; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const char *path = d->new_file.path ? d->new_file.path : d->old_file.path;
-		const char *kind, *entry = strrchr(path, '/');
+		const char *kind, *entry = strrchr(path, '/'), *slash = strchr(path, '/');
 		struct ks_tree_change *c;
 		unsigned int variant;
+		enum ks_kind k;
 		char *name;
 
-		if (!strncmp(path, "struct/", 7))
-			kind = "struct";
-		else if (!strncmp(path, "union/", 6))
-			kind = "union";
-		else
-			continue;	/* meta, or a kind this version does not know */
+		/* meta, or a folder of no kind this version knows */
+		if (!slash || ks_kind_parse(path, (size_t)(slash - path), &k)) {
+			ks_err_clear();
+			continue;
+		}
+		kind = ks_kind_name(k);
 		name = entry ? ks_store_unescape_name(entry + 1, &variant) : NULL;
 		if (!name)
 			continue;

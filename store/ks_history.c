@@ -227,43 +227,198 @@ static unsigned int count_variants(git_repository *repo, const git_oid *bucket,
 	return n;
 }
 
+/* One kind_path per kind, so a name is looked up in every folder. */
+static void kind_paths_init(struct kind_path kp[KS_KIND_COUNT], const char *name,
+			    unsigned int variant)
+{
+	int k;
+
+	for (k = 0; k < KS_KIND_COUNT; k++)
+		kind_path_init(&kp[k], ks_kind_name((enum ks_kind)k), name, variant);
+}
+
+static void kind_paths_free(struct kind_path kp[KS_KIND_COUNT])
+{
+	int k;
+
+	for (k = 0; k < KS_KIND_COUNT; k++)
+		kind_path_free(&kp[k]);
+}
+
+/* The kinds NAME has in any release of @c. A struct found ends the
+ * search: nothing can outrank it. */
+static int kinds_in_chain(git_repository *repo, const struct chain *c,
+			  struct kind_path kp[KS_KIND_COUNT], unsigned int *found)
+{
+	size_t i;
+	int k, err = 0;
+
+	*found = 0;
+	for (i = 0; i < c->n && !err && !(*found & (1u << KS_KIND_STRUCT)); i++) {
+		const git_oid *root = git_commit_tree_id(c->commits[i]);
+
+		for (k = 0; k < KS_KIND_COUNT && !err; k++) {
+			git_oid blob;
+			int hit, more;
+
+			if (*found & (1u << k))
+				continue;
+			err = kind_path_find(repo, &kp[k], root, &hit, &blob, &more);
+			if (hit)
+				*found |= 1u << k;
+		}
+	}
+	return err;
+}
+
+/* KS_ENOTFOUND for @sp in lineage @c, suggesting from its newest release. */
+static int not_in_lineage(struct ks_store *s, const struct chain *c,
+			  const struct ks_name_spec *sp, const char *lineage)
+{
+	git_tree *tree = NULL;
+	int err;
+
+	if (c->n && !git_commit_tree(&tree, c->commits[c->n - 1]))
+		err = ks_store__no_such_type(s, tree, sp->has_kind ? ks_kind_name(sp->kind) : NULL,
+					     sp->name, lineage, NULL);
+	else
+		err = ks_err_set(KS_ENOTFOUND, "nothing named '%s' in %s", sp->name, lineage);
+	git_tree_free(tree);
+	return err;
+}
+
+/* The kind a bare name means in the whole lineage. */
+static int resolve_in_chain(struct ks_store *s, const struct chain *c,
+			    struct kind_path kp[KS_KIND_COUNT], const struct ks_name_spec *sp,
+			    const char *lineage, enum ks_kind *kind)
+{
+	unsigned int found;
+	int err;
+
+	if (sp->has_kind) {
+		*kind = sp->kind;
+		return 0;
+	}
+	if ((err = kinds_in_chain(s->repo, c, kp, &found)))
+		return err;
+	err = ks_store__pick_kind(sp->name, found, lineage, kind);
+	if (err == KS_ENOTFOUND)
+		err = not_in_lineage(s, c, sp, lineage);
+	return err;
+}
+
+int ks_store_resolve_name(struct ks_store *s, const char *lineage, const char *release,
+			  const char *spec, const char **kind, char **name,
+			  unsigned int *variant)
+{
+	struct ks_name_spec sp;
+	enum ks_kind k;
+	int err = ks_store__parse_spec(spec, &sp);
+
+	if (err)
+		return err;
+	if (sp.has_kind) {
+		k = sp.kind;
+	} else if (release) {
+		git_tree *tree = NULL;
+
+		err = ks_store__release_tree(s, lineage, release, &tree);
+		if (!err)
+			err = ks_store__resolve_in_tree(s, tree, &sp, lineage, release, &k);
+		git_tree_free(tree);
+	} else {
+		struct kind_path kp[KS_KIND_COUNT];
+		struct chain c;
+
+		if (!(err = load_chain(s, lineage, &c))) {
+			kind_paths_init(kp, sp.name, sp.variant);
+			err = resolve_in_chain(s, &c, kp, &sp, lineage, &k);
+			kind_paths_free(kp);
+			chain_free(&c);
+		}
+	}
+	if (err) {
+		free(sp.name);
+		return err;
+	}
+	*kind = ks_kind_name(k);
+	*name = sp.name;
+	*variant = sp.variant;
+	return 0;
+}
+
+/* Whether release @i records @k: a folder of the kind says so without
+ * reading the meta, which only a release without one needs. */
+static int chain_records(git_repository *repo, const struct chain *c, size_t i,
+			 const struct kind_path *kp, enum ks_kind k)
+{
+	git_tree *tree = NULL;
+	int rec;
+
+	if (((1u << k) & KS_KINDS_LEGACY) || kp->kind_step.found)
+		return 1;
+	if (git_commit_tree(&tree, c->commits[i]))
+		return 0;
+	rec = !!(ks_store__tree_recorded(repo, tree) & (1u << k));
+	git_tree_free(tree);
+	return rec;
+}
+
 int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 		     struct ks_history **out)
 {
-	struct ks_history *h = ks_xcalloc(1, sizeof(*h));
-	struct kind_path kp[2];
-	const char *only;
+	struct ks_history *h = NULL;
+	struct kind_path kp[KS_KIND_COUNT];
+	struct ks_name_spec sp;
+	unsigned int look;
+	enum ks_kind kind;
 	struct chain c;
 	git_oid prev_blob;
-	int have_prev = 0, any = 0, err;
-	size_t i, k;
+	int have_prev = 0, any = 0, any_recorded = 0, err, k;
+	size_t i;
 
-	err = load_chain(s, lineage, &c);
-	if (err) {
-		free(h);
+	if ((err = ks_store__parse_spec(arg, &sp)))
+		return err;
+	if ((err = load_chain(s, lineage, &c))) {
+		free(sp.name);
 		return err;
 	}
+	kind_paths_init(kp, sp.name, sp.variant);
+	if ((err = resolve_in_chain(s, &c, kp, &sp, lineage, &kind)))
+		goto out;
+	/* a bare name of a struct or union follows both, release by release,
+	 * as it did before the other kinds: one that changed kind is one
+	 * history */
+	look = 1u << kind;
+	if (!sp.has_kind && ((1u << kind) & KS_KINDS_LEGACY))
+		look = KS_KINDS_LEGACY;
+
+	h = ks_xcalloc(1, sizeof(*h));
 	h->lineage = ks_xstrdup(lineage);
-	only = ks_store__split_kind(&arg);
-	h->name = ks_store__split_variant(arg, &h->variant);
+	h->name = sp.name;
+	sp.name = NULL;
+	h->variant = sp.variant;
+	h->kind = ks_kind_name(kind);
 	h->e = ks_xcalloc(c.n ? c.n : 1, sizeof(*h->e));
 	h->n = c.n;
-	kind_path_init(&kp[0], "struct", h->name, h->variant);
-	kind_path_init(&kp[1], "union", h->name, h->variant);
 
 	for (i = 0; i < c.n && !err; i++) {
 		struct ks_hist_entry *e = &h->e[i];
 		const git_oid *root = git_commit_tree_id(c.commits[i]);
 
 		e->release = ks_xstrdup(c.releases[i]);
-		for (k = 0; k < 2 && !err && !e->present; k++) {
+		for (k = 0; k < KS_KIND_COUNT && !err && !e->present; k++) {
 			git_oid blob;
 			int found, more;
 
-			if (only && strcmp(only, kp[k].kind))
+			if (!(look & (1u << k)))
 				continue;
 			err = kind_path_find(s->repo, &kp[k], root, &found, &blob, &more);
-			if (err || !found)
+			if (err)
+				break;
+			if (!e->recorded)
+				e->recorded = chain_records(s->repo, &c, i, &kp[k], (enum ks_kind)k);
+			if (!found)
 				continue;
 			e->present = 1;
 			e->kind = kp[k].kind;
@@ -287,22 +442,20 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 			have_prev = 1;
 			any = 1;
 		}
+		any_recorded |= e->recorded;
 		if (!e->present)
 			have_prev = 0;
 	}
-	kind_path_free(&kp[0]);
-	kind_path_free(&kp[1]);
 	if (!err && !any) {
-		git_tree *tree = NULL;
+		struct ks_name_spec want = { 1, kind, h->name, h->variant };
 
-		if (c.n && !git_commit_tree(&tree, c.commits[c.n - 1]))
-			err = ks_store__no_such_type(s, tree, arg, lineage, NULL);
-		else
-			err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s", arg,
-					 lineage);
-		git_tree_free(tree);
+		err = any_recorded ? not_in_lineage(s, &c, &want, lineage) :
+		      ks_store__not_recorded(kind, h->name, lineage, NULL);
 	}
+out:
+	kind_paths_free(kp);
 	chain_free(&c);
+	free(sp.name);
 	if (err) {
 		ks_history_free(h);
 		return err;

@@ -7,6 +7,7 @@
 #include "ks_buf.h"
 #include "ks_distro.h"
 #include "ks_err.h"
+#include "ks_snapshot.h"
 #include "ks_store_int.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -14,13 +15,38 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+unsigned int ks_meta_recorded(const struct ks_snapshot *snap)
+{
+	unsigned int rec = snap->recorded | KS_KINDS_LEGACY;
+	int k;
+
+	/* a kind with entries was read, whatever the producer claimed: the
+	 * tree must never hold a folder its meta does not record */
+	for (k = 0; k < KS_KIND_COUNT; k++)
+		if (snap->count[k])
+			rec |= 1u << k;
+	return rec & KS_KINDS_ALL;
+}
+
 char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 		     size_t nunions, size_t *len)
+{
+	size_t count[KS_KIND_COUNT] = { 0 };
+
+	count[KS_KIND_STRUCT] = nstructs;
+	count[KS_KIND_UNION] = nunions;
+	return ks_meta_format_kinds(meta, KS_KINDS_LEGACY, count, len);
+}
+
+char *ks_meta_format_kinds(const struct ks_release_meta *meta, unsigned int rec,
+			   const size_t count[KS_KIND_COUNT], size_t *len)
 {
 	struct ks_buf b = KS_BUF_INIT;
 	const char **sums = ks_xcalloc(meta->nbtf, sizeof(char *));
 	size_t i;
+	int k;
 
+	rec |= KS_KINDS_LEGACY;
 	ks_buf_printf(&b, "kstruct-format %d\n", KS_SNAPSHOT_FORMAT);
 	ks_buf_printf(&b, "release %s\n", meta->release);
 	ks_buf_printf(&b, "arch %s\n", meta->arch);
@@ -30,8 +56,21 @@ char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 	qsort(sums, meta->nbtf, sizeof(char *), cmp_str);
 	for (i = 0; i < meta->nbtf; i++)
 		ks_buf_printf(&b, "btf-sha256 %s\n", sums[i]);
-	ks_buf_printf(&b, "structs %zu\n", nstructs);
-	ks_buf_printf(&b, "unions %zu\n", nunions);
+	ks_buf_printf(&b, "structs %zu\n", count[KS_KIND_STRUCT]);
+	ks_buf_printf(&b, "unions %zu\n", count[KS_KIND_UNION]);
+	/* Left out for struct and union alone: such a snapshot keeps the
+	 * bytes, and its release the commit id, it had before the kinds. */
+	if (rec != KS_KINDS_LEGACY) {
+		ks_buf_puts(&b, "kinds");
+		for (k = 0; k < KS_KIND_COUNT; k++)
+			if (rec & (1u << k))
+				ks_buf_printf(&b, " %s", ks_kind_name((enum ks_kind)k));
+		ks_buf_putc(&b, '\n');
+		for (k = 0; k < KS_KIND_COUNT; k++)
+			if ((rec & (1u << k)) && !((1u << k) & KS_KINDS_LEGACY))
+				ks_buf_printf(&b, "%ss %zu\n", ks_kind_name((enum ks_kind)k),
+					      count[k]);
+	}
 	free(sums);
 	return ks_buf_detach(&b, len);
 }
@@ -50,6 +89,125 @@ char *ks_meta_get(const char *text, size_t len, const char *key)
 		p = eol + 1;
 	}
 	return NULL;
+}
+
+/* A count as the writer prints it: decimal digits, no sign, no spaces. */
+static int parse_count(const char *p, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!n || n > 9 || (n > 1 && p[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* The kind whose count key ("enums") is the @n bytes at @p, or -1. */
+static int count_key_kind(const char *p, size_t n)
+{
+	enum ks_kind k;
+
+	if (n < 2 || p[n - 1] != 's' || ks_kind_parse(p, n - 1, &k)) {
+		ks_err_clear();
+		return -1;
+	}
+	return (int)k;
+}
+
+/* "kinds struct union enum ...": known kinds in table order, struct
+ * and union among them, and more than them (else the line is left out). */
+static int parse_kinds_line(const char *p, size_t n, unsigned int *rec)
+{
+	const char *end = p + n;
+	int last = -1;
+
+	*rec = 0;
+	while (p < end) {
+		const char *sp = memchr(p, ' ', (size_t)(end - p));
+		size_t wl = (size_t)((sp ? sp : end) - p);
+		enum ks_kind k;
+
+		if (!wl || ks_kind_parse(p, wl, &k))
+			return ks_err_set(KS_EFORMAT, "meta: bad kinds line (unknown kind "
+					  "'%.*s')", (int)wl, p);
+		if ((int)k <= last)
+			return ks_err_set(KS_EFORMAT, "meta: kinds not in table order at '%s'",
+					  ks_kind_name(k));
+		last = (int)k;
+		*rec |= 1u << k;
+		p += wl + (sp ? 1 : 0);
+		if (sp && p == end)
+			return ks_err_set(KS_EFORMAT, "meta: kinds line ends in a space");
+	}
+	if ((*rec & KS_KINDS_LEGACY) != KS_KINDS_LEGACY || *rec == KS_KINDS_LEGACY)
+		return ks_err_set(KS_EFORMAT, "meta: a kinds line lists struct, union and "
+				  "more kinds");
+	return 0;
+}
+
+int ks_meta_kinds(const char *text, size_t len, unsigned int *recorded,
+		  unsigned long count[KS_KIND_COUNT])
+{
+	const char *p = text, *end = text + len;
+	unsigned int rec = KS_KINDS_LEGACY, counted = 0;
+	int have_kinds = 0, next = -1, k;
+
+	memset(count, 0, KS_KIND_COUNT * sizeof(*count));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end, *sp;
+		size_t ll = (size_t)(eol - p), kl;
+
+		sp = memchr(p, ' ', ll);
+		kl = sp ? (size_t)(sp - p) : ll;
+		if (kl == 5 && !memcmp(p, "kinds", 5)) {
+			if (have_kinds++ || !sp)
+				return ks_err_set(KS_EFORMAT, "meta: more than one kinds line, "
+						  "or an empty one");
+			if ((k = parse_kinds_line(sp + 1, (size_t)(eol - sp - 1), &rec)))
+				return k;
+			/* the count lines follow, in table order */
+			for (next = KS_KIND_ENUM; next < KS_KIND_COUNT && !(rec & (1u << next));
+			     next++)
+				;
+		} else if ((k = count_key_kind(p, kl)) >= 0) {
+			unsigned long v;
+
+			if (!sp || parse_count(sp + 1, (size_t)(eol - sp - 1), &v))
+				return ks_err_set(KS_EFORMAT, "meta: '%.*s' is not a count",
+						  (int)ll, p);
+			if (counted & (1u << k))
+				return ks_err_set(KS_EFORMAT, "meta: two %.*s lines", (int)kl, p);
+			if (!((1u << k) & KS_KINDS_LEGACY)) {
+				if (k != next)
+					return ks_err_set(KS_EFORMAT, "meta: %.*s out of place (the "
+							  "count lines follow the kinds line, one "
+							  "per recorded kind, in its order)",
+							  (int)kl, p);
+				for (next++; next < KS_KIND_COUNT && !(rec & (1u << next)); next++)
+					;
+			}
+			counted |= 1u << k;
+			count[k] = v;
+		} else if (next >= 0 && next < KS_KIND_COUNT) {
+			return ks_err_set(KS_EFORMAT, "meta: %ss line missing after the kinds line",
+					  ks_kind_name((enum ks_kind)next));
+		}
+		p = eol + 1;
+	}
+	if (next >= 0 && next < KS_KIND_COUNT)
+		return ks_err_set(KS_EFORMAT, "meta: %ss line missing after the kinds line",
+				  ks_kind_name((enum ks_kind)next));
+	if ((counted & KS_KINDS_LEGACY) != KS_KINDS_LEGACY)
+		return ks_err_set(KS_EFORMAT, "meta: structs or unions line missing");
+	*recorded = rec;
+	return 0;
 }
 
 char *ks_commit_format(const git_oid *tree, const git_oid *parent,

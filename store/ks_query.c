@@ -67,7 +67,7 @@ int ks_store_list_releases(struct ks_store *s, const char *lineage,
 	}
 	free(glob);
 	while (!(err = git_reference_next(&ref, it))) {
-		struct ks_release_info info = { 0 };
+		struct ks_release_info info = { .recorded = KS_KINDS_LEGACY };
 		git_commit *c = NULL;
 		git_tree *tree = NULL;
 		git_object *obj = NULL;
@@ -91,8 +91,16 @@ int ks_store_list_releases(struct ks_store *s, const char *lineage,
 			if (meta) {
 				char *sum = ks_meta_get(meta, mlen, "btf-sha256");
 
-				info.nstructs = meta_count(meta, mlen, "structs");
-				info.nunions = meta_count(meta, mlen, "unions");
+				/* a meta this kstruct cannot read still shows its
+				 * struct and union counts */
+				if (ks_meta_kinds(meta, mlen, &info.recorded, info.count)) {
+					ks_err_clear();
+					info.recorded = KS_KINDS_LEGACY;
+					info.count[KS_KIND_STRUCT] = meta_count(meta, mlen, "structs");
+					info.count[KS_KIND_UNION] = meta_count(meta, mlen, "unions");
+				}
+				info.nstructs = info.count[KS_KIND_STRUCT];
+				info.nunions = info.count[KS_KIND_UNION];
 				if (sum)
 					snprintf(info.btf_sha256, sizeof(info.btf_sha256),
 						 "%s", sum);
@@ -266,32 +274,43 @@ static int walk_level(git_repository *repo, git_tree *t, int level, const char *
 	return ret;
 }
 
-static int walk_tree(git_repository *repo, git_tree *root, int want_text,
+static int walk_tree(git_repository *repo, git_tree *root, unsigned int kinds, int want_text,
 		     ks_type_fn fn, ks_blob_fn bfn, void *ctx)
 {
-	static const char *const kinds[] = { "struct", "union" };
-	size_t k;
-	int ret = 0;
+	int k, ret = 0;
 
-	for (k = 0; k < 2 && !ret; k++) {
-		git_tree_entry *ke = NULL;
+	for (k = 0; k < KS_KIND_COUNT && !ret; k++) {
+		const char *kind = ks_kind_name((enum ks_kind)k);
+		const git_tree_entry *ke;
 		git_tree *kt = NULL;
 
-		if (!git_tree_entry_bypath(&ke, root, kinds[k]) &&
+		if (!(kinds & (1u << k)))
+			continue;
+		ke = git_tree_entry_byname(root, kind);
+		if (ke && git_tree_entry_type(ke) == GIT_OBJECT_TREE &&
 		    !git_tree_lookup(&kt, repo, git_tree_entry_id(ke)))
-			ret = walk_level(repo, kt, 0, kinds[k], want_text, fn, bfn, ctx);
+			ret = walk_level(repo, kt, 0, kind, want_text, fn, bfn, ctx);
 		git_tree_free(kt);
-		git_tree_entry_free(ke);
 	}
 	return ret;
 }
 
+/* Names as a user types them: struct and union bare, the other kinds
+ * with their prefix, each scored by the name alone. */
 static int suggest_cb(const char *kind, const char *name, unsigned int variant,
 		      const char *text, size_t len, void *ctx)
 {
-	(void)kind, (void)text, (void)len;
-	if (variant == 1)
+	(void)text, (void)len;
+	if (variant != 1)
+		return 0;
+	if (!strcmp(kind, "struct") || !strcmp(kind, "union")) {
 		ks_suggest_add(ctx, name);
+	} else {
+		char *shown = ks_xasprintf("%s:%s", kind, name);
+
+		ks_suggest_add_as(ctx, name, shown);
+		free(shown);
+	}
 	return 0;
 }
 
@@ -322,25 +341,26 @@ int ks_store__release_tree(struct ks_store *s, const char *lineage,
 }
 
 int ks_store_foreach_type(struct ks_store *s, const char *lineage,
-			  const char *release, int want_text, ks_type_fn fn, void *ctx)
+			  const char *release, unsigned int kinds, int want_text, ks_type_fn fn,
+			  void *ctx)
 {
 	git_tree *tree = NULL;
 	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (!err)
-		err = walk_tree(s->repo, tree, want_text, fn, NULL, ctx);
+		err = walk_tree(s->repo, tree, kinds, want_text, fn, NULL, ctx);
 	git_tree_free(tree);
 	return err;
 }
 
 int ks_store_foreach_blob(struct ks_store *s, const char *lineage, const char *release,
-			  ks_blob_fn fn, void *ctx)
+			  unsigned int kinds, ks_blob_fn fn, void *ctx)
 {
 	git_tree *tree = NULL;
 	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (!err)
-		err = walk_tree(s->repo, tree, 0, NULL, fn, ctx);
+		err = walk_tree(s->repo, tree, kinds, 0, NULL, fn, ctx);
 	git_tree_free(tree);
 	return err;
 }
@@ -374,24 +394,109 @@ int ks_store__lineage_head(struct ks_store *s, const char *lineage, git_oid *id)
 	return ks_err_from_git(err, "no branch for lineage %s", lineage);
 }
 
-int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
-			   const char *lineage, const char *release)
+unsigned int ks_store__tree_recorded(git_repository *repo, git_tree *tree)
+{
+	unsigned long count[KS_KIND_COUNT];
+	unsigned int rec = KS_KINDS_LEGACY;
+	size_t len;
+	char *meta = blob_text(repo, tree, KS_META_PATH, &len);
+
+	if (meta && ks_meta_kinds(meta, len, &rec, count))
+		rec = KS_KINDS_LEGACY;
+	ks_err_clear();
+	free(meta);
+	return rec;
+}
+
+/* The release a snapshot tree records, from its meta (allocated). */
+static char *tree_release(git_repository *repo, git_tree *tree, const char *fallback)
+{
+	size_t len;
+	char *meta = blob_text(repo, tree, KS_META_PATH, &len);
+	char *rel = meta ? ks_meta_get(meta, len, "release") : NULL;
+
+	free(meta);
+	return rel ? rel : ks_xstrdup(fallback ? fallback : "?");
+}
+
+int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *kind,
+			   const char *name, const char *lineage, const char *release)
 {
 	struct ks_suggest *sg = ks_suggest_new(name);
+	struct ks_buf what = KS_BUF_INIT, hint = KS_BUF_INIT;
 	char *close;
 	int err;
 
-	walk_tree(s->repo, tree, 0, suggest_cb, NULL, sg);
+	walk_tree(s->repo, tree, KS_KINDS_ALL, 0, suggest_cb, NULL, sg);
 	close = ks_suggest_result(sg, 5);
-	if (close)
-		err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s; "
-				 "did you mean %s?", name, lineage,
-				 release ? " " : "", release ? release : "", close);
+	if (kind)
+		ks_buf_printf(&what, "no %s '%s'", kind, name);
 	else
-		err = ks_err_set(KS_ENOTFOUND, "no struct or union '%s' in %s%s%s",
-				 name, lineage, release ? " " : "", release ? release : "");
+		ks_buf_printf(&what, "nothing named '%s'", name);
+	/* a bare name nothing is close to may be of a kind an older import
+	 * did not read */
+	if (!kind && !close && ks_store__tree_recorded(s->repo, tree) == KS_KINDS_LEGACY) {
+		char *rel = tree_release(s->repo, tree, release);
+
+		ks_buf_printf(&hint, " (only structs and unions were recorded in %s: "
+			      "imported by an older kstruct; import it again to complete it)", rel);
+		free(rel);
+	}
+	if (close)
+		err = ks_err_set(KS_ENOTFOUND, "%s in %s%s%s; did you mean %s?%s", what.p,
+				 lineage, release ? " " : "", release ? release : "", close,
+				 hint.len ? hint.p : "");
+	else
+		err = ks_err_set(KS_ENOTFOUND, "%s in %s%s%s%s", what.p, lineage,
+				 release ? " " : "", release ? release : "", hint.len ? hint.p : "");
 	free(close);
 	ks_suggest_free(sg);
+	ks_buf_free(&what);
+	ks_buf_free(&hint);
+	return err;
+}
+
+int ks_store__not_recorded(enum ks_kind kind, const char *name, const char *lineage,
+			   const char *release)
+{
+	const char *k = ks_kind_name(kind);
+
+	if (!release)
+		return ks_err_set(KS_ENOTFOUND, "%s:%s: %ss were not recorded in any release "
+				  "of %s (imported by an older kstruct; import them again to "
+				  "complete them)", k, name, k, lineage);
+	return ks_err_set(KS_ENOTFOUND, "%s:%s: %ss were not recorded in %s (imported by "
+			  "an older kstruct; import it again to complete it)", k, name, k,
+			  release);
+}
+
+static const char *article(enum ks_kind k)
+{
+	return k == KS_KIND_ENUM || k == KS_KIND_LSM ? "an" : "a";
+}
+
+int ks_store__ambiguous(const char *name, unsigned int kinds, const char *where)
+{
+	struct ks_buf is = KS_BUF_INIT, say = KS_BUF_INIT;
+	int k, n = 0, total = 0, err;
+
+	for (k = 0; k < KS_KIND_COUNT; k++)
+		total += !!(kinds & (1u << k));
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		const char *sep;
+
+		if (!(kinds & (1u << k)))
+			continue;
+		sep = !n ? "" : n == total - 1 ? " and " : ", ";
+		ks_buf_printf(&is, "%s%s %s", sep, article((enum ks_kind)k),
+			      ks_kind_name((enum ks_kind)k));
+		ks_buf_printf(&say, "%s%s:%s", !n ? "" : n == total - 1 ? " or " : ", ",
+			      ks_kind_name((enum ks_kind)k), name);
+		n++;
+	}
+	err = ks_err_set(KS_EINVAL, "'%s' is %s in %s: say %s", name, is.p, where, say.p);
+	ks_buf_free(&is);
+	ks_buf_free(&say);
 	return err;
 }
 
@@ -425,77 +530,147 @@ char *ks_store__split_variant(const char *arg, unsigned int *variant)
 	return ks_xstrndup(arg, (size_t)(t - arg));
 }
 
+int ks_store__parse_spec(const char *spec, struct ks_name_spec *out)
+{
+	const char *legacy, *rest = spec;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	legacy = ks_store__split_kind(&rest);
+	if (legacy) {
+		out->has_kind = 1;
+		out->kind = legacy[0] == 's' ? KS_KIND_STRUCT : KS_KIND_UNION;
+	} else if ((err = ks_kind_split(spec, &out->has_kind, &out->kind, &rest))) {
+		ks_err_prefix("'%s'", spec);
+		return err;
+	}
+	out->name = ks_store__split_variant(rest, &out->variant);
+	if (!out->name[0]) {
+		free(out->name);
+		out->name = NULL;
+		return ks_err_set(KS_EINVAL, "'%s': no name after the kind", spec);
+	}
+	return 0;
+}
+
+static int tree_has(git_tree *tree, const char *kind, const char *name, unsigned int variant)
+{
+	char *path = ks_store_type_path(kind, name, variant);
+	git_tree_entry *e = NULL;
+	int has = !git_tree_entry_bypath(&e, tree, path);
+
+	git_tree_entry_free(e);
+	free(path);
+	return has;
+}
+
+unsigned int ks_store__kinds_in_tree(git_tree *tree, const char *name, unsigned int variant)
+{
+	unsigned int found = 0;
+	int k;
+
+	for (k = 0; k < KS_KIND_COUNT; k++)
+		if (tree_has(tree, ks_kind_name((enum ks_kind)k), name, variant))
+			found |= 1u << k;
+	return found;
+}
+
+int ks_store__pick_kind(const char *name, unsigned int found, const char *where,
+			enum ks_kind *kind)
+{
+	int k;
+
+	/* struct and union first, as before the other kinds existed */
+	if (found & (1u << KS_KIND_STRUCT)) {
+		*kind = KS_KIND_STRUCT;
+		return 0;
+	}
+	if (found & (1u << KS_KIND_UNION)) {
+		*kind = KS_KIND_UNION;
+		return 0;
+	}
+	if (found & (found - 1))
+		return ks_store__ambiguous(name, found, where);
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		if (found & (1u << k)) {
+			*kind = (enum ks_kind)k;
+			return 0;
+		}
+	}
+	return KS_ENOTFOUND;	/* the caller says what is missing */
+}
+
+int ks_store__resolve_in_tree(struct ks_store *s, git_tree *tree,
+			      const struct ks_name_spec *sp, const char *lineage,
+			      const char *release, enum ks_kind *kind)
+{
+	char *where;
+	int err;
+
+	if (sp->has_kind) {
+		*kind = sp->kind;
+		return 0;
+	}
+	where = release ? ks_xasprintf("%s %s", lineage, release) : ks_xstrdup(lineage);
+	err = ks_store__pick_kind(sp->name, ks_store__kinds_in_tree(tree, sp->name, sp->variant),
+				  where, kind);
+	free(where);
+	if (err == KS_ENOTFOUND)
+		err = ks_store__no_such_type(s, tree, NULL, sp->name, lineage, release);
+	return err;
+}
+
 int ks_store_read_type(struct ks_store *s, const char *lineage,
-		       const char *release, const char *name,
+		       const char *release, const char *spec,
 		       struct ks_type_text **out)
 {
-	static const char *const kinds[] = { "struct", "union" };
+	struct ks_name_spec sp = { 0 };
 	struct ks_type_text *tt = NULL;
 	git_tree *tree = NULL;
-	char *base = NULL, *meta;
-	const char *only;
-	size_t mlen, k;
-	unsigned int variant;
+	const char *kind;
+	char *path, *text;
+	enum ks_kind k;
+	size_t len;
 	int err = ks_store__release_tree(s, lineage, release, &tree);
 
 	if (err)
 		return err;
-	only = ks_store__split_kind(&name);
-	base = ks_store__split_variant(name, &variant);
-	for (k = 0; k < 2 && !tt; k++) {
-		char *path;
+	if ((err = ks_store__parse_spec(spec, &sp)) ||
+	    (err = ks_store__resolve_in_tree(s, tree, &sp, lineage, release, &k)))
+		goto out;
+	kind = ks_kind_name(k);
+	path = ks_store_type_path(kind, sp.name, sp.variant);
+	text = blob_text(s->repo, tree, path, &len);
+	free(path);
+	if (!text) {
+		if (!(ks_store__tree_recorded(s->repo, tree) & (1u << k))) {
+			char *rel = tree_release(s->repo, tree, release);
 
-		if (only && strcmp(only, kinds[k]))
-			continue;
-		path = ks_store_type_path(kinds[k], base, variant);
-		size_t len;
-		char *text = blob_text(s->repo, tree, path, &len);
-
-		free(path);
-		if (!text)
-			continue;
-		tt = ks_xcalloc(1, sizeof(*tt));
-		tt->kind = ks_xstrdup(kinds[k]);
-		tt->name = ks_xstrdup(base);
-		tt->variant = variant;
-		tt->text = text;
-		tt->len = len;
-		tt->lineage = ks_xstrdup(lineage);
-		for (tt->nvariants = 1;; tt->nvariants++) {
-			git_tree_entry *e = NULL;
-
-			path = ks_store_type_path(kinds[k], base, tt->nvariants + 1);
-			err = git_tree_entry_bypath(&e, tree, path);
-			free(path);
-			git_tree_entry_free(e);
-			if (err)
-				break;
+			err = ks_store__not_recorded(k, sp.name, lineage, rel);
+			free(rel);
+		} else {
+			err = ks_store__no_such_type(s, tree, kind, sp.name, lineage, release);
 		}
-		err = 0;
-		if (!only && k == 0) {
-			/* "irte" is both a struct and a union in some kernels */
-			char *upath = ks_store_type_path("union", base, 1);
-			git_tree_entry *ue = NULL;
-
-			tt->other_kind = !git_tree_entry_bypath(&ue, tree, upath);
-			git_tree_entry_free(ue);
-			free(upath);
-		}
-	}
-	if (!tt) {
-		err = ks_store__no_such_type(s, tree, name, lineage, release);
 		goto out;
 	}
-	meta = blob_text(s->repo, tree, KS_META_PATH, &mlen);
-	tt->release = meta ? ks_meta_get(meta, mlen, "release") : NULL;
-	if (!tt->release)
-		tt->release = ks_xstrdup(release ? release : "?");
-	free(meta);
+	tt = ks_xcalloc(1, sizeof(*tt));
+	tt->kind = kind;
+	tt->name = ks_xstrdup(sp.name);
+	tt->variant = sp.variant;
+	tt->text = text;
+	tt->len = len;
+	tt->lineage = ks_xstrdup(lineage);
+	for (tt->nvariants = 1; tree_has(tree, kind, sp.name, tt->nvariants + 1); tt->nvariants++)
+		;
+	/* "irte" is both a struct and a union in some kernels */
+	if (!sp.has_kind && k == KS_KIND_STRUCT)
+		tt->other_kind = tree_has(tree, "union", sp.name, 1);
+	tt->release = tree_release(s->repo, tree, release);
 	*out = tt;
 	tt = NULL;
 out:
 	ks_type_text_free(tt);
-	free(base);
+	free(sp.name);
 	git_tree_free(tree);
 	return err;
 }
@@ -504,7 +679,6 @@ void ks_type_text_free(struct ks_type_text *t)
 {
 	if (!t)
 		return;
-	free(t->kind);
 	free(t->name);
 	free(t->release);
 	free(t->lineage);

@@ -72,10 +72,18 @@ int ks_store_check_release_name(const char *release)
 	return 0;
 }
 
+/* The ids of a snapshot tree's kind folders, for telling whether a new
+ * snapshot only completes an older one. */
+struct top_ids {
+	git_oid id[KS_KIND_COUNT];
+	unsigned int have;	/* bit 1u << kind: the folder exists */
+};
+
 /* Writes the tree of entries [*i, n) sharing the prefix of length @plen
- * and the next path component; recursion follows the path's depth. */
+ * and the next path component; recursion follows the path's depth. The
+ * root's folders are noted in @top when given. */
 static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
-		       size_t n, size_t plen, git_oid *out)
+		       size_t n, size_t plen, git_oid *out, struct top_ids *top)
 {
 	struct ks_tree_entry *ents = NULL;
 	size_t nents = 0, cap = 0, k;
@@ -98,7 +106,16 @@ static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 		if (slash) {
 			names[nents] = ks_xstrndup(comp, (size_t)(slash - comp));
 			e->is_tree = 1;
-			build_tree(pk, pe, i, n, (size_t)(slash - pe[*i].path) + 1, &e->id);
+			build_tree(pk, pe, i, n, (size_t)(slash - pe[*i].path) + 1, &e->id, NULL);
+			if (top) {
+				enum ks_kind k;
+
+				if (!ks_kind_parse(names[nents], (size_t)-1, &k)) {
+					top->id[k] = e->id;
+					top->have |= 1u << k;
+				}
+				ks_err_clear();
+			}
 		} else {
 			names[nents] = ks_xstrdup(comp);
 			e->is_tree = 0;
@@ -122,7 +139,7 @@ static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 /* Puts the snapshot's blobs and trees into @pk and returns its tree. */
 static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
 			  const struct ks_snapshot *snap,
-			  const struct ks_snapshot_plan *plan, git_oid *tree)
+			  const struct ks_snapshot_plan *plan, git_oid *tree, struct top_ids *top)
 {
 	struct ks_snapshot_plan *own = NULL;
 	struct ks_path_entry *pe, meta_e;
@@ -137,7 +154,7 @@ static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta
 
 		ks_pack_add_known(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob);
 	}
-	metatext = ks_meta_format(meta, snap->nstructs, snap->nunions, &metalen);
+	metatext = ks_meta_format_kinds(meta, ks_meta_recorded(snap), snap->count, &metalen);
 	meta_e.path = KS_META_PATH;
 	ks_pack_add(pk, GIT_OBJECT_BLOB, metatext, metalen, &meta_e.blob);
 	free(metatext);
@@ -150,7 +167,8 @@ static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta
 	pe[at] = meta_e;
 	memcpy(pe + at + 1, plan->entries + at, (n - at) * sizeof(*pe));
 	i = 0;
-	build_tree(pk, pe, &i, n + 1, 0, tree);
+	memset(top, 0, sizeof(*top));
+	build_tree(pk, pe, &i, n + 1, 0, tree, top);
 	free(pe);
 	ks_snapshot_plan_free(own);
 }
@@ -327,6 +345,55 @@ int ks_store__write_note(struct ks_store *s, const git_oid *commit, const char *
 	return err ? ks_err_git("cannot record where the release came from") : 0;
 }
 
+/* The snapshot @top (recording @rec) completes the release commit @old
+ * when @old recorded fewer kinds and holds, for each of them, the very
+ * folder @top has: re-importing a kernel recorded by an older kstruct
+ * adds the kinds it lacked and changes nothing it had. */
+static int completes(struct ks_store *s, const git_oid *old, unsigned int rec,
+		     const struct top_ids *top)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	unsigned int old_rec;
+	int ok = 0, k;
+
+	if (git_commit_lookup(&c, s->repo, old) || git_commit_tree(&t, c))
+		goto out;
+	old_rec = ks_store__tree_recorded(s->repo, t);
+	if ((old_rec & ~rec) || old_rec == rec)
+		goto out;
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		const git_tree_entry *e;
+		int has;
+
+		if (!(old_rec & (1u << k)))
+			continue;
+		e = git_tree_entry_byname(t, ks_kind_name((enum ks_kind)k));
+		has = e && git_tree_entry_type(e) == GIT_OBJECT_TREE;
+		if (has != !!(top->have & (1u << k)) ||
+		    (has && git_oid_cmp(git_tree_entry_id(e), &top->id[k])))
+			goto out;
+	}
+	ok = 1;
+out:
+	git_tree_free(t);
+	git_commit_free(c);
+	return ok;
+}
+
+/* A completed release keeps the note of where it was first read from. */
+static int copy_note(struct ks_store *s, const git_oid *from, const git_oid *to)
+{
+	git_note *n = NULL;
+	int err;
+
+	if (git_note_read(&n, s->repo, KS_NOTES_REF, from))
+		return 0;
+	err = ks_store__write_note(s, to, git_note_message(n));
+	git_note_free(n);
+	return err;
+}
+
 int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 			 const struct ks_snapshot *snap, const struct ks_add_opts *opts,
 			 enum ks_add_status *status, char commit_hex[41])
@@ -334,11 +401,12 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	struct ks_add_opts defaults = KS_ADD_OPTS_INIT;
 	struct ks_pack *pk = NULL;
 	git_oid tree, commit, old, old_branch, head;
+	struct top_ids top;
 	git_reference *ref = NULL;
 	char *lineage = NULL, *tag = NULL, *buf, *objdir = NULL, *branch = NULL;
 	size_t len;
 	const char *distro;
-	int err, gerr, have_old, have_old_branch, empty, locked = 0;
+	int err, gerr, have_old, have_old_branch, empty, locked = 0, completing = 0;
 
 	if (!opts)
 		opts = &defaults;
@@ -356,7 +424,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	tag = ks_tag_ref(lineage, meta->release);
 
 	pk = ks_pack_new(s->odb);
-	snapshot_tree(pk, meta, snap, opts->plan, &tree);
+	snapshot_tree(pk, meta, snap, opts->plan, &tree, &top);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
 	free(buf);
@@ -374,7 +442,9 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		}
 		goto out;
 	}
-	if (have_old && !opts->force) {
+	if (have_old)
+		completing = completes(s, &old, ks_meta_recorded(snap), &top);
+	if (have_old && !opts->force && !completing) {
 		char oldhex[GIT_OID_HEXSZ + 1];
 
 		git_oid_tostr(oldhex, sizeof(oldhex), &old);
@@ -422,11 +492,14 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		err = ks_err_git("cannot create %s", tag);
 		goto out;
 	} else {
-		*status = have_old ? KS_ADD_REPLACED : KS_ADD_NEW;
+		*status = !have_old ? KS_ADD_NEW : completing ? KS_ADD_COMPLETED :
+			  KS_ADD_REPLACED;
 	}
 	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
 	if (err == KS_ECONFLICT)
 		err = ks_lineage_rebuild(s, lineage);
+	if (!err && completing && *status == KS_ADD_COMPLETED)
+		err = copy_note(s, &old, &commit);
 	if (!err && opts->source)
 		err = ks_store__write_note(s, &commit, opts->source);
 	if (!err)

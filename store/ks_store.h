@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "ks_kind.h"
+
 #define KS_STORE_FORMAT_VERSION 2
 /* The arch and flavor of the default lineage when none is configured
  * (its distro is the one store holds them for, see
@@ -74,6 +76,10 @@ enum ks_add_status {
 	KS_ADD_NEW,		/* release recorded */
 	KS_ADD_SAME,		/* already present with identical content */
 	KS_ADD_REPLACED,	/* present with other content, replaced (force) */
+	/* present with fewer kinds recorded and the same definitions of
+	 * those (imported by an older kstruct): replaced without force, the
+	 * tag moved to the new commit, the lineage re-linked, the note kept */
+	KS_ADD_COMPLETED,
 };
 
 /* Every type's tree path and blob id, computed from a finished snapshot
@@ -94,7 +100,11 @@ struct ks_add_opts {
 #define KS_ADD_OPTS_INIT { KS_ADD_OPTS_VERSION, 0, NULL, NULL }
 
 /* Records finished @snap as release @meta, then re-links the lineage
- * branch. */
+ * branch. A release already there with other content is KS_EEXISTS
+ * unless @opts force it or @snap completes it (KS_ADD_COMPLETED). The
+ * meta records the kinds of snap->recorded, struct, union and every
+ * kind @snap has entries of; its kinds lines are written only when
+ * that is more than KS_KINDS_LEGACY (docs/format.md "meta"). */
 int ks_store_add_release(struct ks_store *store, const struct ks_release_meta *meta,
 			 const struct ks_snapshot *snap, const struct ks_add_opts *opts,
 			 enum ks_add_status *status, char commit_hex[41]);
@@ -118,6 +128,11 @@ struct ks_release_info {
 	char btf_sha256[65];	/* first digest */
 	unsigned long nstructs;
 	unsigned long nunions;
+	/* bit 1u << kind for each kind its import recorded: KS_KINDS_LEGACY
+	 * when the meta has no kinds line (a release imported before the
+	 * other kinds existed); a recorded kind may have count 0 */
+	unsigned int recorded;
+	unsigned long count[KS_KIND_COUNT];	/* per recorded kind, else 0 */
 };
 
 struct ks_release_list {
@@ -140,7 +155,7 @@ int ks_store_list_lineages(struct ks_store *store, char ***out, size_t *n);
 void ks_strv_free(char **v, size_t n);
 
 struct ks_type_text {
-	char *kind;		/* "struct" or "union" */
+	const char *kind;	/* the kind's name ("struct", "enum", ...; static) */
 	char *name;		/* as asked, variant suffix removed */
 	unsigned int variant;
 	char *release;
@@ -148,26 +163,54 @@ struct ks_type_text {
 	char *text;
 	size_t len;
 	unsigned int nvariants;	/* how many bodies this name has there */
-	int other_kind;		/* a union of the same name exists too */
+	int other_kind;		/* a bare NAME found the struct, and a union of
+				 * that name exists too */
 };
 
-/* Looks up NAME (optionally "NAME~N" for a further definition, and
- * "struct NAME" or "union NAME" to choose the kind; a plain NAME that
- * is both finds the struct) in
- * @release of @lineage, or in the newest release when @release is NULL.
- * KS_ENOTFOUND with a message that suggests close names or releases. */
+/* Names, as every lookup below takes them ("specs"):
+ *   KIND:NAME      any kind of common/ks_kind.h ("enum:bpf_map_type",
+ *                  "tracepoint:sched_switch"); "struct NAME" and
+ *                  "union NAME" still work;
+ *   NAME           the struct or union NAME if there is one (the struct
+ *                  when both), else the only other kind that has NAME,
+ *                  else KS_EINVAL with one line listing the candidates
+ *                  ("'x' is an enum and a typedef in LINEAGE: say enum:x
+ *                  or typedef:x");
+ * each optionally NAME~N for the N-th distinct body of the name. Names
+ * never contain '.': callers split member suffixes off first. Not found
+ * is KS_ENOTFOUND suggesting close names of every kind (struct and
+ * union bare, the others as KIND:NAME). */
+
+/* The kind, name and variant @spec means in @release of @lineage, or in
+ * any release of the lineage when @release is NULL (what
+ * ks_store_history follows), so that commands resolve a name once.
+ * @kind is static; @name is allocated. A spec with a kind is taken as it
+ * is, without looking it up. */
+int ks_store_resolve_name(struct ks_store *store, const char *lineage,
+			  const char *release, const char *spec, const char **kind,
+			  char **name, unsigned int *variant);
+
+/* Looks up @spec in @release of @lineage, or in the newest release when
+ * @release is NULL (a bare NAME is resolved there). KS_ENOTFOUND with a
+ * message that suggests close names or releases; for a kind that
+ * release did not record, KS_ENOTFOUND saying "enum:x: enums were not
+ * recorded in RELEASE (imported by an older kstruct; import it again to
+ * complete it)". */
 int ks_store_read_type(struct ks_store *store, const char *lineage,
-		       const char *release, const char *name,
+		       const char *release, const char *spec,
 		       struct ks_type_text **out);
 void ks_type_text_free(struct ks_type_text *t);
 
-/* Calls @fn for every type of a release (the newest when @release is
- * NULL), in tree order; @text is NULL unless @want_text. A non-zero
- * return from @fn stops the walk and is returned. */
+/* Calls @fn for every definition of the kinds in @kinds (bit 1u <<
+ * enum ks_kind; KS_KINDS_LEGACY for structs and unions, KS_KINDS_ALL)
+ * in a release (the newest when @release is NULL), kind by kind in
+ * table order, each in tree order; @text is NULL unless @want_text. A
+ * non-zero return from @fn stops the walk and is returned. */
 typedef int (*ks_type_fn)(const char *kind, const char *name, unsigned int variant,
 			  const char *text, size_t len, void *ctx);
 int ks_store_foreach_type(struct ks_store *store, const char *lineage,
-			  const char *release, int want_text, ks_type_fn fn, void *ctx);
+			  const char *release, unsigned int kinds, int want_text, ks_type_fn fn,
+			  void *ctx);
 
 /* The same with each definition's blob id instead of its text: what a
  * whole-store walk (kstruct site) compares, reading each distinct text
@@ -175,7 +218,7 @@ int ks_store_foreach_type(struct ks_store *store, const char *lineage,
 typedef int (*ks_blob_fn)(const char *kind, const char *name, unsigned int variant,
 			  const char *blob_hex, void *ctx);
 int ks_store_foreach_blob(struct ks_store *store, const char *lineage,
-			  const char *release, ks_blob_fn fn, void *ctx);
+			  const char *release, unsigned int kinds, ks_blob_fn fn, void *ctx);
 /* A blob's content, '\0'-terminated (not counted in @len). */
 int ks_store_read_blob(struct ks_store *store, const char *blob_hex, char **text,
 		       size_t *len);
@@ -185,7 +228,11 @@ int ks_store_read_blob(struct ks_store *store, const char *blob_hex, char **text
 struct ks_hist_entry {
 	char *release;
 	int present;		/* the name is defined in this release */
-	const char *kind;	/* "struct" or "union" when present (static) */
+	/* 0 when this release did not record the kind asked for (imported
+	 * by an older kstruct): then present is 0 and means "not recorded",
+	 * not "absent" */
+	int recorded;
+	const char *kind;	/* the kind's name when present (static) */
 	unsigned int nvariants;	/* distinct bodies of the name here */
 	char blob[41];		/* the definition's blob id when present */
 	int same_as_prev;	/* same blob as the previous release */
@@ -195,17 +242,22 @@ struct ks_hist_entry {
 
 struct ks_history {
 	char *lineage;
-	char *name;		/* without variant suffix */
+	char *name;		/* without kind and variant suffix */
 	unsigned int variant;
+	/* the resolved kind (static); for a bare NAME of a struct or union
+	 * "struct" if it is one in any release, else "union", and the
+	 * entries follow both kinds release by release, as they always did */
+	const char *kind;
 	struct ks_hist_entry *e;	/* every release of the lineage, oldest first */
 	size_t n;
 };
 
-/* The definition of NAME (or NAME~N, "union NAME") in every release of @lineage,
- * found by comparing tree and blob ids release by release: only trees
- * on the name's path are read, and only blobs that differ. KS_ENOTFOUND
- * (with suggestions) when no release defines the name. */
-int ks_store_history(struct ks_store *store, const char *lineage, const char *name,
+/* The definition of @spec (a bare NAME resolved in the whole lineage)
+ * in every release of @lineage, found by comparing tree and blob ids
+ * release by release: only trees on the name's path are read, and only
+ * blobs that differ. KS_ENOTFOUND (with suggestions) when no release
+ * defines the name, or, when no release recorded its kind, saying so. */
+int ks_store_history(struct ks_store *store, const char *lineage, const char *spec,
 		     struct ks_history **out);
 void ks_history_free(struct ks_history *h);
 
@@ -214,7 +266,7 @@ int ks_store_lineage_releases(struct ks_store *store, const char *lineage,
 			      char ***releases, size_t *n);
 
 struct ks_tree_change {
-	const char *kind;	/* "struct" or "union" (static) */
+	const char *kind;	/* the kind's name (static) */
 	char *name;
 	unsigned int variant;
 	char status;		/* 'A' added, 'D' removed, 'M' changed */
@@ -223,12 +275,15 @@ struct ks_tree_change {
 };
 
 struct ks_tree_changes {
-	struct ks_tree_change *c;	/* by kind, then name, then variant */
+	/* by kind (in table order), then name, then variant */
+	struct ks_tree_change *c;
 	size_t n;
 };
 
-/* Every type that differs between two releases of a lineage; subtrees
- * with equal ids are skipped without reading them. */
+/* Every definition, of every kind, that differs between two releases
+ * of a lineage (callers filter the kinds they show); subtrees with equal
+ * ids are skipped without reading them. A kind one release did not
+ * record shows as added or removed: compare ks_release_info.recorded. */
 int ks_store_diff_releases(struct ks_store *store, const char *lineage,
 			   const char *r1, const char *r2, int want_text,
 			   struct ks_tree_changes **out);
@@ -293,7 +348,8 @@ void ks_sync_result_free(struct ks_sync_result *res);
  * and report compare the others with ("regular"); it must be valid. */
 int ks_store_set_default_lineage(struct ks_store *store, const char *lineage);
 
-/* Tree path of a type: "struct/bp/bpf_mem_alloc", "union/..~2". */
+/* Tree path of a definition of any kind: "struct/b/bp/bpf_mem_alloc",
+ * "enum/b/bp/bpf_map_type", "union/...~2". */
 char *ks_store_type_path(const char *kind, const char *name, unsigned int variant);
 /* Reverse of the name escaping in paths; NULL when malformed. */
 char *ks_store_unescape_name(const char *entry, unsigned int *variant);

@@ -8,6 +8,8 @@
 #include "ks_git_err.h"
 #include "ks_store.h"
 
+struct ks_snapshot;
+
 #define CFG_FORMAT "kstruct.formatVersion"
 #define CFG_LINEAGE "kstruct.defaultLineage"
 
@@ -92,8 +94,21 @@ void ks_tree_serialize(struct ks_tree_entry *entries, size_t n, char **out,
  * in store formats 1 and 2, so it stays 1. */
 #define KS_SNAPSHOT_FORMAT 1
 
+/* The kinds @snap's meta records: its own, struct and union, and any
+ * kind it has entries of. */
+unsigned int ks_meta_recorded(const struct ks_snapshot *snap);
+/* The meta blob of a snapshot recording the kinds @rec (struct and union
+ * always) with @count entries each (docs/format.md "meta"). */
+char *ks_meta_format_kinds(const struct ks_release_meta *meta, unsigned int rec,
+			   const size_t count[KS_KIND_COUNT], size_t *len);
+/* The same for a snapshot of structs and unions alone. */
 char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 		     size_t nunions, size_t *len);
+/* The kinds a meta blob records (KS_KINDS_LEGACY without a kinds line)
+ * and their counts, checking those lines as a fetch must: KS_EFORMAT
+ * with a message when they are not as docs/format.md writes them. */
+int ks_meta_kinds(const char *text, size_t len, unsigned int *recorded,
+		  unsigned long count[KS_KIND_COUNT]);
 /* Reads one "key value" line's value from a meta blob; NULL if absent. */
 char *ks_meta_get(const char *text, size_t len, const char *key);
 
@@ -122,14 +137,47 @@ int ks_store__missing_release(struct ks_store *s, const char *lineage,
 /* The snapshot tree of @release, or of the lineage's newest release. */
 int ks_store__release_tree(struct ks_store *s, const char *lineage,
 			   const char *release, git_tree **tree);
-/* KS_ENOTFOUND for @name, suggesting close names from @tree. */
-int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *name,
-			   const char *lineage, const char *release);
+/* The kinds the snapshot @tree's meta records; KS_KINDS_LEGACY when it
+ * has no kinds line or cannot be read. */
+unsigned int ks_store__tree_recorded(git_repository *repo, git_tree *tree);
+/* KS_ENOTFOUND for @name (of @kind, or of any kind when NULL),
+ * suggesting close names of every kind from @tree. */
+int ks_store__no_such_type(struct ks_store *s, git_tree *tree, const char *kind,
+			   const char *name, const char *lineage, const char *release);
+/* KS_ENOTFOUND: @kind was not recorded in @release (in any release of
+ * @lineage when NULL). */
+int ks_store__not_recorded(enum ks_kind kind, const char *name, const char *lineage,
+			   const char *release);
+/* KS_EINVAL: @name is of each kind of @kinds in @where. */
+int ks_store__ambiguous(const char *name, unsigned int kinds, const char *where);
 /* "struct foo" / "union foo": skips the kind word in *@name and returns
  * the kind, or NULL when @name has none. */
 const char *ks_store__split_kind(const char **name);
 /* Splits "name~N" into name and variant (1 without a suffix). */
 char *ks_store__split_variant(const char *arg, unsigned int *variant);
+
+/* A name as commands take it: "KIND:NAME", "struct NAME", "union NAME"
+ * or a bare NAME, each optionally "~N". */
+struct ks_name_spec {
+	int has_kind;		/* the kind was given */
+	enum ks_kind kind;
+	char *name;		/* without kind and variant suffix (allocated) */
+	unsigned int variant;
+};
+/* KS_EINVAL for an unknown kind prefix or an empty name. */
+int ks_store__parse_spec(const char *spec, struct ks_name_spec *out);
+/* Bit 1u << kind for every kind @tree has NAME~@variant of. */
+unsigned int ks_store__kinds_in_tree(git_tree *tree, const char *name, unsigned int variant);
+/* The kind a bare @name means among @found: struct, else union, else
+ * the only one; KS_EINVAL naming @where when several, KS_ENOTFOUND
+ * (no message) when none. */
+int ks_store__pick_kind(const char *name, unsigned int found, const char *where,
+			enum ks_kind *kind);
+/* The kind @sp means in the snapshot @tree: its own, else as
+ * ks_store__pick_kind; not found is KS_ENOTFOUND with suggestions. */
+int ks_store__resolve_in_tree(struct ks_store *s, git_tree *tree,
+			      const struct ks_name_spec *sp, const char *lineage,
+			      const char *release, enum ks_kind *kind);
 
 /* The newest commit of a lineage: its branch, or in a plain git clone
  * of a store, the branch as the clone's origin has it. */

@@ -327,9 +327,34 @@ static int fail_remote(git_remote *r, const char *what)
 			  e && e->message ? e->message : "unknown error");
 }
 
+/* A snapshot tree's top level: the meta, and a folder for each kind it
+ * records and no other (a folder of a kind its meta does not record
+ * would read as "not recorded" and yet hold definitions). */
+static int valid_top(git_tree *t, const git_blob *meta)
+{
+	unsigned long count[KS_KIND_COUNT];
+	unsigned int rec;
+	size_t i;
+
+	if (ks_meta_kinds(git_blob_rawcontent(meta), (size_t)git_blob_rawsize(meta), &rec, count))
+		return 0;
+	for (i = 0; i < git_tree_entrycount(t); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		const char *name = git_tree_entry_name(e);
+		enum ks_kind k;
+
+		if (!strcmp(name, KS_META_PATH) && git_tree_entry_type(e) == GIT_OBJECT_BLOB)
+			continue;
+		if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
+		    ks_kind_parse(name, (size_t)-1, &k) || !(rec & (1u << k)))
+			return 0;
+	}
+	return 1;
+}
+
 /* A commit that claims to be a release must be one: exactly the commit
  * kstruct writes for the tag's lineage and release over its tree, whose
- * meta is a snapshot's. */
+ * meta is a snapshot's and whose folders are those its meta records. */
 static int valid_release(struct ks_store *s, const git_oid *id, const char *ref)
 {
 	char *distro = NULL, *arch = NULL, *flavor = NULL, *release = NULL, *lineage = NULL;
@@ -353,7 +378,8 @@ static int valid_release(struct ks_store *s, const git_oid *id, const char *ref)
 		git_oid want_id;
 
 		ks_object_id(&want_id, GIT_OBJECT_COMMIT, want, len);
-		ok = fmt && atoi(fmt) == KS_SNAPSHOT_FORMAT && !git_oid_cmp(&want_id, id);
+		ok = fmt && atoi(fmt) == KS_SNAPSHOT_FORMAT && !git_oid_cmp(&want_id, id) &&
+		     valid_top(t, b);
 		free(fmt);
 		free(want);
 	}
