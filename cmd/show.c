@@ -5,11 +5,13 @@
 #include "ks_buf.h"
 #include "ks_canon_parse.h"
 #include "ks_err.h"
+#include "ks_snapshot.h"
 #include "ks_variants.h"
 
 static const char *const show_usage[] = {
 	"kstruct show NAME[@RELEASE] [--lineage LINEAGE] [--format text|json]",
-	"kstruct show --all [RELEASE] [--lineage LINEAGE] [--format text|json]",
+	"kstruct show --all [RELEASE] [--kind KIND[,KIND...]] [--lineage LINEAGE]\n"
+	"             [--format text|json]",
 	NULL,
 };
 
@@ -169,7 +171,7 @@ static int show_one(const char *kind, const char *name, unsigned int variant,
 }
 
 static int show_all(struct ks_store *store, const char *lineage,
-		    const char *release, enum out_format fmt)
+		    const char *release, unsigned int kinds, enum out_format fmt)
 {
 	struct all_ctx a = { .fmt = fmt };
 	struct ks_release_list *list = NULL;
@@ -186,8 +188,7 @@ static int show_all(struct ks_store *store, const char *lineage,
 		err = ks_variants_load(store, lineage, release, &variants);
 	a.variants = variants;
 	if (!err)
-		err = ks_store_foreach_type(store, lineage, release, KS_KINDS_LEGACY, 1, show_one,
-					    &a);
+		err = ks_store_foreach_type(store, lineage, release, kinds, 1, show_one, &a);
 	ks_release_list_free(list);
 	ks_variants_free(variants);
 	return err;
@@ -200,10 +201,14 @@ int do_show(int argc, char **argv)
 	struct ks_store *store;
 	struct ks_type_text *t = NULL;
 	char *name, *at, *release = NULL;
+	const char *kinds = NULL;
+	unsigned int mask = KS_KINDS_ALL;
 	int n, err, all = 0;
 	const struct ks_opt opts[] = {
-		KS_OPT_FLAG(0, "all", &all, "every struct and union of the release; with\n"
+		KS_OPT_FLAG(0, "all", &all, "every definition of the release; with\n"
 			    "--format json, one JSON object per line"),
+		KS_OPT_STRING(0, "kind", "KIND[,KIND...]", &kinds,
+			      "with --all: only these kinds (default: all)"),
 		OPT_LINEAGE(&lineage),
 		OPT_FORMAT(&fmt),
 		KS_OPT_END,
@@ -225,10 +230,12 @@ int do_show(int argc, char **argv)
 			return usage_err(&cmd, "--all takes at most one RELEASE");
 		if (rel && rel[0] == '@')
 			rel++;
+		if (kinds && parse_kind_list(kinds, &mask))
+			return usage_err(&cmd, "%s", ks_err_msg());
 		if ((err = open_store_lineage(&store, &lineage)))
 			return err;
 		err = show_all(store, lineage ? lineage : ks_store_default_lineage(store),
-			       rel, fmt);
+			       rel, mask, fmt);
 		ks_store_free(store);
 		return err ? fail(err) : EXIT_OK;
 	}

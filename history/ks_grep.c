@@ -219,11 +219,11 @@ static int hit_cmp(const void *a, const void *b)
 	return strcmp(x->member ? x->member : "", y->member ? y->member : "");
 }
 
-/* The kinds a release's snapshot holds. */
+/* The kinds a release's snapshot holds: older imports, structs and
+ * unions only. */
 static unsigned int release_kinds(const struct ks_release_info *r)
 {
-	(void)r;
-	return KS_KINDS_LEGACY;
+	return r->recorded ? r->recorded : KS_KINDS_LEGACY;
 }
 
 static int walk_lineage(struct walk *w, const char *lineage)
@@ -248,7 +248,8 @@ static int walk_lineage(struct walk *w, const char *lineage)
 			continue;
 		}
 		w->rel = i;
-		err = ks_store_foreach_blob(w->store, lineage, rl->items[i].release, on_blob, w);
+		err = ks_store_foreach_blob(w->store, lineage, rl->items[i].release, w->kinds,
+					    on_blob, w);
 	}
 	ks_release_list_free(rl);
 	return err;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_snapshot.h"
 
 /* "kind name" once per body, sorted: a name's bodies are one run. */
 struct ks_variants {
@@ -34,7 +35,7 @@ int ks_variants_load(struct ks_store *s, const char *lineage, const char *releas
 		     struct ks_variants **out)
 {
 	struct ks_variants *v = ks_xcalloc(1, sizeof(*v));
-	int err = ks_store_foreach_type(s, lineage, release, KS_KINDS_LEGACY, 0, collect, v);
+	int err = ks_store_foreach_type(s, lineage, release, KS_KINDS_ALL, 0, collect, v);
 
 	if (err) {
 		ks_variants_free(v);

@@ -155,8 +155,8 @@ int ks_walk_new(struct ks_walk **out, struct ks_store *store, unsigned int kinds
 		for (k = 0; k < w->nrel[li] && !err; k++) {
 			c.lin = (unsigned short)li;
 			c.rel = (unsigned int)k;
-			err = ks_store_foreach_blob(store, w->lin[li], w->rel[li][k], KS_KINDS_LEGACY,
-						    collect, &c);
+			err = ks_store_foreach_blob(store, w->lin[li], w->rel[li][k], kinds, collect,
+						    &c);
 		}
 	}
 	if (err) {
