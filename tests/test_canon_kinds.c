@@ -21,7 +21,9 @@
 #include "ks_canon.h"
 #include "ks_canon_parse.h"
 #include "ks_err.h"
+#include "ks_input.h"
 #include "ks_snapshot.h"
+#include "ks_test_fs.h"
 
 /* Released by the teardown, so that a failed assertion (a longjmp out
  * of the test) leaks nothing. */
@@ -563,6 +565,83 @@ static void test_kinds_hostile(void **state)
 	assert_int_equal(ks_canon_add_btf_kinds(snap, btf, 1), KS_EFORMAT);
 }
 
+/* What import reads (ks_input_open, which runs ks_btf_check): @btf
+ * written to a file; KS_EFORMAT expected, with @word in the message. */
+static void expect_refused(const struct btf *btf, const char *word)
+{
+	char *path = ks_test_path("hostile.btf");
+	struct ks_input *in = NULL;
+	const void *raw;
+	__u32 len;
+	int rc;
+
+	raw = btf__raw_data(btf, &len);
+	assert_non_null(raw);
+	ks_test_write_file(path, raw, len);
+	rc = ks_input_open(&in, path, NULL);
+	free(path);
+	ks_input_free(in);
+	if (rc != KS_EFORMAT)
+		fail_msg("expected KS_EFORMAT ('%s'), got %d: %s", word, rc,
+			 rc ? ks_err_msg() : "accepted");
+	if (!strstr(ks_err_msg(), word))
+		fail_msg("message without '%s': %s", word, ks_err_msg());
+	assert_null(strchr(ks_err_msg(), '\n'));
+}
+
+static void test_kinds_check_refuses(void **state)
+{
+	struct btf *btf = new_btf();
+	struct btf_type *t;
+	int i, proto, f, k, prev;
+
+	(void)state;
+	i = ID(btf__add_int(btf, "int", 4, BTF_INT_SIGNED));
+	proto = ID(btf__add_func_proto(btf, i));
+	f = ID(btf__add_func(btf, "f", BTF_FUNC_GLOBAL, proto));
+	t = (struct btf_type *)btf__type_by_id(btf, (__u32)f);
+	t->info = (__u32)BTF_KIND_FUNC << 24 | 3;
+	expect_refused(btf, "linkage 3");
+
+	/* each prototype takes two pointers to the one before: 2^40
+	 * parameter lists for a function of 120 types */
+	btf = new_btf();
+	i = ID(btf__add_int(btf, "int", 4, BTF_INT_SIGNED));
+	prev = ID(btf__add_func_proto(btf, i));
+	for (k = 0; k < 40; k++) {
+		int p = ID(btf__add_ptr(btf, prev));
+
+		prev = ID(btf__add_func_proto(btf, i));
+		OK(btf__add_func_param(btf, "a", p));
+		OK(btf__add_func_param(btf, "b", p));
+	}
+	ID(btf__add_func(btf, "blowup", BTF_FUNC_GLOBAL, prev));
+	expect_refused(btf, "too large");
+
+	/* the same under a typedef */
+	btf = new_btf();
+	i = ID(btf__add_int(btf, "int", 4, BTF_INT_SIGNED));
+	prev = ID(btf__add_func_proto(btf, i));
+	for (k = 0; k < 40; k++) {
+		int p = ID(btf__add_ptr(btf, prev));
+
+		prev = ID(btf__add_func_proto(btf, i));
+		OK(btf__add_func_param(btf, "a", p));
+		OK(btf__add_func_param(btf, "b", p));
+	}
+	ID(btf__add_typedef(btf, "blowup_t", prev));
+	expect_refused(btf, "too large");
+
+	/* 40 pointers deep: more nesting than the reader takes */
+	btf = new_btf();
+	i = ID(btf__add_int(btf, "int", 4, BTF_INT_SIGNED));
+	prev = i;
+	for (k = 0; k < 40; k++)
+		prev = ID(btf__add_ptr(btf, prev));
+	ID(btf__add_typedef(btf, "deep_t", prev));
+	expect_refused(btf, "nested more than");
+}
+
 #define T(fn) cmocka_unit_test_teardown(fn, teardown)
 
 int main(void)
@@ -579,7 +658,8 @@ int main(void)
 		T(test_kinds_split),
 		T(test_kinds_recorded),
 		T(test_kinds_hostile),
+		T(test_kinds_check_refuses),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, ks_test_dir_setup, ks_test_dir_teardown);
 }
