@@ -493,8 +493,16 @@ int ks_canon__put_decl(const struct btf *btf, __u32 root, __u32 id, const char *
 {
 	struct render r = { .btf = btf, .root = root };
 	struct ks_buf inner = KS_BUF_INIT;
+	const unsigned char *p;
 	int err;
 
+	/* (import's names are identifiers: escaping them is a copy) */
+	for (p = (const unsigned char *)name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			break;
+	if (!*p)
+		return put_decl(&r, id, name, 0, dc, 0, out);
 	put_name(&inner, name);
 	err = put_decl(&r, id, inner.p ? inner.p : "", 0, dc, 0, out);
 	ks_buf_free(&inner);
