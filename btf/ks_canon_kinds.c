@@ -409,9 +409,13 @@ static int add_func(struct kinds *k, __u32 id, const struct btf_type *t, const c
 	if (err)
 		return err;
 
+	/* (one allocation per entry: ~50,000 of them) */
+	ks_buf_grow(&text, strlen(name) + body->len + 32);
 	ks_buf_puts(&text, "func ");
 	ks_canon__put_name(&text, name);
-	ks_buf_printf(&text, " {\t/* %s */\n", link);
+	ks_buf_puts(&text, " {\t/* ");
+	ks_buf_puts(&text, link);
+	ks_buf_puts(&text, " */\n");
 	ks_buf_add(&text, body->p, body->len);
 	if ((err = add(k, KS_KIND_FUNC, name, &text)))
 		return err;
