@@ -223,6 +223,16 @@ static void test_kinds_typedef(void **state)
 	e = ID(btf__add_enum(btf, NULL, 4));
 	OK(btf__add_enum_value(btf, "X", 0));
 	ID(btf__add_typedef(btf, "x_t", e));
+	/* an anonymous union, and a pointer to an anonymous struct larger
+	 * than the pointer: its body still is written out */
+	anon = ID(btf__add_union(btf, NULL, 4));
+	OK(btf__add_field(btf, "i", i, 0, 0));
+	OK(btf__add_field(btf, "u", ui, 0, 0));
+	ID(btf__add_typedef(btf, "either_t", anon));
+	anon = ID(btf__add_struct(btf, NULL, 16));
+	OK(btf__add_field(btf, "lo", i, 0, 0));
+	OK(btf__add_field(btf, "hi", i, 96, 0));
+	ID(btf__add_typedef(btf, "span_p", ID(btf__add_ptr(btf, anon))));
 
 	s = snap_of(btf, 1);
 	expect(s, "typedef", "u32", "typedef unsigned int u32;\t/* size 4 */\n");
@@ -238,7 +248,17 @@ static void test_kinds_typedef(void **state)
 	expect(s, "typedef", "pair_t", "typedef struct pair pair_t;\t/* size 8 */\n");
 	expect(s, "typedef", "opaque_t", "typedef struct opaque opaque_t;\n");
 	expect(s, "typedef", "x_t", "typedef enum { X = 0 } x_t;\t/* size 4 */\n");
-	assert_int_equal(s->count[KS_KIND_TYPEDEF], 10);
+	expect(s, "typedef", "either_t",
+	       "typedef union {\n"
+	       "\tint i;\t/* 0 4 */\n"
+	       "\tunsigned int u;\t/* 0 4 */\n"
+	       "} either_t;\t/* size 4 */\n");
+	expect(s, "typedef", "span_p",
+	       "typedef struct {\n"
+	       "\tint lo;\t/* 0 4 */\n"
+	       "\tint hi;\t/* 12 4 */\n"
+	       "} *span_p;\t/* size 8 */\n");
+	assert_int_equal(s->count[KS_KIND_TYPEDEF], 12);
 	assert_int_equal(s->count[KS_KIND_STRUCT], 1);
 }
 
@@ -260,7 +280,7 @@ static void test_kinds_func(void **state)
 {
 	struct btf *btf = new_btf();
 	struct ks_snapshot *s;
-	int i, l, c, pc, file, pfile, proto, vproto, fproto, pfp, p2;
+	int i, l, c, pc, file, pfile, proto, vproto, fproto, pfp, p2, anon;
 
 	(void)state;
 	i = ID(btf__add_int(btf, "int", 4, BTF_INT_SIGNED));
@@ -285,6 +305,13 @@ static void test_kinds_func(void **state)
 	p2 = ID(btf__add_func_proto(btf, pfp));
 	OK(btf__add_func_param(btf, "n", i));
 	ID(btf__add_func(btf, "k", BTF_FUNC_GLOBAL, p2));
+	/* a parameter of anonymous struct type: written out, as a member's */
+	anon = ID(btf__add_struct(btf, NULL, 8));
+	OK(btf__add_field(btf, "a", i, 0, 0));
+	OK(btf__add_field(btf, "b", i, 32, 0));
+	p2 = ID(btf__add_func_proto(btf, i));
+	OK(btf__add_func_param(btf, "pair", anon));
+	ID(btf__add_func(btf, "m", BTF_FUNC_STATIC, p2));
 
 	s = snap_of(btf, 1);
 	expect(s, "func", "f",
@@ -301,7 +328,15 @@ static void test_kinds_func(void **state)
 	       "\tvoid (*return)(int);\n"
 	       "\tint n;\n"
 	       "};\n");
-	assert_int_equal(s->count[KS_KIND_FUNC], 4);
+	expect(s, "func", "m",
+	       "func m {\t/* static */\n"
+	       "\tint return;\n"
+	       "\tstruct {\t/* 0 8 */\n"
+	       "\t\tint a;\t/* 0 4 */\n"
+	       "\t\tint b;\t/* 4 4 */\n"
+	       "\t} pair;\n"
+	       "};\n");
+	assert_int_equal(s->count[KS_KIND_FUNC], 5);
 	assert_int_equal(s->count[KS_KIND_SYSCALL], 0);
 	assert_int_equal(s->count[KS_KIND_LSM], 0);
 	assert_int_equal(s->count[KS_KIND_KFUNC], 0);
