@@ -241,6 +241,11 @@ static int check_type_fields(const struct ks_input *in, __u32 id)
 		if (!err && btf_is_func(t) &&
 		    !btf_is_func_proto(btf__type_by_id(in->btf, t->type)))
 			err = bad_type(in, id, "type %u is not a function prototype", t->type);
+		/* the linkage is the func's canonical comment (static, global,
+		 * extern); the kernel's verifier refuses any other */
+		if (!err && btf_is_func(t) && btf_vlen(t) > BTF_FUNC_EXTERN)
+			err = bad_type(in, id, "linkage %u is none of static, global, extern",
+				       btf_vlen(t));
 		return err;
 	case BTF_KIND_ARRAY:
 		err = check_name(in, id, &self, t->name_off, NAME_OPTIONAL);
@@ -467,6 +472,24 @@ fits:
 	return 0;
 }
 
+/* A typedef's or function's declaration (ks_canon_kinds writes one per
+ * typedef and function) takes a bounded effort and nesting, as a
+ * struct's members do: a prototype whose parameters point to prototypes
+ * twice over, 60 levels deep, is a few hundred types and 2^60 lines. */
+static int check_written(const struct ks_input *in, __u32 id, __u32 decl,
+			 const __u32 *cost, const unsigned char *nest)
+{
+	if (cost[decl] > KS_RENDER_MAX)
+		return bad_type(in, id, "writing it out would take more than %u type "
+				"declarations (nested types used over and over): too large",
+				KS_RENDER_MAX);
+	if (nest[decl] > KS_NEST_MAX)
+		return bad_type(in, id, "its declaration writes out types nested more than "
+				"%d deep (anonymous structs, pointers, arrays, prototypes "
+				"inside each other)", KS_NEST_MAX);
+	return 0;
+}
+
 /* The checks of the kernel's verifier that matter to kstruct, on the
  * types the input itself defines (a module's base was checked when it
  * was read). */
@@ -493,6 +516,10 @@ int ks_btf_check(const struct ks_input *in)
 
 		if (btf_is_composite(t))
 			err = check_members(in, id, cost, nest);
+		else if (btf_is_typedef(t))
+			err = check_written(in, id, t->type, cost, nest);
+		else if (btf_is_func(t))
+			err = check_written(in, id, id, cost, nest);
 	}
 	free(cost);
 	free(nest);

@@ -5,6 +5,7 @@
  * names in encounter order, and canonical bytes must not depend on either.
  */
 #include "ks_canon.h"
+#include "ks_canon_int.h"
 
 #include <bpf/btf.h>
 #include <inttypes.h>
@@ -105,14 +106,8 @@ static void put_comment(struct ks_buf *out, __u64 bit_off, __u64 size_bytes,
 			      (unsigned long long)size_bytes);
 }
 
-struct decl_ctx {
-	int indent;		/* of the line the declaration starts on */
-	__u64 base_bits;	/* where an inline anonymous body is laid out */
-	const char *comment;	/* goes on the first line; NULL once used */
-};
-
 static int put_base(struct render *r, __u32 id, const struct btf_type *t,
-		    unsigned int quals, struct decl_ctx *dc, int depth,
+		    unsigned int quals, struct ks_canon_decl *dc, int depth,
 		    struct ks_buf *out)
 {
 	const char *name = id ? type_name(r->btf, t) : "void";
@@ -226,7 +221,7 @@ static const struct btf_type *decl_base(const struct btf *btf, __u32 id)
  * declarator syntax): pointers prefix, arrays and parameters suffix,
  * and a pointer to an array or function needs parentheses. */
 static int put_decl(struct render *r, __u32 id, const char *inner,
-		    unsigned int quals, struct decl_ctx *dc, int depth,
+		    unsigned int quals, struct ks_canon_decl *dc, int depth,
 		    struct ks_buf *out)
 {
 	const struct btf_type *t = id ? btf__type_by_id(r->btf, id) : NULL;
@@ -391,7 +386,7 @@ static int emit_members(struct render *r, __u32 id, int indent,
 		const char *name = btf__name_by_offset(r->btf, m->name_off);
 		const struct btf_type *mt = skip_mods(r->btf, m->type, NULL);
 		struct ks_buf comment = KS_BUF_INIT, inner = KS_BUF_INIT;
-		struct decl_ctx dc;
+		struct ks_canon_decl dc;
 		__u32 aid, extra, bits = member_bits(r->btf, t, i, &extra);
 		__u64 off = base_bits + member_offset(t, i) + extra;
 		__s64 size = btf__resolve_size(r->btf, m->type);
@@ -491,4 +486,30 @@ int ks_canon_add_btf(struct ks_snapshot *snap, const struct btf *btf, __u32 star
 			return err;
 	}
 	return 0;
+}
+
+int ks_canon__put_decl(const struct btf *btf, __u32 root, __u32 id, const char *name,
+		       struct ks_canon_decl *dc, struct ks_buf *out)
+{
+	struct render r = { .btf = btf, .root = root };
+	struct ks_buf inner = KS_BUF_INIT;
+	const unsigned char *p;
+	int err;
+
+	/* (import's names are identifiers: escaping them is a copy) */
+	for (p = (const unsigned char *)name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_'))
+			break;
+	if (!*p)
+		return put_decl(&r, id, name, 0, dc, 0, out);
+	put_name(&inner, name);
+	err = put_decl(&r, id, inner.p ? inner.p : "", 0, dc, 0, out);
+	ks_buf_free(&inner);
+	return err;
+}
+
+void ks_canon__put_name(struct ks_buf *out, const char *name)
+{
+	put_name(out, name);
 }

@@ -18,6 +18,13 @@ struct btf;
  * @snap (common/ks_snapshot.h), which must be finished afterwards. */
 int ks_canon_add_btf(struct ks_snapshot *snap, const struct btf *btf, __u32 start_id);
 
+/* Adds every enum, typedef, func, tracepoint, syscall, lsm and kfunc
+ * entry that the types at or after @start_id define, in the text of
+ * docs/format.md "The other kinds", and marks every kind recorded. The
+ * struct/union entries are ks_canon_add_btf()'s. KS_EFORMAT on BTF the
+ * printer cannot write (ks_btf_check refuses such BTF first). */
+int ks_canon_add_btf_kinds(struct ks_snapshot *snap, const struct btf *btf, __u32 start_id);
+
 /* Canonical text of one struct/union type (named or not). */
 int ks_canon_render(char **text, size_t *len, const struct btf *btf, __u32 id);
 

@@ -63,6 +63,8 @@ static void on_created(const char *path, void *payload)
 
 static void on_result(const struct ks_import_result *r, void *payload)
 {
+	enum ks_kind k;
+
 	erase_progress(payload);
 	if (r->err) {
 		p_err("%s", r->msg);
@@ -73,11 +75,16 @@ static void on_result(const struct ks_import_result *r, void *payload)
 		fprintf(stderr, "kstruct: %s: distribution unknown (nothing in the input says "
 			"which); recorded as unknown/%s/%s, --distro NAME names it\n",
 			r->release, r->arch, r->flavor);
-	printf("%s %s/%s/%s: %s, %zu structs, %zu unions (%.12s)\n", r->release, r->distro,
+	printf("%s %s/%s/%s: %s, %zu structs, %zu unions", r->release, r->distro,
 	       r->arch, r->flavor, r->status == KS_ADD_NEW ? "imported" :
 	       r->status == KS_ADD_REPLACED ? "replaced" :
 	       r->status == KS_ADD_COMPLETED ? "completed" : "already present, unchanged",
-	       r->nstructs, r->nunions, r->commit);
+	       r->nstructs, r->nunions);
+	for (k = KS_KIND_UNION + 1; k < KS_KIND_COUNT; k++)
+		if (r->recorded & (1u << k))
+			printf(", %zu %ss", r->count[k], ks_kind_name(k));
+	printf(" (%.12s)
+", r->commit);
 }
 
 static void on_progress(size_t done, size_t total, void *payload)

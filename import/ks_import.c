@@ -143,6 +143,8 @@ static int flush(struct writer *w, struct ks_import_job *g)
 	r.distro_why = g->distro_why;
 	r.nstructs = g->snap->nstructs;
 	r.nunions = g->snap->nunions;
+	memcpy(r.count, g->snap->count, sizeof(r.count));
+	r.recorded = g->snap->recorded;
 	r.commit = commit;
 	report(w, &r);
 	return 0;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "ks_kind.h"
 #include "ks_store.h"
 
 /* One outcome: a snapshot recorded (@err 0), or an input or a snapshot
@@ -30,6 +31,10 @@ struct ks_import_result {
 	const char *distro, *distro_why;
 	enum ks_add_status status;
 	size_t nstructs, nunions;
+	/* entries per kind (ks_kind.h), and (1u << kind) for each kind the
+	 * snapshot recorded (KS_KINDS_LEGACY: struct and union only) */
+	size_t count[KS_KIND_COUNT];
+	unsigned int recorded;
 	const char *commit;	/* 40 hex digits */
 };
 

@@ -31,6 +31,25 @@ static void add_sha(struct ks_import_job *j, const unsigned char sha[32])
 	ks_import__add_sum(j, hex);
 }
 
+/* KSTRUCT_KINDS=legacy records structs and unions only, as kstruct did
+ * before the other kinds: for bench/import.sh, which measures what the
+ * other kinds cost. Not a user-facing option. */
+static int legacy_kinds(void)
+{
+	const char *v = getenv("KSTRUCT_KINDS");
+
+	return v && !strcmp(v, "legacy");
+}
+
+static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned int start)
+{
+	int err = ks_canon_add_btf(snap, btf, start);
+
+	if (!err && !legacy_kinds())
+		err = ks_canon_add_btf_kinds(snap, btf, start);
+	return err;
+}
+
 int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 {
 	const struct ks_import_opts *o = c->o;
@@ -74,12 +93,12 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	j->snap = ks_snapshot_new();
 	if (in->kind == KS_INPUT_MODULE) {
 		/* a module's types refer to its vmlinux's: both go in */
-		err = ks_canon_add_btf(j->snap, c->base->btf, 1);
+		err = add_types(j->snap, c->base->btf, 1);
 		if (err)
 			goto out;
 		add_sha(j, c->base->sha256);
 	}
-	err = ks_canon_add_btf(j->snap, in->btf, in->start_id);
+	err = add_types(j->snap, in->btf, in->start_id);
 	if (err) {
 		ks_err_prefix("%s", j->path);
 		goto out;

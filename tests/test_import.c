@@ -21,6 +21,7 @@
 #include "ks_err.h"
 #include "ks_test_fs.h"
 #include "ks_import.h"
+#include "ks_snapshot.h"
 #include "ks_store.h"
 
 /* Raw BTF with struct @name of @nfields ints (and, when @with_union, a
@@ -55,6 +56,40 @@ static char *write_btf(const char *file, const char *name, int nfields, int with
 	return path;
 }
 
+/* Raw BTF of a kernel with one of each kind but kfunc: a struct, an
+ * enum, a typedef, a function, an LSM hook, a syscall entry and a
+ * tracepoint. */
+static char *write_btf_kinds(const char *file)
+{
+	struct btf *btf = btf__new_empty();
+	char *path = ks_test_path(file);
+	const void *raw;
+	__u32 sz;
+	int i32, vp, proto, tproto;
+
+	assert_int_equal(btf__set_pointer_size(btf, 8), 0);
+	i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	assert_true(btf__add_struct(btf, "task", 4) > 0);
+	assert_int_equal(btf__add_field(btf, "pid", i32, 0, 0), 0);
+	assert_true(btf__add_enum(btf, "state", 4) > 0);
+	assert_int_equal(btf__add_enum_value(btf, "RUNNING", 0), 0);
+	assert_true(btf__add_typedef(btf, "pid_t", i32) > 0);
+	proto = btf__add_func_proto(btf, i32);
+	assert_int_equal(btf__add_func_param(btf, "fd", i32), 0);
+	assert_true(btf__add_func(btf, "bpf_lsm_file_open", BTF_FUNC_GLOBAL, proto) > 0);
+	assert_true(btf__add_func(btf, "__x64_sys_close", BTF_FUNC_GLOBAL, proto) > 0);
+	vp = btf__add_ptr(btf, 0);
+	tproto = btf__add_func_proto(btf, 0);
+	assert_int_equal(btf__add_func_param(btf, NULL, vp), 0);
+	assert_int_equal(btf__add_func_param(btf, NULL, i32), 0);
+	assert_true(btf__add_typedef(btf, "btf_trace_tick", btf__add_ptr(btf, tproto)) > 0);
+	raw = btf__raw_data(btf, &sz);
+	assert_non_null(raw);
+	ks_test_write_file(path, raw, sz);
+	btf__free(btf);
+	return path;
+}
+
 /* What the callbacks saw, in order. */
 struct seen {
 	char lines[32][160];
@@ -62,11 +97,18 @@ struct seen {
 	size_t created;
 	size_t progress_calls;
 	size_t last_done, last_total;
+	size_t count[KS_KIND_COUNT];	/* of the last snapshot recorded */
+	unsigned int recorded;
 };
 
 static void on_result(const struct ks_import_result *r, void *payload)
 {
 	struct seen *s = payload;
+
+	if (!r->err) {
+		memcpy(s->count, r->count, sizeof(s->count));
+		s->recorded = r->recorded;
+	}
 
 	assert_true(s->n < 32);
 	if (r->err)
@@ -365,6 +407,45 @@ static void test_import_distro(void **state)
 	free(store2);
 }
 
+/* Every kind is recorded and counted; KSTRUCT_KINDS=legacy (the
+ * benchmark's) records struct and union only, as kstruct did before,
+ * and so makes another commit. */
+static void test_import_every_kind(void **state)
+{
+	char *k = write_btf_kinds("6.5.0-1-amd64.btf");
+	const char *in[] = { k };
+	char *s1 = ks_test_path("kinds1"), *s2 = ks_test_path("kinds2");
+	char commit[41];
+	struct ks_import_summary sum;
+	struct seen seen;
+
+	(void)state;
+	assert_int_equal(import(s1, in, 1, 1, NULL, &seen, &sum), 0);
+	assert_int_equal(sum.imported, 1);
+	assert_int_equal(seen.recorded, KS_KINDS_ALL);
+	snprintf(commit, sizeof(commit), "%s",
+		 expect_line(seen.lines[0], "6.5.0-1-amd64 x86_64/generic", KS_ADD_NEW, 1, 0));
+	assert_int_equal(seen.count[KS_KIND_ENUM], 1);
+	assert_int_equal(seen.count[KS_KIND_TYPEDEF], 2);
+	assert_int_equal(seen.count[KS_KIND_FUNC], 2);
+	assert_int_equal(seen.count[KS_KIND_LSM], 1);
+	assert_int_equal(seen.count[KS_KIND_SYSCALL], 1);
+	assert_int_equal(seen.count[KS_KIND_TRACEPOINT], 1);
+	assert_int_equal(seen.count[KS_KIND_KFUNC], 0);
+
+	assert_int_equal(setenv("KSTRUCT_KINDS", "legacy", 1), 0);
+	assert_int_equal(import(s2, in, 1, 1, NULL, &seen, &sum), 0);
+	unsetenv("KSTRUCT_KINDS");
+	assert_int_equal(sum.imported, 1);
+	assert_int_equal(seen.recorded, KS_KINDS_LEGACY);
+	assert_int_equal(seen.count[KS_KIND_FUNC], 0);
+	assert_string_not_equal(expect_line(seen.lines[0], "6.5.0-1-amd64 x86_64/generic",
+					    KS_ADD_NEW, 1, 0), commit);
+	free(k);
+	free(s1);
+	free(s2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_import_folder_groups_and_skips),
 		cmocka_unit_test(test_import_failures_leave_no_store),
 		cmocka_unit_test(test_import_distro),
+		cmocka_unit_test(test_import_every_kind),
 	};
 	int rc;
 

@@ -71,7 +71,11 @@ check "a second upgrade changes nothing" \
 check "... and says so" grep -q "format 2 already" <<<"$out"
 
 # ---- the same kernel imported today gives the same release commit ----
-ks --store "$T/fresh" import "$T/$OLD.btf" >/dev/null 2>&1
+# (as far as the old code recorded it: a snapshot of structs and unions
+# only keeps its bytes and commit id, docs/format.md "meta"; today's
+# import records every kind, which the benchmark's KSTRUCT_KINDS=legacy
+# leaves out)
+KSTRUCT_KINDS=legacy ks --store "$T/fresh" import "$T/$OLD.btf" >/dev/null 2>&1
 same "old code + upgrade and new code agree" \
 	"$(git --git-dir="$T/fresh" rev-parse "refs/tags/$LIN/$OLD")" \
 	"$(git --git-dir="$S" rev-parse "refs/tags/$LIN/$OLD")"

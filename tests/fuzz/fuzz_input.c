@@ -1,8 +1,9 @@
 /* libFuzzer harness: one input file the way `kstruct import FILE` reads
  * it: unwrapping (ks_unpack: compressions, tar, .deb, bzImage, EFI zboot,
  * arm64 Image), detection and parsing (ks_input: raw BTF, ELF vmlinux,
- * kernel module over a base), then the canonical text of every struct
- * and union (ks_canon). What import accepts (ks_btf_check refuses what the
+ * kernel module over a base), then the canonical text of every kind
+ * (ks_canon: struct and union; ks_canon_kinds: enum, typedef, func and
+ * the kinds over them). What import accepts (ks_btf_check refuses what the
  * kernel's verifier would) the printer must write, and what the printer
  * writes the reader (ks_canon_parse) must take, each member where BTF has
  * it.
@@ -200,14 +201,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	err = 0;
 	if (in->kind == KS_INPUT_MODULE)
 		err = ks_canon_add_btf(set, base, 1);
+	if (!err && in->kind == KS_INPUT_MODULE)
+		err = ks_canon_add_btf_kinds(set, base, 1);
 	if (!err)
 		err = ks_canon_add_btf(set, in->btf, in->start_id);
+	if (!err)
+		err = ks_canon_add_btf_kinds(set, in->btf, in->start_id);
 	if (verbose)
 		fprintf(stderr, "  %s, release %s, arch %s: %zu types (%s)\n",
 			ks_input_kind_name(in->kind), in->release ? in->release : "-",
 			in->arch ? in->arch : "-", set->n, err ? ks_err_msg() : "ok");
 	if (!err) {
 		ks_snapshot_finish(set);
+		KS_FUZZ_CHECK(set->recorded == KS_KINDS_ALL, "kinds recorded: %#x",
+			      set->recorded);
 		check_set(set);
 		check_anonymous(in);
 		check_positions(in);

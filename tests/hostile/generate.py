@@ -410,6 +410,22 @@ def corpus():
     add("cycle-func-ptr.btf", b.blob(),
         "pointer to a function whose parameters are that same pointer type", "cycle")
 
+    # -- functions, which have canonical texts of their own
+    b = base()
+    p = b.proto(b.ids["int"], [("x", b.ids["int"])])
+    b.raw(b.s("bad_linkage"), FUNC, 7, 0, p)
+    add("func-linkage.btf", b.blob(),
+        "function of linkage 7 (BTF has static 0, global 1 and extern 2)", "linkage 7")
+    b = base()
+    prev = b.proto(b.ids["int"], [])
+    for _ in range(25):
+        ptr = b.ptr(prev)
+        prev = b.proto(b.ids["int"], [("a", ptr), ("b", ptr)])
+    b.raw(b.s("blowup"), FUNC, 1, 0, prev)
+    add("func-proto-blowup.btf", b.blob(),
+        "function whose prototype takes two pointers to a prototype that does the same, "
+        "25 deep (2^25 parameter lists to write)", "too large")
+
     # -- absurd sizes, offsets, counts
     b = base()
     a = b.array(b.ids["ulong"], b.ids["int"], 0xFFFFFFFF)
