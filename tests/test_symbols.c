@@ -1,0 +1,302 @@
+/* Unit tests of btf/ks_symbols: System.map and kallsyms text, an ELF's
+ * .symtab written through libelf, the suffix rule, and hostile input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_symbols.h"
+#include "ks_test_elf.h"
+#include "ks_test_fs.h"
+
+static struct ks_symtab *map_of(const char *text, unsigned int flags)
+{
+	struct ks_symtab *t = NULL;
+
+	assert_int_equal(ks_symtab_from_map(&t, text, strlen(text), flags), 0);
+	assert_non_null(t);
+	return t;
+}
+
+static void assert_forms(const struct ks_symtab *t, const char *func, const char *want)
+{
+	struct ks_buf got = KS_BUF_INIT;
+	const char **forms;
+	size_t n = ks_symtab_forms(t, func, &forms), i;
+
+	for (i = 0; i < n; i++)
+		ks_buf_printf(&got, "%s%s", i ? " " : "", forms[i]);
+	assert_string_equal(got.p ? got.p : "", want);
+	if (!n)
+		assert_null(forms);
+	ks_buf_free(&got);
+}
+
+static void test_symbols_map_text_types(void **state)
+{
+	struct ks_symtab *t = map_of(
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81001000 t foo.isra.0\n"
+		"ffffffff81002000 t foo.cold\n"
+		"ffffffff81003000 T foo_bar\n"
+		"ffffffff81004000 W weak_fn\n"
+		"ffffffff81005000 w weak_lc\n"
+		"ffffffff82000000 D some_data\n"
+		"ffffffff82000000 d foo.data\n"
+		"ffffffff82000000 B bss_thing\n"
+		"ffffffff82000000 r rodata_thing\n"
+		"ffffffff82000000 A abs_thing\n"
+		"ffffffff81006000 T foo\n"
+		"ffffffff81006000 T foo\n", 0);
+
+	(void)state;
+	assert_int_equal(ks_symtab_count(t), 7);
+	assert_true(ks_symtab_has(t, "_stext"));
+	assert_true(ks_symtab_has(t, "weak_fn"));
+	assert_true(ks_symtab_has(t, "weak_lc"));
+	assert_true(ks_symtab_has(t, "foo.cold"));
+	assert_false(ks_symtab_has(t, "some_data"));
+	assert_false(ks_symtab_has(t, "foo.data"));
+	assert_false(ks_symtab_has(t, "bss_thing"));
+	assert_false(ks_symtab_has(t, "fo"));
+	assert_false(ks_symtab_has(t, "foo.isra"));
+	assert_forms(t, "foo", "foo foo.cold foo.isra.0");
+	assert_forms(t, "foo_bar", "foo_bar");
+	assert_forms(t, "fo", "");
+	assert_forms(t, "foo.isra.0", "");
+	assert_forms(t, "", "");
+	ks_symtab_free(t);
+}
+
+static void test_symbols_map_kallsyms_modules_and_zeros(void **state)
+{
+	const char *text =
+		"0000000000000000 T vfs_read\n"
+		"0000000000000000 t do_sys_open.constprop.0\n"
+		"0000000000000000 t nf_conntrack_in\t[nf_conntrack]\n"
+		"0000000000000000 T nf_ct_get_tuple.part.0\t[nf_conntrack]\r\n"
+		"0000000000000000 t \t[bad]\n";
+	struct ks_symtab *t = map_of(text, 0), *m;
+
+	(void)state;
+	assert_int_equal(ks_symtab_count(t), 2);
+	assert_false(ks_symtab_has(t, "nf_conntrack_in"));
+	assert_forms(t, "do_sys_open", "do_sys_open.constprop.0");
+	assert_forms(t, "vfs_read", "vfs_read");
+	m = map_of(text, KS_SYMTAB_MODULES);
+	assert_int_equal(ks_symtab_count(m), 4);
+	assert_true(ks_symtab_has(m, "nf_conntrack_in"));
+	assert_forms(m, "nf_ct_get_tuple", "nf_ct_get_tuple.part.0");
+	ks_symtab_free(t);
+	ks_symtab_free(m);
+}
+
+static void test_symbols_suffix_rule(void **state)
+{
+	struct ks_symtab *t = map_of(
+		"1 t bar.constprop.0.isra.0\n"
+		"2 t bar.llvm.123456789\n"
+		"3 t bar.cold.12\n"
+		"4 t bar.lto_priv.0\n"
+		"5 t bar.part.3.cold\n"
+		"6 t bar.cfi_jt\n"
+		"7 t bar.isra\n"
+		"8 t bar.isra.x\n"
+		"9 t bar$x\n"
+		"a t bar..cold\n"
+		"b t bar.\n"
+		"c t .cold\n"
+		"d t bar_baz.cold\n", 0);
+
+	(void)state;
+	assert_true(ks_symtab_is_suffix(""));
+	assert_true(ks_symtab_is_suffix(".isra.0"));
+	assert_true(ks_symtab_is_suffix(".constprop.0.isra.0"));
+	assert_false(ks_symtab_is_suffix(".isra."));
+	assert_false(ks_symtab_is_suffix(".coldx"));
+	assert_false(ks_symtab_is_suffix("x"));
+	assert_forms(t, "bar", "bar.cold.12 bar.constprop.0.isra.0 bar.llvm.123456789 "
+		     "bar.lto_priv.0 bar.part.3.cold");
+	assert_forms(t, "bar_baz", "bar_baz.cold");
+	/* every name is a symbol, suffix or not */
+	assert_true(ks_symtab_has(t, "bar.cfi_jt"));
+	assert_true(ks_symtab_has(t, "bar$x"));
+	assert_true(ks_symtab_has(t, ".cold"));
+	assert_false(ks_symtab_has(t, "bar"));
+	ks_symtab_free(t);
+}
+
+static void test_symbols_map_empty_and_garbage(void **state)
+{
+	static const char stub[] =
+		"ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n";
+	static const char nul[] = "ffffffff81000000 T a\0b\nffffffff81000000 T ok_fn\n\0\0\0";
+	struct ks_symtab *t = (struct ks_symtab *)1;
+	unsigned char junk[4096];
+	char *big;
+	size_t i;
+
+	(void)state;
+	/* Debian's stub: a symbol line, but no text symbol */
+	assert_int_equal(ks_symtab_from_map(&t, stub, strlen(stub), 0), KS_ENOTFOUND);
+	assert_null(t);
+	assert_int_equal(ks_symtab_from_map(&t, "", 0, 0), KS_EFORMAT);
+	assert_int_equal(ks_symtab_from_map(&t, "hello world\n", 12, 0), KS_EFORMAT);
+	assert_int_equal(ks_symtab_from_map(&t, "ffff T\n", 7, 0), KS_EFORMAT);
+	assert_int_equal(ks_symtab_from_map(&t, "11111111111111111 T too_long_addr\n",
+					    34, 0), KS_EFORMAT);
+	assert_non_null(strstr(ks_err_msg(), "System.map"));
+	assert_int_equal(ks_symtab_from_map(&t, nul, sizeof(nul), 0), 0);
+	assert_int_equal(ks_symtab_count(t), 1);
+	assert_true(ks_symtab_has(t, "ok_fn"));
+	ks_symtab_free(t);
+	for (i = 0; i < sizeof(junk); i++)
+		junk[i] = (unsigned char)(i * 2654435761u >> 13);
+	assert_true(ks_symtab_from_map(&t, (const char *)junk, sizeof(junk), 0) < 0);
+	assert_null(t);
+	/* a 1 MiB line: no symbol, and the line after it still counts */
+	big = ks_xmalloc((1 << 20) + 64);
+	memcpy(big, "1 T ", 4);
+	memset(big + 4, 'x', 1 << 20);
+	memcpy(big + 4 + (1 << 20), "\n2 T after\n", 11);
+	assert_int_equal(ks_symtab_from_map(&t, big, (1 << 20) + 15, 0), 0);
+	assert_int_equal(ks_symtab_count(t), 1);
+	assert_true(ks_symtab_has(t, "after"));
+	ks_symtab_free(t);
+	free(big);
+	ks_symtab_free(NULL);
+	assert_int_equal(ks_symtab_count(NULL), 0);
+	assert_false(ks_symtab_has(NULL, "x"));
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	unsigned char *p;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	p = ks_xmalloc((size_t)st.st_size + 1);
+	assert_int_equal(read(fd, p, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return p;
+}
+
+static const struct ks_test_sym elf_syms[] = {
+	{ "vfs_read", STT_FUNC, 1 },
+	{ "foo.isra.0", STT_FUNC, 1 },
+	{ "foo.cold", STT_FUNC, 1 },
+	{ "bar.constprop.0.isra.0", STT_FUNC, 1 },
+	{ "jiffies", STT_OBJECT, 1 },
+	{ "printk", STT_FUNC, 0 },
+	{ "vfs_read", STT_FUNC, 1 },
+};
+
+static unsigned char *elf_with_syms(const char *dir, size_t *len)
+{
+	static const char banner[] = "Linux version 6.1.0-47-amd64 (x)";
+	struct ks_test_sec sec = { ".rodata", banner, sizeof(banner) };
+	char *path = ks_xasprintf("%s/vmlinux", dir);
+	unsigned char *p;
+
+	assert_int_equal(ks_test_write_elf_syms(path, EM_X86_64, ET_EXEC, &sec, 1, elf_syms,
+						sizeof(elf_syms) / sizeof(elf_syms[0])), 0);
+	p = slurp(path, len);
+	free(path);
+	return p;
+}
+
+static void test_symbols_elf_symtab(void **state)
+{
+	char *dir = ks_test_mkdtemp("symbols");
+	struct ks_symtab *t = NULL;
+	size_t len;
+	unsigned char *p = elf_with_syms(dir, &len);
+
+	(void)state;
+	assert_int_equal(ks_symtab_from_elf(&t, p, len), 0);
+	assert_int_equal(ks_symtab_count(t), 4);
+	assert_forms(t, "vfs_read", "vfs_read");
+	assert_forms(t, "foo", "foo.cold foo.isra.0");
+	assert_forms(t, "bar", "bar.constprop.0.isra.0");
+	assert_false(ks_symtab_has(t, "jiffies"));
+	assert_false(ks_symtab_has(t, "printk"));
+	assert_forms(t, "printk", "");
+	ks_symtab_free(t);
+	free(p);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+static void test_symbols_elf_hostile(void **state)
+{
+	static const char data[] = "abc";
+	struct ks_test_sec sec = { ".data", data, sizeof(data) };
+	char *dir = ks_test_mkdtemp("symbols"), *path = ks_xasprintf("%s/stripped", dir);
+	struct ks_symtab *t = (struct ks_symtab *)1;
+	unsigned char *p, *q;
+	size_t len, cut;
+
+	(void)state;
+	/* stripped: no .symtab */
+	assert_int_equal(ks_test_write_elf(path, EM_X86_64, ET_EXEC, &sec, 1), 0);
+	p = slurp(path, &len);
+	assert_int_equal(ks_symtab_from_elf(&t, p, len), KS_ENOTFOUND);
+	assert_null(t);
+	free(p);
+	/* garbage and every truncation of a real one */
+	assert_int_equal(ks_symtab_from_elf(&t, "not an elf at all", 17), KS_EFORMAT);
+	assert_int_equal(ks_symtab_from_elf(&t, "", 0), KS_EFORMAT);
+	p = elf_with_syms(dir, &len);
+	for (cut = 0; cut < len; cut += cut < 128 ? 1 : 61) {
+		q = ks_xmalloc(cut + 1);
+		memcpy(q, p, cut);
+		t = NULL;
+		if (!ks_symtab_from_elf(&t, q, cut))
+			assert_true(ks_symtab_count(t) <= 4);
+		ks_symtab_free(t);
+		free(q);
+	}
+	/* flipped bytes in the section headers and symbols */
+	for (cut = 0; cut < len; cut += 7) {
+		q = ks_xmalloc(len);
+		memcpy(q, p, len);
+		q[cut] ^= 0xff;
+		t = NULL;
+		if (!ks_symtab_from_elf(&t, q, len))
+			assert_true(ks_symtab_count(t) <= 5);
+		ks_symtab_free(t);
+		free(q);
+	}
+	free(p);
+	free(path);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_symbols_map_text_types),
+		cmocka_unit_test(test_symbols_map_kallsyms_modules_and_zeros),
+		cmocka_unit_test(test_symbols_suffix_rule),
+		cmocka_unit_test(test_symbols_map_empty_and_garbage),
+		cmocka_unit_test(test_symbols_elf_symtab),
+		cmocka_unit_test(test_symbols_elf_hostile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
