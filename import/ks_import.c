@@ -144,6 +144,8 @@ static int flush(struct writer *w, struct ks_import_job *g)
 	r.nstructs = g->snap->nstructs;
 	r.nunions = g->snap->nunions;
 	r.commit = commit;
+	r.symbols = g->symtab != NULL;
+	r.symbols_from = g->symtab_from;
 	report(w, &r);
 	return 0;
 }
@@ -159,6 +161,14 @@ static void merge_into(struct ks_import_job *pending, struct ks_import_job *j)
 	pending->plan = NULL;
 	for (k = 0; k < j->nsums; k++)
 		ks_import__add_sum(pending, j->sums[k]);
+	if (!pending->symtab && j->symtab) {	/* raw BTF, then its ELF */
+		pending->symtab = j->symtab;
+		pending->symtab_from = j->symtab_from;
+		pending->symtab_own = j->symtab_own;
+		pending->symtab_from_own = j->symtab_from_own;
+		j->symtab_own = NULL;
+		j->symtab_from_own = NULL;
+	}
 	ks_buf_printf(&pending->source, "\n%s", j->source.p);
 }
 

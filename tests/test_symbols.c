@@ -6,16 +6,21 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+#include <bpf/btf.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_input.h"
 #include "ks_symbols.h"
 #include "ks_test_elf.h"
 #include "ks_test_fs.h"
@@ -287,6 +292,189 @@ static void test_symbols_elf_hostile(void **state)
 	free(dir);
 }
 
+/* struct task { int pid; } as raw BTF */
+static void *tiny_btf(size_t *len)
+{
+	struct btf *btf = btf__new_empty();
+	const void *raw;
+	__u32 sz;
+	void *copy;
+	int i32 = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+
+	btf__add_struct(btf, "task", 4);
+	btf__add_field(btf, "pid", i32, 0, 0);
+	raw = btf__raw_data(btf, &sz);
+	copy = ks_xmalloc(sz);
+	memcpy(copy, raw, sz);
+	*len = sz;
+	btf__free(btf);
+	return copy;
+}
+
+static void write_vmlinux(const char *path, int with_syms)
+{
+	static const char banner[] = "Linux version 6.1.0-99-amd64 (b@h) #1 SMP\n";
+	size_t blen;
+	void *btf = tiny_btf(&blen);
+	struct ks_test_sec secs[] = {
+		{ ".rodata", banner, sizeof(banner) },
+		{ ".BTF", btf, blen },
+	};
+
+	assert_int_equal(ks_test_write_elf_syms(path, EM_X86_64, ET_EXEC, secs, 2,
+						with_syms ? elf_syms : NULL,
+						sizeof(elf_syms) / sizeof(elf_syms[0])), 0);
+	free(btf);
+}
+
+static void test_symbols_input_elf(void **state)
+{
+	char *dir = ks_test_mkdtemp("symbols"), *path = ks_xasprintf("%s/vmlinux", dir);
+	struct ks_input *in = NULL;
+
+	(void)state;
+	write_vmlinux(path, 1);
+	assert_int_equal(ks_input_open(&in, path, NULL), 0);
+	assert_non_null(in->symtab);
+	assert_string_equal(in->symtab_from, "the ELF's .symtab");
+	assert_int_equal(ks_symtab_count(in->symtab), 4);
+	/* an ELF has its symbols already: kallsyms is never asked */
+	assert_int_equal(ks_input_read_kallsyms(in, "6.1.0-99-amd64"), 0);
+	assert_string_equal(in->symtab_from, "the ELF's .symtab");
+	ks_input_free(in);
+	write_vmlinux(path, 0);
+	assert_int_equal(ks_input_open(&in, path, NULL), 0);
+	assert_null(in->symtab);
+	assert_null(in->symtab_from);
+	ks_input_free(in);
+	free(path);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+/* A tar as a package's data.tar holds it: System.map before the kernel. */
+static void write_tar(const char *path, const char *map, const char *kernel)
+{
+	struct archive *a = archive_write_new();
+	unsigned char *k;
+	size_t klen;
+	const struct {
+		const char *name;
+		const void *data;
+		size_t len;
+	} *m, members[] = {
+		{ "./boot/System.map-6.1.0-99-amd64", map, strlen(map) },
+		{ "./boot/vmlinux-6.1.0-99-amd64", NULL, 0 },
+	};
+
+	k = slurp(kernel, &klen);
+	assert_int_equal(archive_write_set_format_ustar(a), ARCHIVE_OK);
+	assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+	for (m = members; m < members + 2; m++) {
+		struct archive_entry *e = archive_entry_new();
+		const void *data = m->data ? m->data : k;
+		size_t len = m->data ? m->len : klen;
+
+		archive_entry_set_pathname(e, m->name);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_entry_set_size(e, (la_int64_t)len);
+		assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+		assert_int_equal(archive_write_data(a, data, len), (la_ssize_t)len);
+		archive_entry_free(e);
+	}
+	assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	free(k);
+}
+
+static void test_symbols_input_package_map(void **state)
+{
+	static const char stub[] = "ffffffffffffffff B The real System.map is in the "
+		"linux-image-<version>-dbg package\n";
+	char *dir = ks_test_mkdtemp("symbols"), *elf = ks_xasprintf("%s/vmlinux", dir);
+	char *tar = ks_xasprintf("%s/k.tar", dir);
+	struct ks_input *in = NULL;
+
+	(void)state;
+	write_vmlinux(elf, 0);
+	write_tar(tar, "ffffffff81000000 T vfs_read\nffffffff81000010 t foo.isra.0\n"
+		  "ffffffff82000000 D jiffies\n", elf);
+	assert_int_equal(ks_input_open(&in, tar, NULL), 0);
+	assert_non_null(in->symtab);
+	assert_int_equal(ks_symtab_count(in->symtab), 2);
+	assert_non_null(strstr(in->symtab_from, "k.tar:boot/System.map-6.1.0-99-amd64"));
+	ks_input_free(in);
+	/* Debian's stub and garbage: "not recorded", and the kernel still reads */
+	write_tar(tar, stub, elf);
+	assert_int_equal(ks_input_open(&in, tar, NULL), 0);
+	assert_null(in->symtab);
+	ks_input_free(in);
+	write_tar(tar, "\x01\x02 garbage\n", elf);
+	assert_int_equal(ks_input_open(&in, tar, NULL), 0);
+	assert_null(in->symtab);
+	ks_input_free(in);
+	free(elf);
+	free(tar);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
+static void test_symbols_input_kallsyms(void **state)
+{
+	static const char ksyms[] = "0000000000000000 T vfs_read\n"
+		"0000000000000000 t foo.cold\n"
+		"0000000000000000 t nf_conntrack_in\t[nf_conntrack]\n";
+	char *dir = ks_test_mkdtemp("symbols"), *raw = ks_xasprintf("%s/k.btf", dir);
+	char *ks = ks_xasprintf("%s/kallsyms", dir), *missing = ks_xasprintf("%s/no", dir);
+	const char **forms;
+	struct ks_input *in = NULL;
+	struct utsname u;
+	size_t blen;
+	void *btf = tiny_btf(&blen);
+
+	(void)state;
+	assert_int_equal(uname(&u), 0);
+	ks_test_write_file(raw, btf, blen);
+	ks_test_write_file(ks, ksyms, sizeof(ksyms) - 1);
+	assert_int_equal(ks_input_open(&in, raw, NULL), 0);
+	assert_null(in->symtab);
+	assert_false(in->running_kernel);
+	/* unset: only /sys/kernel/btf/vmlinux reads /proc/kallsyms */
+	unsetenv("KSTRUCT_KALLSYMS");
+	assert_int_equal(ks_input_read_kallsyms(in, u.release), 0);
+	assert_null(in->symtab);
+	setenv("KSTRUCT_KALLSYMS", ks, 1);
+	/* another release than the running one: kallsyms says nothing of it */
+	assert_int_equal(ks_input_read_kallsyms(in, "1.2.3-not-running"), 0);
+	assert_null(in->symtab);
+	assert_int_equal(ks_input_read_kallsyms(in, u.release), 0);
+	assert_non_null(in->symtab);
+	assert_string_equal(in->symtab_from, ks);
+	assert_int_equal(ks_symtab_count(in->symtab), 2);
+	assert_int_equal(ks_symtab_forms(in->symtab, "foo", &forms), 1);
+	assert_string_equal(forms[0], "foo.cold");
+	ks_input_free(in);
+	/* set but empty: never */
+	setenv("KSTRUCT_KALLSYMS", "", 1);
+	assert_int_equal(ks_input_open(&in, raw, NULL), 0);
+	assert_int_equal(ks_input_read_kallsyms(in, u.release), 0);
+	assert_null(in->symtab);
+	/* a file named but missing is an error */
+	setenv("KSTRUCT_KALLSYMS", missing, 1);
+	assert_int_equal(ks_input_read_kallsyms(in, u.release), KS_ENOTFOUND);
+	assert_non_null(strstr(ks_err_msg(), "KSTRUCT_KALLSYMS"));
+	assert_null(in->symtab);
+	ks_input_free(in);
+	unsetenv("KSTRUCT_KALLSYMS");
+	free(btf);
+	free(raw);
+	free(ks);
+	free(missing);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +484,9 @@ int main(void)
 		cmocka_unit_test(test_symbols_map_empty_and_garbage),
 		cmocka_unit_test(test_symbols_elf_symtab),
 		cmocka_unit_test(test_symbols_elf_hostile),
+		cmocka_unit_test(test_symbols_input_elf),
+		cmocka_unit_test(test_symbols_input_package_map),
+		cmocka_unit_test(test_symbols_input_kallsyms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
