@@ -18,9 +18,17 @@
 struct ks_symtab {
 	char *pool;		/* the names, NUL-terminated, back to back */
 	const char **names;	/* sorted by (base, name), distinct */
+	unsigned int *blen;	/* each name's base length, as @names */
 	size_t n;
 	const char **forms;	/* the names that are a func's form, same order */
+	unsigned int *fblen;
 	size_t nforms;
+};
+
+/* what is sorted: strcspn in every comparison made sorting slow */
+struct sym {
+	const char *name;
+	unsigned int blen;
 };
 
 struct builder {
@@ -62,12 +70,12 @@ static int cmp_base_n(const char *a, size_t an, const char *b, size_t bn)
 	return an < bn ? -1 : an > bn;
 }
 
-static int cmp_names(const void *pa, const void *pb)
+static int cmp_syms(const void *pa, const void *pb)
 {
-	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
-	int c = cmp_base_n(a, base_len(a), b, base_len(b));
+	const struct sym *a = pa, *b = pb;
+	int c = cmp_base_n(a->name, a->blen, b->name, b->blen);
 
-	return c ? c : strcmp(a, b);
+	return c ? c : strcmp(a->name, b->name);
 }
 
 static int digits(const char **s)
@@ -117,6 +125,7 @@ int ks_symtab_is_suffix(const char *s)
 static int builder_finish(struct builder *b, struct ks_symtab **out, const char *what)
 {
 	struct ks_symtab *t;
+	struct sym *v;
 	size_t i, j;
 
 	if (!b->n) {
@@ -125,19 +134,28 @@ static int builder_finish(struct builder *b, struct ks_symtab **out, const char 
 	}
 	t = ks_xcalloc(1, sizeof(*t));
 	t->pool = ks_buf_detach(&b->pool, NULL);
+	v = ks_xmalloc(b->n * sizeof(*v));
+	for (i = 0; i < b->n; i++) {
+		v[i].name = t->pool + b->offs[i];
+		v[i].blen = (unsigned int)base_len(v[i].name);
+	}
+	qsort(v, b->n, sizeof(*v), cmp_syms);
 	t->names = ks_xmalloc(b->n * sizeof(*t->names));
-	for (i = 0; i < b->n; i++)
-		t->names[i] = t->pool + b->offs[i];
-	qsort(t->names, b->n, sizeof(*t->names), cmp_names);
-	for (i = j = 0; i < b->n; i++)
-		if (!j || strcmp(t->names[j - 1], t->names[i]))
-			t->names[j++] = t->names[i];
+	t->blen = ks_xmalloc(b->n * sizeof(*t->blen));
+	t->forms = ks_xmalloc(b->n * sizeof(*t->forms));
+	t->fblen = ks_xmalloc(b->n * sizeof(*t->fblen));
+	for (i = j = 0; i < b->n; i++) {
+		if (j && !strcmp(t->names[j - 1], v[i].name))
+			continue;
+		t->names[j] = v[i].name;
+		t->blen[j++] = v[i].blen;
+		if (v[i].blen && ks_symtab_is_suffix(v[i].name + v[i].blen)) {
+			t->forms[t->nforms] = v[i].name;
+			t->fblen[t->nforms++] = v[i].blen;
+		}
+	}
 	t->n = j;
-	t->forms = ks_xmalloc(t->n * sizeof(*t->forms));
-	for (i = 0; i < t->n; i++)
-		if (ks_symtab_is_suffix(t->names[i] + base_len(t->names[i])) &&
-		    base_len(t->names[i]))
-			t->forms[t->nforms++] = t->names[i];
+	free(v);
 	builder_free(b);
 	*out = t;
 	return 0;
@@ -285,14 +303,15 @@ size_t ks_symtab_count(const struct ks_symtab *t)
 }
 
 /* The first entry of @v whose base is not below @base. */
-static size_t lower_bound(const char *const *v, size_t n, const char *base, size_t bn)
+static size_t lower_bound(const char *const *v, const unsigned int *blen, size_t n,
+			  const char *base, size_t bn)
 {
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (cmp_base_n(v[mid], base_len(v[mid]), base, bn) < 0)
+		if (cmp_base_n(v[mid], blen[mid], base, bn) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -307,11 +326,11 @@ int ks_symtab_has(const struct ks_symtab *t, const char *name)
 	if (!t || !name)
 		return 0;
 	bn = base_len(name);
-	for (i = lower_bound(t->names, t->n, name, bn); i < t->n; i++) {
-		int c = cmp_names(&t->names[i], &name);
-
-		if (c >= 0)
-			return c == 0;
+	for (i = lower_bound(t->names, t->blen, t->n, name, bn); i < t->n; i++) {
+		if (cmp_base_n(t->names[i], t->blen[i], name, bn))
+			return 0;
+		if (!strcmp(t->names[i], name))
+			return 1;
 	}
 	return 0;
 }
@@ -327,9 +346,9 @@ size_t ks_symtab_forms(const struct ks_symtab *t, const char *func,
 	bn = strlen(func);
 	if (!bn || base_len(func) != bn)
 		return 0;
-	lo = lower_bound(t->forms, t->nforms, func, bn);
+	lo = lower_bound(t->forms, t->fblen, t->nforms, func, bn);
 	for (hi = lo; hi < t->nforms; hi++)
-		if (cmp_base_n(t->forms[hi], base_len(t->forms[hi]), func, bn))
+		if (cmp_base_n(t->forms[hi], t->fblen[hi], func, bn))
 			break;
 	if (hi > lo)
 		*forms = &t->forms[lo];
@@ -342,6 +361,8 @@ void ks_symtab_free(struct ks_symtab *t)
 		return;
 	free(t->pool);
 	free(t->names);
+	free(t->blen);
 	free(t->forms);
+	free(t->fblen);
 	free(t);
 }
