@@ -110,7 +110,7 @@ int ks_symtab_is_suffix(const char *s)
 			if (!digits(&s))
 				return 0;
 		} else if (word(&s, "cold")) {
-			/* gcc before 9 numbered them: foo.cold.12 */
+			/* older gcc numbered them: foo.cold.12 */
 			if (s[0] == '.' && s[1] >= '0' && s[1] <= '9') {
 				s++;
 				digits(&s);
