@@ -503,11 +503,13 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 			in->banner_distro = ks_distro_from_banner((const char *)b,
 								  (size_t)(fb->p + fb->len - b),
 								  &in->banner_why);
-		/* a vmlinux with debug info keeps .symtab; a vmlinuz's is stripped */
-		if (!ks_symtab_from_elf(&in->symtab, fb->p, fb->len))
-			in->symtab_from = ks_xstrdup("the ELF's .symtab");
-		ks_err_clear();
 	}
+	/* a vmlinux with debug info keeps .symtab, a vmlinuz's is stripped;
+	 * a module always has one (the kernel links it at load time) */
+	if (!ks_symtab_from_elf(&in->symtab, fb->p, fb->len))
+		in->symtab_from = ks_xstrdup(in->kind == KS_INPUT_MODULE ? "the module's .symtab"
+								    : "the ELF's .symtab");
+	ks_err_clear();
 out:
 	elf_end(elf);
 	return err;

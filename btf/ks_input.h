@@ -33,7 +33,8 @@ struct ks_input {
 	 * (raw BTF, a stripped vmlinux, Debian's stub System.map): then
 	 * symbols are "not recorded", never "absent". @symtab_from says
 	 * where they came from ("the ELF's .symtab", "X.deb:boot/System.map-R",
-	 * "/proc/kallsyms"). */
+	 * "/proc/kallsyms"). A module's are its own functions only (those
+	 * of its split BTF); its vmlinux's are in the base's ks_input. */
 	struct ks_symtab *symtab;
 	char *symtab_from;
 	int running_kernel;	/* the file is /sys/kernel/btf/vmlinux */

@@ -94,14 +94,15 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	j->flavor = ks_xstrdup(flavor);
 	j->distro = ks_xstrdup(distro);
 	j->distro_why = ks_xstrdup(why);
-	if (in->symtab) {
+	/* a module's snapshot is mostly its vmlinux's: the flag is the base's */
+	if (in->kind == KS_INPUT_MODULE) {
+		j->symtab = c->base->symtab;
+		j->symtab_from = c->base->symtab_from;
+	} else if (in->symtab) {
 		j->symtab = j->symtab_own = in->symtab;
 		j->symtab_from = j->symtab_from_own = in->symtab_from;
 		in->symtab = NULL;
 		in->symtab_from = NULL;
-	} else if (in->kind == KS_INPUT_MODULE && c->base->symtab) {
-		j->symtab = c->base->symtab;
-		j->symtab_from = c->base->symtab_from;
 	}
 	abs = realpath(j->path, NULL);
 	ks_buf_printf(&j->source, "%s (%s)", abs ? abs : j->path, ks_input_kind_name(in->kind));

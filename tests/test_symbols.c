@@ -352,6 +352,56 @@ static void test_symbols_input_elf(void **state)
 	free(dir);
 }
 
+/* A module's own functions, from its .symtab; its vmlinux's stay the base's. */
+static void test_symbols_input_module(void **state)
+{
+	static const char modinfo[] = "vermagic=6.1.0-99-amd64 SMP mod_unload\0";
+	static const struct ks_test_sym syms[] = {
+		{ "nf_conntrack_in", STT_FUNC, 1 },
+		{ "nf_ct_get_tuple.part.0", STT_FUNC, 1 },
+		{ "vfs_read", STT_FUNC, 0 },	/* called, the vmlinux's */
+	};
+	char *dir = ks_test_mkdtemp("symbols"), *vm = ks_xasprintf("%s/vmlinux", dir);
+	char *ko = ks_xasprintf("%s/nf.ko", dir);
+	struct ks_input *base = NULL, *mod = NULL;
+	struct btf *split;
+	const void *mraw;
+	const char **forms;
+	__u32 mlen;
+
+	(void)state;
+	write_vmlinux(vm, 1);
+	assert_int_equal(ks_input_open(&base, vm, NULL), 0);
+	split = btf__new_empty_split(base->btf);
+	btf__add_struct(split, "nf_conn", 4);
+	btf__add_field(split, "mark", 1, 0, 0);
+	mraw = btf__raw_data(split, &mlen);
+	{
+		struct ks_test_sec secs[] = {
+			{ ".modinfo", modinfo, sizeof(modinfo) },
+			{ ".BTF", mraw, mlen },
+		};
+
+		assert_int_equal(ks_test_write_elf_syms(ko, EM_X86_64, ET_REL, secs, 2, syms,
+							3), 0);
+	}
+	assert_int_equal(ks_input_open(&mod, ko, base->btf), 0);
+	assert_int_equal(mod->kind, KS_INPUT_MODULE);
+	assert_non_null(mod->symtab);
+	assert_string_equal(mod->symtab_from, "the module's .symtab");
+	assert_int_equal(ks_symtab_count(mod->symtab), 2);
+	assert_int_equal(ks_symtab_forms(mod->symtab, "nf_ct_get_tuple", &forms), 1);
+	assert_false(ks_symtab_has(mod->symtab, "vfs_read"));
+	assert_true(ks_symtab_has(base->symtab, "vfs_read"));
+	ks_input_free(mod);
+	ks_input_free(base);
+	btf__free(split);
+	free(vm);
+	free(ko);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 /* A tar as a package's data.tar holds it: System.map before the kernel. */
 static void write_tar(const char *path, const char *map, const char *kernel)
 {
@@ -485,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_elf_symtab),
 		cmocka_unit_test(test_symbols_elf_hostile),
 		cmocka_unit_test(test_symbols_input_elf),
+		cmocka_unit_test(test_symbols_input_module),
 		cmocka_unit_test(test_symbols_input_package_map),
 		cmocka_unit_test(test_symbols_input_kallsyms),
 	};
