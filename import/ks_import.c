@@ -263,12 +263,15 @@ static int check_opts(const struct ks_import_opts *o)
 	return 0;
 }
 
-static int open_base(const char *path, struct ks_input **base)
+static int open_base(const char *path, const char *release, struct ks_input **base)
 {
 	int err = ks_input_open(base, path, NULL);
 
 	if (!err && (*base)->kind == KS_INPUT_MODULE)
 		err = ks_err_set(KS_EINVAL, "%s: --base must be a vmlinux, not a module", path);
+	/* modules over the running kernel's /sys/kernel/btf/vmlinux */
+	if (!err)
+		err = ks_input_read_kallsyms(*base, release ? release : (*base)->release);
 	if (err) {
 		ks_input_free(*base);
 		*base = NULL;
@@ -296,7 +299,7 @@ int ks_import_run(const char *store_path, const char *const *inputs, size_t ninp
 	/* libelf's and uname's one-time state, before any thread */
 	elf_version(EV_CURRENT);
 	ks_host_arch();
-	if (opts->base && (err = open_base(opts->base, &ctx.base)))
+	if (opts->base && (err = open_base(opts->base, opts->release, &ctx.base)))
 		return err;
 	for (i = 0; i < ninputs; i++)
 		if (ks_import__paths_add(&ps, inputs[i]))
