@@ -24,6 +24,7 @@
 #include "ks_distro.h"
 #include "ks_err.h"
 #include "ks_hash.h"
+#include "ks_symbols.h"
 #include "ks_unpack.h"
 
 #define BTF_MAGIC_LE "\x9f\xeb"
@@ -503,6 +504,12 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 								  (size_t)(fb->p + fb->len - b),
 								  &in->banner_why);
 	}
+	/* a vmlinux with debug info keeps .symtab, a vmlinuz's is stripped;
+	 * a module always has one (the kernel links it at load time) */
+	if (!ks_symtab_from_elf(&in->symtab, fb->p, fb->len))
+		in->symtab_from = ks_xstrdup(in->kind == KS_INPUT_MODULE ? "the module's .symtab"
+								    : "the ELF's .symtab");
+	ks_err_clear();
 out:
 	elf_end(elf);
 	return err;
@@ -544,7 +551,8 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 				   !memcmp(fb.p, BTF_MAGIC_BE, 2))) {
 		in->kind = KS_INPUT_RAW;
 		err = parse_btf(in, fb.p, fb.len, NULL, NULL);
-		if (!err && is_running_kernel_btf(path)) {
+		in->running_kernel = is_running_kernel_btf(path);
+		if (!err && in->running_kernel) {
 			struct utsname u;
 
 			if (!uname(&u))
@@ -571,6 +579,10 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 			in->banner_distro = u.banner_distro;
 			in->banner_why = u.banner_why;
 		}
+		if (!in->symtab && u.sysmap &&
+		    !ks_symtab_from_map(&in->symtab, (const char *)u.sysmap, u.sysmap_len, 0))
+			in->symtab_from = ks_xstrdup(u.sysmap_name);
+		ks_err_clear();
 	}
 	if (!err) {
 		const char *d, *w;
@@ -591,10 +603,41 @@ fail:
 	return err;
 }
 
+int ks_input_read_kallsyms(struct ks_input *in, const char *release)
+{
+	const char *env = getenv("KSTRUCT_KALLSYMS"), *path;
+	struct file_bytes fb;
+	struct utsname u;
+	int err;
+
+	if (in->symtab || in->kind != KS_INPUT_RAW || !release || (env && !*env))
+		return 0;
+	/* kallsyms describes the kernel that runs, no other release */
+	if ((!env && !in->running_kernel) || uname(&u) || strcmp(u.release, release))
+		return 0;
+	path = env ? env : "/proc/kallsyms";
+	err = read_file(&fb, path);
+	if (err) {
+		if (env) {
+			ks_err_prefix("$KSTRUCT_KALLSYMS");
+			return err;
+		}
+		ks_err_clear();
+		return 0;
+	}
+	if (!ks_symtab_from_map(&in->symtab, (const char *)fb.p, fb.len, 0))
+		in->symtab_from = ks_xstrdup(path);
+	ks_err_clear();
+	file_bytes_free(&fb);
+	return 0;
+}
+
 void ks_input_free(struct ks_input *in)
 {
 	if (!in)
 		return;
+	ks_symtab_free(in->symtab);
+	free(in->symtab_from);
 	btf__free(in->btf);
 	free(in->path);
 	free(in->release);

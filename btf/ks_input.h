@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct btf;
+struct ks_symtab;
 
 enum ks_input_kind {
 	KS_INPUT_RAW,		/* raw BTF, e.g. /sys/kernel/btf/vmlinux */
@@ -28,6 +29,15 @@ struct ks_input {
 	char *pkg_distro, *pkg_why;	/* a .deb's control */
 	char *path_distro, *path_why;	/* a btfhub-archive path */
 	const char *banner_distro, *banner_why;	/* the Linux banner; static */
+	/* the kernel's function symbols, NULL when the input carries none
+	 * (raw BTF, a stripped vmlinux, Debian's stub System.map): then
+	 * symbols are "not recorded", never "absent". @symtab_from says
+	 * where they came from ("the ELF's .symtab", "X.deb:boot/System.map-R",
+	 * "/proc/kallsyms"). A module's are its own functions only (those
+	 * of its split BTF); its vmlinux's are in the base's ks_input. */
+	struct ks_symtab *symtab;
+	char *symtab_from;
+	int running_kernel;	/* the file is /sys/kernel/btf/vmlinux */
 };
 
 const char *ks_input_kind_name(enum ks_input_kind kind);
@@ -36,6 +46,16 @@ const char *ks_input_kind_name(enum ks_input_kind kind);
  * @base (the vmlinux it was built against); @base must outlive the input. */
 int ks_input_open(struct ks_input **out, const char *path, struct btf *base);
 void ks_input_free(struct ks_input *in);
+
+/* For raw BTF of the running kernel imported as @release: when @release
+ * is the running kernel's (uname -r), reads its symbols from
+ * /proc/kallsyms (module lines left out). $KSTRUCT_KALLSYMS=PATH reads
+ * PATH instead, and then for any raw BTF imported as the running release
+ * (so tests can give one); set but empty, no kallsyms is read. Does
+ * nothing when @in has symbols already or is no raw BTF. Returns 0 also
+ * when the kernel's kallsyms is unreadable (symbols are optional); an
+ * error only when $KSTRUCT_KALLSYMS names a file that cannot be read. */
+int ks_input_read_kallsyms(struct ks_input *in, const char *release);
 
 /* Release name from a btfhub-style file name ("5.4.0-91-generic.btf"),
  * or NULL when the name does not look like one. */

@@ -39,6 +39,9 @@ size_t ks_unpack_limit = (size_t)2 << 30;
 /* A Debian control file is a few KiB. */
 #define CONTROL_LIMIT ((size_t)1 << 20)
 
+/* A real System.map is about 10 MiB. */
+#define SYSMAP_LIMIT ((size_t)64 << 20)
+
 /* One layer: bytes and the name they go by in messages. */
 struct piece {
 	char *name;
@@ -52,6 +55,9 @@ struct unpack {
 	char *arch;
 	char *distro, *distro_why;	/* from a .deb's control */
 	const char *banner_distro, *banner_why;
+	unsigned char *sysmap;		/* boot/System.map-* of a package */
+	size_t sysmap_len;
+	char *sysmap_name;
 };
 
 static uint32_t le32(const unsigned char *p)
@@ -516,6 +522,29 @@ static const char *member_path(struct archive_entry *e)
 	return p;
 }
 
+/* Packages put boot/System.map-RELEASE before boot/vmlinuz-RELEASE, so
+ * the walk to the kernel passes it. The symbols are optional: a map that
+ * is too large or unreadable costs them, not the import. */
+static void sysmap_pick(struct unpack *u, struct archive *a, struct archive_entry *e,
+			const char *name, const char *path)
+{
+	la_int64_t size = archive_entry_size(e);
+	char *mname;
+
+	if (u->sysmap || !starts_with(path, "boot/System.map-") || size < 0 ||
+	    (uint64_t)size > SYSMAP_LIMIT)
+		return;
+	mname = member_name(name, path);
+	if (read_all(a, mname, "System.map", SYSMAP_LIMIT, (size_t)size, &u->sysmap,
+		     &u->sysmap_len)) {
+		ks_err_clear();
+		u->sysmap = NULL;
+		free(mname);
+		return;
+	}
+	u->sysmap_name = mname;
+}
+
 /* Walks a tar (the current header first) to the kernel's member and
  * reads it into a new piece named "NAME:member". */
 static int tar_pick(struct unpack *u, struct archive *a, struct archive_entry *e,
@@ -526,6 +555,8 @@ static int tar_pick(struct unpack *u, struct archive *a, struct archive_entry *e
 		size_t rlen;
 		int r;
 
+		if (archive_entry_filetype(e) == AE_IFREG)
+			sysmap_pick(u, a, e, name, path);
 		if (archive_entry_filetype(e) == AE_IFREG &&
 		    wanted_member(path, &rel, &rlen)) {
 			unsigned char *buf;
@@ -1041,7 +1072,7 @@ static void piece_free(struct piece *pc)
 int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *data,
 	      size_t len)
 {
-	struct unpack u = { NULL, NULL, NULL, NULL, NULL, NULL };
+	struct unpack u = { NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL };
 	struct piece cur = { ks_xstrdup(path), data, len, NULL };
 	int depth, err = 0;
 
@@ -1065,6 +1096,9 @@ int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *da
 			out->distro_why = u.distro_why;
 			out->banner_distro = u.banner_distro;
 			out->banner_why = u.banner_why;
+			out->sysmap = u.sysmap;
+			out->sysmap_len = u.sysmap_len;
+			out->sysmap_name = u.sysmap_name;
 			return 1;
 		}
 		if (depth == MAX_DEPTH) {
@@ -1106,6 +1140,8 @@ int ks_unpack(struct ks_unpacked *out, const char *path, const unsigned char *da
 	free(u.arch);
 	free(u.distro);
 	free(u.distro_why);
+	free(u.sysmap);
+	free(u.sysmap_name);
 	return err;
 }
 
@@ -1119,5 +1155,7 @@ void ks_unpacked_free(struct ks_unpacked *u)
 	free(u->arch);
 	free(u->distro);
 	free(u->distro_why);
+	free(u->sysmap);
+	free(u->sysmap_name);
 	memset(u, 0, sizeof(*u));
 }

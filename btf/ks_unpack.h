@@ -23,6 +23,11 @@ struct ks_unpacked {
 	const char *banner_distro;	/* what an Image's Linux banner names,
 					 * else NULL; static, as banner_why */
 	const char *banner_why;
+	/* a package's boot/System.map-RELEASE as it is (Debian's is a
+	 * one-line stub pointing to the -dbg package), else NULL */
+	unsigned char *sysmap;
+	size_t sysmap_len;
+	char *sysmap_name;	/* "linux-image-…deb:boot/System.map-…" */
 };
 
 /* Returns 1 and fills *out when @data (the whole file @path) is something

@@ -146,6 +146,8 @@ static int flush(struct writer *w, struct ks_import_job *g)
 	memcpy(r.count, g->snap->count, sizeof(r.count));
 	r.recorded = g->snap->recorded;
 	r.commit = commit;
+	r.symbols = g->symtab != NULL;
+	r.symbols_from = g->symtab_from;
 	report(w, &r);
 	return 0;
 }
@@ -161,6 +163,14 @@ static void merge_into(struct ks_import_job *pending, struct ks_import_job *j)
 	pending->plan = NULL;
 	for (k = 0; k < j->nsums; k++)
 		ks_import__add_sum(pending, j->sums[k]);
+	if (!pending->symtab && j->symtab) {	/* raw BTF, then its ELF */
+		pending->symtab = j->symtab;
+		pending->symtab_from = j->symtab_from;
+		pending->symtab_own = j->symtab_own;
+		pending->symtab_from_own = j->symtab_from_own;
+		j->symtab_own = NULL;
+		j->symtab_from_own = NULL;
+	}
 	ks_buf_printf(&pending->source, "\n%s", j->source.p);
 }
 
@@ -255,12 +265,15 @@ static int check_opts(const struct ks_import_opts *o)
 	return 0;
 }
 
-static int open_base(const char *path, struct ks_input **base)
+static int open_base(const char *path, const char *release, struct ks_input **base)
 {
 	int err = ks_input_open(base, path, NULL);
 
 	if (!err && (*base)->kind == KS_INPUT_MODULE)
 		err = ks_err_set(KS_EINVAL, "%s: --base must be a vmlinux, not a module", path);
+	/* modules over the running kernel's /sys/kernel/btf/vmlinux */
+	if (!err)
+		err = ks_input_read_kallsyms(*base, release ? release : (*base)->release);
 	if (err) {
 		ks_input_free(*base);
 		*base = NULL;
@@ -288,7 +301,7 @@ int ks_import_run(const char *store_path, const char *const *inputs, size_t ninp
 	/* libelf's and uname's one-time state, before any thread */
 	elf_version(EV_CURRENT);
 	ks_host_arch();
-	if (opts->base && (err = open_base(opts->base, &ctx.base)))
+	if (opts->base && (err = open_base(opts->base, opts->release, &ctx.base)))
 		return err;
 	for (i = 0; i < ninputs; i++)
 		if (ks_import__paths_add(&ps, inputs[i]))

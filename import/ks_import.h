@@ -36,6 +36,11 @@ struct ks_import_result {
 	size_t count[KS_KIND_COUNT];
 	unsigned int recorded;
 	const char *commit;	/* 40 hex digits */
+	/* 1 when the inputs carried the kernel's function symbols (an ELF
+	 * .symtab, a package's System.map, kallsyms), 0 when symbols are
+	 * "not recorded"; @symbols_from says where they came from */
+	int symbols;
+	const char *symbols_from;
 };
 
 struct ks_import_summary {

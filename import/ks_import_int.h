@@ -9,6 +9,7 @@
 
 struct ks_input;
 struct ks_snapshot;
+struct ks_symtab;
 struct ks_snapshot_plan;
 
 /* What every worker reads with: the options and the opened --base. */
@@ -31,6 +32,13 @@ struct ks_import_job {
 	char **sums;
 	size_t nsums;
 	struct ks_buf source;
+	/* the kernel's function symbols, NULL when its inputs carry none
+	 * (then "not recorded"): @symtab_own when the input had them, else
+	 * borrowed from the context's --base (a module's vmlinux) */
+	const struct ks_symtab *symtab;
+	struct ks_symtab *symtab_own;
+	const char *symtab_from;
+	char *symtab_from_own;
 };
 
 /* Reads and canonicalizes @j->path into @j; 0 or a KS_E* code with the

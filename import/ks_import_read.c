@@ -11,6 +11,7 @@
 #include "ks_import_int.h"
 #include "ks_input.h"
 #include "ks_store.h"
+#include "ks_symbols.h"
 
 void ks_import__add_sum(struct ks_import_job *j, const char *hex)
 {
@@ -90,6 +91,9 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 		ks_err_prefix("%s", j->path);
 		goto out;
 	}
+	/* the release is settled: only now is it known to be the running one */
+	if ((err = ks_input_read_kallsyms(in, release)))
+		goto out;
 	j->snap = ks_snapshot_new();
 	if (in->kind == KS_INPUT_MODULE) {
 		/* a module's types refer to its vmlinux's: both go in */
@@ -109,6 +113,16 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	j->flavor = ks_xstrdup(flavor);
 	j->distro = ks_xstrdup(distro);
 	j->distro_why = ks_xstrdup(why);
+	/* a module's snapshot is mostly its vmlinux's: the flag is the base's */
+	if (in->kind == KS_INPUT_MODULE) {
+		j->symtab = c->base->symtab;
+		j->symtab_from = c->base->symtab_from;
+	} else if (in->symtab) {
+		j->symtab = j->symtab_own = in->symtab;
+		j->symtab_from = j->symtab_from_own = in->symtab_from;
+		in->symtab = NULL;
+		in->symtab_from = NULL;
+	}
 	abs = realpath(j->path, NULL);
 	ks_buf_printf(&j->source, "%s (%s)", abs ? abs : j->path, ks_input_kind_name(in->kind));
 	free(abs);
@@ -130,5 +144,7 @@ void ks_import__job_clear(struct ks_import_job *j)
 	ks_snapshot_free(j->snap);
 	ks_strv_free(j->sums, j->nsums);
 	ks_buf_free(&j->source);
+	ks_symtab_free(j->symtab_own);
+	free(j->symtab_from_own);
 	memset(j, 0, sizeof(*j));
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "ks_buf.h"
@@ -446,6 +447,64 @@ static void test_import_every_kind(void **state)
 	free(s2);
 }
 
+/* Whether the release had function symbols, and from where. */
+static void on_symbols(const struct ks_import_result *r, void *payload)
+{
+	struct seen *s = payload;
+
+	assert_true(s->n < 32);
+	snprintf(s->lines[s->n++], 160, "%d %d %s", r->err, r->symbols,
+		 r->symbols_from ? r->symbols_from : "-");
+}
+
+static void import_symbols(const char *store, const char *input, const char *release,
+			   struct seen *seen)
+{
+	struct ks_import_opts o = KS_IMPORT_OPTS_INIT;
+	struct ks_import_summary sum;
+
+	memset(seen, 0, sizeof(*seen));
+	o.release = release;
+	o.force = 1;
+	o.result = on_symbols;
+	o.payload = seen;
+	assert_int_equal(ks_import_run(store, &input, 1, &o, &sum), 0);
+	assert_int_equal(seen->n, 1);
+}
+
+/* Raw BTF has no symbols of its own; kallsyms (here a file named by
+ * $KSTRUCT_KALLSYMS) gives them only to the running kernel's release. */
+static void test_import_symbols(void **state)
+{
+	static const char ksyms[] = "0000000000000000 T vfs_read\n";
+	char *btf = write_btf("sym.btf", "task", 1, 0, 0);
+	char *store = ks_test_path("sym-store"), *ks = ks_test_path("kallsyms");
+	char *want;
+	struct utsname u;
+	struct seen seen;
+
+	(void)state;
+	assert_int_equal(uname(&u), 0);
+	ks_test_write_file(ks, ksyms, sizeof(ksyms) - 1);
+	unsetenv("KSTRUCT_KALLSYMS");
+	import_symbols(store, btf, u.release, &seen);
+	assert_string_equal(seen.lines[0], "0 0 -");
+	setenv("KSTRUCT_KALLSYMS", ks, 1);
+	import_symbols(store, btf, "1.2.3-other", &seen);
+	assert_string_equal(seen.lines[0], "0 0 -");
+	import_symbols(store, btf, u.release, &seen);
+	want = ks_xasprintf("0 1 %s", ks);
+	assert_string_equal(seen.lines[0], want);
+	setenv("KSTRUCT_KALLSYMS", "", 1);
+	import_symbols(store, btf, u.release, &seen);
+	assert_string_equal(seen.lines[0], "0 0 -");
+	unsetenv("KSTRUCT_KALLSYMS");
+	free(want);
+	free(btf);
+	free(store);
+	free(ks);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_import_failures_leave_no_store),
 		cmocka_unit_test(test_import_distro),
 		cmocka_unit_test(test_import_every_kind),
+		cmocka_unit_test(test_import_symbols),
 	};
 	int rc;
 
