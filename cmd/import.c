@@ -83,8 +83,7 @@ static void on_result(const struct ks_import_result *r, void *payload)
 	for (k = KS_KIND_UNION + 1; k < KS_KIND_COUNT; k++)
 		if (r->recorded & (1u << k))
 			printf(", %zu %ss", r->count[k], ks_kind_name(k));
-	printf(" (%.12s)
-", r->commit);
+	printf(" (%.12s)\n", r->commit);
 }
 
 static void on_progress(size_t done, size_t total, void *payload)
