@@ -7,29 +7,71 @@
 #include "ks_diff.h"
 #include "ks_err.h"
 #include "ks_variants.h"
+#include "ks_kind.h"
+#include "ks_snapshot.h"
+
+static unsigned int kind_of(const char *kind)
+{
+	enum ks_kind k = KS_KIND_STRUCT;
+
+	ks_kind_parse(kind, (size_t)-1, &k);
+	return (unsigned int)k;
+}
 
 static const char *const diff_usage[] = {
-	"kstruct diff R1 R2 [NAME...] [--stat] [--layout] [--no-renames]\n"
+	"kstruct diff R1 R2 [NAME...] [--stat] [--layout] [--no-renames] [--kind K[,K...]]\n"
 	"             [--lineage LINEAGE] [--format text|json]",
 	NULL,
 };
 
-static int wanted(const struct ks_tree_change *c, char **names, int nnames)
+static int wanted(const struct ks_tree_change *c, char **names, int nnames, unsigned int kinds)
 {
 	int i;
 
+	if (!(kinds & (1u << kind_of(c->kind))))
+		return 0;
 	if (!nnames)
 		return 1;
 	for (i = 0; i < nnames; i++) {
 		const char *n = names[i];
 		const char *kind = !strncmp(n, "struct ", 7) ? "struct" :
 				   !strncmp(n, "union ", 6) ? "union" : NULL;
+		enum ks_kind k;
+		int has;
 
-		if (kind)
+		if (kind) {
 			n += strlen(kind) + 1;
+		} else if (!ks_kind_split(n, &has, &k, &n) && has) {
+			kind = ks_kind_name(k);
+		}
+		ks_err_clear();
 		if (!strcmp(n, c->name) && (!kind || !strcmp(kind, c->kind)))
 			return 1;
 	}
+	return 0;
+}
+
+/* The kinds both releases recorded: a kind one of them lacks would show
+ * every definition as added or removed. */
+static int recorded_both(struct ks_store *s, const char *lineage, const char *r1,
+			 const char *r2, unsigned int *both, unsigned int *either)
+{
+	struct ks_release_list *l = NULL;
+	unsigned int a = 0, b = 0;
+	size_t i;
+	int err = ks_store_list_releases(s, lineage, &l);
+
+	if (err)
+		return err;
+	for (i = 0; i < l->n; i++) {
+		if (!strcmp(l->items[i].release, r1))
+			a = l->items[i].recorded;
+		if (!strcmp(l->items[i].release, r2))
+			b = l->items[i].recorded;
+	}
+	ks_release_list_free(l);
+	*both = a & b;
+	*either = a | b;
 	return 0;
 }
 
@@ -61,7 +103,9 @@ int do_diff(int argc, char **argv)
 	struct ks_store *store;
 	struct ks_diff **diffs = NULL;
 	struct ks_def **defs = NULL;
-	size_t i, counts[3] = { 0 }, layout_only = 0;
+	size_t i, counts[3] = { 0 }, kcounts[KS_KIND_COUNT][3], layout_only = 0;
+	const char *kind_list = NULL;
+	unsigned int kinds = KS_KINDS_ALL, both = 0, either = 0, k;
 	int c, n, err, stat = 0, layout = 0, no_renames = 0, nnames;
 	char **names;
 	const struct ks_opt opts[] = {
@@ -69,6 +113,8 @@ int do_diff(int argc, char **argv)
 		KS_OPT_FLAG(0, "layout", &layout,
 			    "also show layout-only changes (moved fields, size)"),
 		OPT_NO_RENAMES(&no_renames),
+		KS_OPT_STRING(0, "kind", "KIND[,KIND...]", &kind_list,
+			      "only these kinds (default: every kind both releases recorded)"),
 		OPT_LINEAGE(&lineage),
 		OPT_FORMAT(&fmt),
 		KS_OPT_END,
@@ -87,6 +133,9 @@ int do_diff(int argc, char **argv)
 		return err;
 	if (n < 2)
 		return usage_err(&cmd, "name two releases");
+	if (kind_list && parse_kind_list(kind_list, &kinds))
+		return usage_err(&cmd, "%s", ks_err_msg());
+	memset(kcounts, 0, sizeof(kcounts));
 	r1 = argv[1];
 	r2 = argv[2];
 	names = argv + 3;
@@ -96,6 +145,9 @@ int do_diff(int argc, char **argv)
 	if (!lineage)
 		lineage = ks_store_default_lineage(store);
 	err = ks_store_diff_releases(store, lineage, r1, r2, !stat || !layout, &tc);
+	if (!err)
+		err = recorded_both(store, lineage, r1, r2, &both, &either);
+	kinds &= both;
 	for (c = 0; !err && c < nnames; c++)
 		err = check_name(store, lineage, r1, r2, names[c]);
 	if (err)
@@ -107,9 +159,10 @@ int do_diff(int argc, char **argv)
 	for (i = 0; i < tc->n && !err; i++) {
 		const struct ks_tree_change *t = &tc->c[i];
 
-		if (!wanted(t, names, nnames))
+		if (!wanted(t, names, nnames, kinds))
 			continue;
 		counts[t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
+		kcounts[kind_of(t->kind)][t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
 		if (t->status != 'M' || (stat && layout))
 			continue;
 		err = ks_canon_parse_named(&defs[2 * i], t->old_text, t->old_len, t->name,
@@ -120,8 +173,11 @@ int do_diff(int argc, char **argv)
 		if (!err) {
 			diffs[i] = ks_diff_defs_flags(defs[2 * i], defs[2 * i + 1],
 						      no_renames ? KS_DIFF_NO_RENAMES : 0);
-			if (!diffs[i]->ndecl)
+			if (!diffs[i]->ndecl) {
 				layout_only++;
+				if (!layout)
+					kcounts[kind_of(t->kind)][2]--;
+			}
 		}
 	}
 	if (err)
@@ -146,13 +202,32 @@ int do_diff(int argc, char **argv)
 		if (!layout)
 			ks_json_put_uint(&j, "layout_only", layout_only);
 		ks_json_end_object(&j);
+		if (either & ~KS_KINDS_LEGACY) {
+			/* per kind, and the kinds only one release recorded */
+			ks_json_begin_object(&j, "kinds");
+			for (k = 0; k < KS_KIND_COUNT; k++) {
+				if (!(kinds & (1u << k)))
+					continue;
+				ks_json_begin_object(&j, ks_kind_name(k));
+				ks_json_put_uint(&j, "added", kcounts[k][0]);
+				ks_json_put_uint(&j, "removed", kcounts[k][1]);
+				ks_json_put_uint(&j, "changed", kcounts[k][2]);
+				ks_json_end_object(&j);
+			}
+			ks_json_end_object(&j);
+			ks_json_begin_array(&j, "not_recorded");
+			for (k = 0; k < KS_KIND_COUNT; k++)
+				if ((either & ~both) & (1u << k))
+					ks_json_put_str(&j, NULL, ks_kind_name(k));
+			ks_json_end_array(&j);
+		}
 		for (k = 0; k < 3 && !stat; k++) {
 			ks_json_begin_array(&j, keys[k]);
 			for (i = 0; i < tc->n; i++) {
 				const struct ks_tree_change *t = &tc->c[i];
 				char *dn;
 
-				if (t->status != st[k] || !wanted(t, names, nnames) ||
+				if (t->status != st[k] || !wanted(t, names, nnames, kinds) ||
 				    (diffs[i] && !diffs[i]->ndecl && !layout))
 					continue;
 				dn = display_name(t);
@@ -178,11 +253,21 @@ int do_diff(int argc, char **argv)
 	if (layout_only && !layout)
 		printf(", %zu with layout-only changes (--layout)", layout_only);
 	putchar('\n');
+	if (either & ~KS_KINDS_LEGACY) {
+		for (k = 0; k < KS_KIND_COUNT; k++)
+			if (kinds & (1u << k))
+				printf("    %-10s %zu added, %zu removed, %zu changed\n", ks_kind_name(k),
+				       kcounts[k][0], kcounts[k][1], kcounts[k][2]);
+		for (k = 0; k < KS_KIND_COUNT; k++)
+			if ((either & ~both) & (1u << k))
+				printf("    %s%-10s not recorded in both releases: not compared%s\n",
+				       col(C_DIM), ks_kind_name(k), col(C_RESET));
+	}
 	for (i = 0; i < tc->n && !stat; i++) {
 		const struct ks_tree_change *t = &tc->c[i];
 		char *dn;
 
-		if (!wanted(t, names, nnames) || (diffs[i] && !diffs[i]->ndecl && !layout))
+		if (!wanted(t, names, nnames, kinds) || (diffs[i] && !diffs[i]->ndecl && !layout))
 			continue;
 		dn = display_name(t);
 		if (t->status == 'A')

@@ -63,6 +63,7 @@ static int print_text(const struct ks_log *log, const struct log_opts *o)
 	const char *kind = NULL;
 	size_t i, w = 8;
 	int run_start = -1, run_end = -1, absent_start = -1, absent_end = -1, err = 0;
+	int nr_start = -1, nr_end = -1;
 
 	for (i = 0; i < h->n; i++) {
 		if (h->e[i].present)
@@ -96,9 +97,21 @@ static int print_text(const struct ks_log *log, const struct log_opts *o)
 				printf("%-*s  absent\n", (int)w, h->e[absent_start].release);
 			absent_start = -1;
 		}
+		if (nr_start >= 0 && (!s || s->st != KS_LOG_NOT_RECORDED)) {
+			printf("%s%-*s  not recorded%s%s (imported by an older kstruct: "
+			       "import again to complete)%s\n", col(C_DIM), (int)w,
+			       h->e[nr_start].release, nr_end > nr_start ? " through " : "",
+			       nr_end > nr_start ? h->e[nr_end].release : "", col(C_RESET));
+			nr_start = -1;
+		}
 		if (!s)
 			break;
 		switch (s->st) {
+		case KS_LOG_NOT_RECORDED:
+			if (nr_start < 0)
+				nr_start = (int)i;
+			nr_end = (int)i;
+			break;
 		case KS_LOG_ABSENT:
 			if (absent_start < 0)
 				absent_start = (int)i;

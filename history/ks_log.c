@@ -9,7 +9,7 @@
 #include "ks_suggest.h"
 
 static const char *const status_names[] = {
-	"absent", "added", "removed", "changed", "unchanged",
+	"absent", "added", "removed", "changed", "unchanged", "not_recorded",
 };
 
 const char *ks_log_status_name(enum ks_log_status st)
@@ -32,6 +32,16 @@ void ks_log_free(struct ks_log *log)
 	free(log);
 }
 
+/* How many releases right before @i did not record the kind. */
+static size_t not_recorded_run(const struct ks_history *h, size_t i)
+{
+	size_t n = 0;
+
+	while (n < i && !h->e[i - 1 - n].recorded)
+		n++;
+	return n;
+}
+
 /* Classifies every release against the previous one that defined NAME. */
 static int classify(const struct ks_history *h, unsigned int flags, struct ks_log_step *steps)
 {
@@ -45,11 +55,20 @@ static int classify(const struct ks_history *h, unsigned int flags, struct ks_lo
 		struct ks_log_step *s = &steps[i];
 		int was = i > 0 && h->e[i - 1].present;
 
+		/* a release that did not record the kind does not break a run */
+		if (!was && i > 0 && !h->e[i - 1].recorded && last_idx >= 0 &&
+		    last_idx == (int)i - 1 - (int)not_recorded_run(h, i))
+			was = 1;
+
 		s->from = -1;
+		if (!e->recorded) {
+			s->st = KS_LOG_NOT_RECORDED;
+			continue;
+		}
 		if (!e->present) {
 			s->st = was ? KS_LOG_REMOVED : KS_LOG_ABSENT;
 			if (was)
-				s->from = (int)i - 1;
+				s->from = last_idx;
 			continue;
 		}
 		if (e->same_as_prev) {

@@ -16,6 +16,9 @@ enum ks_log_status {
 	KS_LOG_REMOVED,		/* defined in the release before, not here */
 	KS_LOG_CHANGED,
 	KS_LOG_UNCHANGED,
+	/* the release's import did not record the kind (an older kstruct):
+	 * unknown, neither absent nor present */
+	KS_LOG_NOT_RECORDED,
 };
 
 struct ks_log_step {
