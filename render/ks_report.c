@@ -61,17 +61,29 @@ static void definition(FILE *f, int html, const struct ks_matrix_lineage *l, siz
 
 		fputs("    ", f);
 		name_text(f, html, m->decl);
-		fprintf(f, ";%*s /* offset ", (int)pad, "");
-		bits(f, m->offset_bits);
-		if (m->bitfield_size)
-			fprintf(f, ", %u bits", m->bitfield_size);
-		else
-			fprintf(f, ", size %llu", m->size_bits / 8);
-		fputs("; since ", f);
+		/* an enumerator has a value, a parameter a place: no offsets */
+		if (!strcmp(d->kind, "enum")) {
+			fprintf(f, ",%*s /* since ", (int)pad, "");
+		} else if (m->positional) {
+			fprintf(f, ";%*s /* position %u; since ", (int)pad, "", m->index);
+		} else {
+			fprintf(f, ";%*s /* offset ", (int)pad, "");
+			bits(f, m->offset_bits);
+			if (m->bitfield_size)
+				fprintf(f, ", %u bits", m->bitfield_size);
+			else
+				fprintf(f, ", size %llu", m->size_bits / 8);
+			fputs("; since ", f);
+		}
 		name_text(f, html, l->rel[since]);
 		fputs(" */\n", f);
 	}
-	fprintf(f, "};  /* size %llu */\n", d->size);
+	if (d->size)
+		fprintf(f, "};  /* size %llu%s%s */\n", d->size, d->note ? ", " : "",
+			d->note ? d->note : "");
+	else
+		fprintf(f, "};%s%s%s\n", d->note ? "  /* " : "", d->note ? d->note : "",
+			d->note ? " */" : "");
 	fputs(html ? "</code></pre>\n" : "```\n", f);
 }
 

@@ -132,5 +132,20 @@ js=$(ks --store "$S" grep BPF_PROG_TYPE_NETFILTER --member --kind enum --format 
 same "grep --member of an enum" "$(json '[(m["kind"], m["name"], m["lineages"][0]["releases"]) for m in d["matches"]]' <<<"$js")" \
 	"[('enum', 'bpf_prog_type', ['$NEW'])]"
 
+# ---- status, report, site ----
+out=$(ks --store "$S" status func:vfs_read); rc=$?
+check "status of a func" test $rc -eq 0 -a -n "$(grep -F "$NEW  ✅ present" <<<"$out")"
+out=$(ks --store "$S" report enum:bpf_prog_type)
+check "report of an enum: its heading" grep -qxF '# Enum: <code>bpf_prog_type</code>' <<<"$out"
+check "report of an enum: values, no offsets" test -n "$(grep -E 'BPF_PROG_TYPE_NETFILTER = 32, +/\* since' <<<"$out")" -a -z "$(grep -F 'offset' <<<"$out")"
+out=$(ks --store "$S" report func:vfs_read)
+check "report of a func: places of the parameters" grep -qE '^    size_t count; +/\* position 3; since ' <<<"$out"
+ks --store "$S" site "$T/site" --kind struct,enum,func >/dev/null 2>&1; rc=$?
+check "site --kind: exit 0" test $rc -eq 0
+check "site: a page per func and an index of funcs" test -f "$T/site/func/vfs_read.html" -a -f "$T/site/func.html" -a -f "$T/site/enum.html"
+check "site: the struct index links the kinds' indexes" grep -qF 'href="func.html"' "$T/site/index.html"
+check "site: no tracepoint pages when not asked" test ! -e "$T/site/tracepoint"
+check "site: search names other kinds with their prefix" grep -qF '"func:vfs_read"' "$T/site/search.js"
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
