@@ -32,7 +32,7 @@ check "site exits 0" test $rc = 0
 pages=$(find "$W" -name '*.html' -o -name '*.js' | wc -l)
 same_line="$W: $pages pages, $pages written, 0 unchanged"
 check "site: says how many pages it wrote" grep -q "^$same_line (" <<<"$out"
-names=$(ks show --all --format json | py '
+names=$(ks show --all --kind struct,union --format json | py '
 import json, sys
 print(len({(json.loads(l)["kind"], json.loads(l)["name"]) for l in sys.stdin if l.strip()}))' 2>/dev/null)
 structs=$(ls "$W/s" | wc -l); unions=$(ls "$W/u" | wc -l)
