@@ -52,8 +52,10 @@ char *ks_meta_format_kinds(const struct ks_release_meta *meta, unsigned int rec,
 	ks_buf_printf(&b, "arch %s\n", meta->arch);
 	ks_buf_printf(&b, "flavor %s\n", meta->flavor);
 	/* Inputs may come in any order; their digests go in one. */
-	memcpy(sums, meta->btf_sha256, meta->nbtf * sizeof(char *));
-	qsort(sums, meta->nbtf, sizeof(char *), cmp_str);
+	if (meta->nbtf) {
+		memcpy(sums, meta->btf_sha256, meta->nbtf * sizeof(char *));
+		qsort(sums, meta->nbtf, sizeof(char *), cmp_str);
+	}
 	for (i = 0; i < meta->nbtf; i++)
 		ks_buf_printf(&b, "btf-sha256 %s\n", sums[i]);
 	ks_buf_printf(&b, "structs %zu\n", count[KS_KIND_STRUCT]);

@@ -1,6 +1,6 @@
 /* libFuzzer harness: the store's metadata readers and name parsers
  * (store/ks_meta.c), which read what a cloned or pulled store holds: meta
- * blobs (ks_meta_get), ref names (ks_release_ref_parse, ks_lineage_ref_is),
+ * blobs (ks_meta_get, ks_meta_kinds), ref names (ks_release_ref_parse, ks_lineage_ref_is),
  * lineages (ks_lineage_split); with the name checks import and sync apply
  * (ks_store_check_*) and the release name rules of btf/ks_input.c.
  *
@@ -223,6 +223,37 @@ static void check_release(const char *lineage, const char *release, const char *
 	ks_err_clear();
 }
 
+/* The kinds a meta records, as a fetch checks them: an accepted meta
+ * records struct and union, known kinds only, counts only for those, and
+ * what the store writes for them reads back the same. */
+static void check_meta_kinds(const char *text, size_t len)
+{
+	struct ks_release_meta meta = { "r", "x86_64", "generic", NULL, 0, NULL };
+	unsigned long count[KS_KIND_COUNT], again[KS_KIND_COUNT];
+	size_t wcount[KS_KIND_COUNT];
+	unsigned int rec = 0, rec2 = 0;
+	char *out;
+	size_t olen;
+	int k;
+
+	if (ks_meta_kinds(text, len, &rec, count)) {
+		ks_err_clear();
+		return;
+	}
+	KS_FUZZ_CHECK((rec & KS_KINDS_LEGACY) == KS_KINDS_LEGACY && !(rec & ~KS_KINDS_ALL),
+		      "meta accepted with kinds %#x", rec);
+	for (k = 0; k < KS_KIND_COUNT; k++) {
+		KS_FUZZ_CHECK((rec & (1u << k)) || !count[k], "count of unrecorded kind %d", k);
+		wcount[k] = count[k];
+	}
+	out = ks_meta_format_kinds(&meta, rec, wcount, &olen);
+	KS_FUZZ_CHECK(!ks_meta_kinds(out, olen, &rec2, again), "written meta refused: %s",
+		      ks_err_msg());
+	KS_FUZZ_CHECK(rec2 == rec && !memcmp(count, again, sizeof(count)),
+		      "kinds %#x read back as %#x", rec, rec2);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = ks_xmalloc(size + 1);
@@ -239,6 +270,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_meta_get((const char *)data, (size_t)(nul - (const char *)data),
 				       meta_keys[k]);
 	}
+	check_meta_kinds((const char *)data, size);
 	memcpy(copy, data, size);
 	copy[size] = '\0';
 	while (off <= size && nf < MAX_FIELDS) {

@@ -1150,6 +1150,16 @@ static void meta_seeds(void)
 	buf_set(&b, text, len);
 	put_meta("meta", &b);
 	free(text);
+	{
+		/* the kinds lines of issue 14, counts of a 6.12 kernel */
+		static const size_t counts[KS_KIND_COUNT] = { 8749, 158, 2151, 2156, 49766,
+							      772, 444, 273, 0 };
+
+		text = ks_meta_format_kinds(&m, KS_KINDS_ALL, counts, &len);
+		buf_set(&b, text, len);
+		put_meta("meta-kinds", &b);
+		free(text);
+	}
 
 	git_oid_fromstr(&tree, "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
 	git_oid_fromstr(&parent, "ce013625030ba8dba906f756967f9e9ca394464a");
