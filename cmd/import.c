@@ -17,7 +17,10 @@ static const char *const import_usage[] = {
 };
 
 static const char import_desc[] =
-	"Records the structs and unions of each kernel as one release. FILE is raw\n"
+	"Records the types of each kernel as one release: structs, unions, enums,\n"
+	"typedefs, functions, tracepoints, syscalls, LSM hooks and kfuncs. Importing\n"
+	"a release that an older kstruct recorded with fewer kinds completes it.\n"
+	"FILE is raw\n"
 	"BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file with a .BTF\n"
 	"section (vmlinux, .o) or a kernel module (.ko, with --base); the kind is\n"
 	"read from the content. A DIR means every file below it that holds kernel\n"
@@ -168,10 +171,13 @@ int do_import(int argc, char **argv)
 	erase_progress(&pr);
 	if (err)
 		return fail(err);
-	if (sum.files > 1)
-		printf("summary: %zu imported, %zu already present, %zu replaced, %zu failed%s",
-		       sum.imported, sum.present, sum.replaced, sum.failed,
-		       sum.skipped ? "" : "\n");
+	if (sum.files > 1) {
+		printf("summary: %zu imported, %zu already present, %zu replaced, ", sum.imported,
+		       sum.present, sum.replaced);
+		if (sum.completed)
+			printf("%zu completed, ", sum.completed);
+		printf("%zu failed%s", sum.failed, sum.skipped ? "" : "\n");
+	}
 	if (sum.files > 1 && sum.skipped)
 		printf(", %zu skipped (no kernel data)\n", sum.skipped);
 	return sum.failed ? EXIT_USER : EXIT_OK;

@@ -134,6 +134,8 @@ static int flush(struct writer *w, struct ks_import_job *g)
 		w->sum->imported++;
 	else if (r.status == KS_ADD_REPLACED)
 		w->sum->replaced++;
+	else if (r.status == KS_ADD_COMPLETED)
+		w->sum->completed++;
 	else
 		w->sum->present++;
 	r.release = g->release;

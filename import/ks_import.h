@@ -46,6 +46,7 @@ struct ks_import_result {
 struct ks_import_summary {
 	size_t files;		/* inputs, after expanding folders */
 	size_t imported, present, replaced, failed;
+	size_t completed;	/* older releases given the kinds they lacked */
 	size_t skipped;		/* files in folders that hold no kernel data */
 };
 

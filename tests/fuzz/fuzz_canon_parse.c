@@ -11,6 +11,7 @@
 #include "ks_buf.h"
 #include "ks_canon_parse.h"
 #include "ks_diff.h"
+#include "ks_kind.h"
 #include "ks_err.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -51,6 +52,11 @@ static void check_diff(const struct ks_def *a, const struct ks_def *b)
 			KS_FUZZ_CHECK(c->old_decl && !c->new_decl &&
 				      ks_def_member(a, c->field) && !ks_def_member(b, c->field),
 				      "bad field_removed %s", c->field);
+		if (c->kind == KS_FIELD_RENAMED)
+			KS_FUZZ_CHECK(c->old_field && c->old_decl && c->new_decl &&
+				      ks_def_member(a, c->old_field) && !ks_def_member(b, c->old_field) &&
+				      ks_def_member(b, c->field) && !ks_def_member(a, c->field),
+				      "bad field_renamed %s", c->field);
 	}
 	KS_FUZZ_CHECK(ndecl == df->ndecl, "ndecl %zu, counted %zu", df->ndecl, ndecl);
 	ks_diff_free(df);
@@ -68,8 +74,7 @@ static struct ks_def *parse_one(const char *text, size_t len)
 		return NULL;
 	}
 	KS_FUZZ_CHECK(d->kind && d->name, "definition without kind or name");
-	KS_FUZZ_CHECK(!strcmp(d->kind, "struct") || !strcmp(d->kind, "union"),
-		      "kind '%s'", d->kind);
+	KS_FUZZ_CHECK(ks_kind_canonical(d->kind) != NULL, "kind '%s'", d->kind);
 	for (i = 0; i < d->n; i++) {
 		const struct ks_member *m = &d->members[i];
 		char *again;
