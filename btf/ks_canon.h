@@ -24,6 +24,11 @@ int ks_canon_add_btf(struct ks_snapshot *snap, const struct btf *btf, __u32 star
  * struct/union entries are ks_canon_add_btf()'s. KS_EFORMAT on BTF the
  * printer cannot write (ks_btf_check refuses such BTF first). */
 int ks_canon_add_btf_kinds(struct ks_snapshot *snap, const struct btf *btf, __u32 start_id);
+/* The same, writing each func's symbol forms from @symtab (or "no
+ * callable symbol") into its header; NULL: symbols not recorded. */
+struct ks_symtab;
+int ks_canon_add_btf_kinds_syms(struct ks_snapshot *snap, const struct btf *btf,
+				__u32 start_id, const struct ks_symtab *symtab);
 
 /* Canonical text of one struct/union type (named or not). */
 int ks_canon_render(char **text, size_t *len, const struct btf *btf, __u32 id);

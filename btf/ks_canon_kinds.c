@@ -19,6 +19,7 @@
 #include "ks_canon_int.h"
 #include "ks_err.h"
 #include "ks_snapshot.h"
+#include "ks_symbols.h"
 
 #define TRACE_PREFIX "btf_trace_"
 #define RECORD_PREFIX "trace_event_raw_"
@@ -47,6 +48,7 @@ struct kinds {
 	size_t nsys, capsys;
 	struct record *rec;	/* sorted by name; NULL until needed */
 	size_t nrec;
+	const struct ks_symtab *symtab;	/* NULL: symbols not recorded */
 };
 
 static const char *name_of(const struct btf *btf, const struct btf_type *t)
@@ -415,6 +417,18 @@ static int add_func(struct kinds *k, __u32 id, const struct btf_type *t, const c
 	ks_canon__put_name(&text, name);
 	ks_buf_puts(&text, " {\t/* ");
 	ks_buf_puts(&text, link);
+	if (k->symtab) {
+		/* what a kprobe or fentry can attach to (docs/format.md
+		 * "Function symbols") */
+		const char **forms;
+		size_t nf = ks_symtab_forms(k->symtab, name, &forms), f;
+
+		ks_buf_puts(&text, nf ? "; symbols" : "; no callable symbol");
+		for (f = 0; f < nf; f++) {
+			ks_buf_putc(&text, ' ');
+			ks_buf_puts(&text, forms[f]);
+		}
+	}
 	ks_buf_puts(&text, " */\n");
 	ks_buf_add(&text, body->p, body->len);
 	if ((err = add(k, KS_KIND_FUNC, name, &text)))
@@ -464,7 +478,13 @@ static void find_kfuncs(struct kinds *k)
 
 int ks_canon_add_btf_kinds(struct ks_snapshot *snap, const struct btf *btf, __u32 start_id)
 {
-	struct kinds k = { .btf = btf, .snap = snap };
+	return ks_canon_add_btf_kinds_syms(snap, btf, start_id, NULL);
+}
+
+int ks_canon_add_btf_kinds_syms(struct ks_snapshot *snap, const struct btf *btf,
+				__u32 start_id, const struct ks_symtab *symtab)
+{
+	struct kinds k = { .btf = btf, .snap = snap, .symtab = symtab };
 	struct ks_buf body = KS_BUF_INIT, text = KS_BUF_INIT;
 	__u32 id;
 	size_t i;

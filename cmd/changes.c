@@ -83,6 +83,10 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
 			       col(C_RESET), enum_value(c->old_decl), enum_value(c->new_decl));
 			break;
+		case KS_SYMBOLS_CHANGED:
+			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
+			       c->new_decl, col(C_RESET));
+			break;
 		case KS_NOTE_CHANGED:
 			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
 			       c->new_decl, col(C_RESET));
@@ -138,7 +142,7 @@ void json_changes(struct ks_json *j, const struct ks_diff *d, int layout)
 			continue;
 		ks_json_begin_object(j, NULL);
 		ks_json_put_str(j, "kind", ks_change_name(d->kind, c));
-		if (c->kind == KS_NOTE_CHANGED) {
+		if (c->kind == KS_NOTE_CHANGED || c->kind == KS_SYMBOLS_CHANGED) {
 			ks_json_put_null(j, "field");
 			ks_json_put_str(j, "old", c->old_decl);
 			ks_json_put_str(j, "new", c->new_decl);

@@ -108,6 +108,17 @@ static int print_json(const struct ks_type_text *t, int pretty)
 	ks_json_put_uint(&j, "size", d->size);
 	if (d->note)	/* a function's linkage, an enum's signedness */
 		ks_json_put_str(&j, !strcmp(d->kind, "enum") ? "signedness" : "linkage", d->note);
+	if (d->symbols) {
+		/* recorded: the forms a kprobe can name, none when inlined */
+		char *copy = ks_xstrdup(d->symbols), *p, *save = NULL;
+
+		ks_json_begin_array(&j, "symbols");
+		if (!strncmp(copy, "symbols ", 8))
+			for (p = strtok_r(copy + 8, " ", &save); p; p = strtok_r(NULL, " ", &save))
+				ks_json_put_str(&j, NULL, p);
+		ks_json_end_array(&j);
+		free(copy);
+	}
 	ks_json_put_uint(&j, "variant", t->variant);
 	ks_json_put_uint(&j, "variants", t->nvariants);
 	ks_json_begin_array(&j, "members");

@@ -381,6 +381,7 @@ void ks_def_free(struct ks_def *d)
 	}
 	free(d->members);
 	free(d->note);
+	free(d->symbols);
 	free(d->kind);
 	free(d->name);
 	free(d);

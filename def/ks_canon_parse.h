@@ -26,6 +26,9 @@ struct ks_def {
 	unsigned long long size;	/* bytes (0 where the kind has none) */
 	/* a function's linkage, an enum's "signed"/"unsigned"; else NULL */
 	char *note;
+	/* a func's symbol forms as its header writes them ("symbols foo
+	 * foo.isra.0", "no callable symbol"); NULL when not recorded */
+	char *symbols;
 	struct ks_member *members;	/* named members, flattened, in order */
 	size_t n;
 };

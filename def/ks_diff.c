@@ -20,6 +20,7 @@ const char *ks_change_kind_name(enum ks_change_kind kind)
 	case KS_NOTE_CHANGED: return "note_changed";
 	case KS_PARAM_MOVED: return "param_moved";
 	case KS_FIELD_RENAMED: return "field_renamed";
+	case KS_SYMBOLS_CHANGED: return "symbols_changed";
 	}
 	return "?";
 }
@@ -509,6 +510,15 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 		c.field = "";
 		c.old_decl = old->note;
 		c.new_decl = new->note;
+		push(d, &cap, c);
+	}
+	if (old->symbols && new->symbols && strcmp(old->symbols, new->symbols)) {
+		struct ks_change c = { 0 };
+
+		c.kind = KS_SYMBOLS_CHANGED;
+		c.field = "";
+		c.old_decl = old->symbols;
+		c.new_decl = new->symbols;
 		push(d, &cap, c);
 	}
 	if (old->size != new->size) {

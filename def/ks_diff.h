@@ -26,6 +26,9 @@ enum ks_change_kind {
 	 * class, or same position, or same enumerator value) with a
 	 * compatible type: task_struct.state -> __state */
 	KS_FIELD_RENAMED,
+	/* a func's symbol forms (old/new decl: as written), where both
+	 * releases recorded them: it became suffixed, lost its symbol, ... */
+	KS_SYMBOLS_CHANGED,
 };
 
 struct ks_change {

@@ -189,8 +189,20 @@ static int parse_block(struct ks_def *d, struct reader *r, const char *text, siz
 	d->name = ks_xstrndup(sp + 1, cn - 2 - (size_t)(sp + 1 - c));
 	if (!d->name[0] || strchr(d->name, ' '))
 		return -1;
-	if (r->comment)
-		d->note = ks_xstrdup(r->comment);
+	if (r->comment) {
+		const char *semi = strstr(r->comment, "; ");
+
+		/* "global; symbols vfs_read": the linkage, then the symbols */
+		if (semi && !strcmp(kind, "func")) {
+			d->note = ks_xstrndup(r->comment, (size_t)(semi - r->comment));
+			d->symbols = ks_xstrdup(semi + 2);
+			if (strncmp(d->symbols, "symbols ", 8) &&
+			    strcmp(d->symbols, "no callable symbol"))
+				return -1;
+		} else {
+			d->note = ks_xstrdup(r->comment);
+		}
+	}
 	proto = strcmp(kind, "enum") != 0;
 
 	while (!err && (rc = next_line(r)) > 0) {

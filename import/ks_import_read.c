@@ -42,12 +42,13 @@ static int legacy_kinds(void)
 	return v && !strcmp(v, "legacy");
 }
 
-static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned int start)
+static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned int start,
+		     const struct ks_symtab *symtab)
 {
 	int err = ks_canon_add_btf(snap, btf, start);
 
 	if (!err && !legacy_kinds())
-		err = ks_canon_add_btf_kinds(snap, btf, start);
+		err = ks_canon_add_btf_kinds_syms(snap, btf, start, symtab);
 	return err;
 }
 
@@ -97,12 +98,12 @@ int ks_import__read(const struct ks_import_ctx *c, struct ks_import_job *j)
 	j->snap = ks_snapshot_new();
 	if (in->kind == KS_INPUT_MODULE) {
 		/* a module's types refer to its vmlinux's: both go in */
-		err = add_types(j->snap, c->base->btf, 1);
+		err = add_types(j->snap, c->base->btf, 1, c->base->symtab);
 		if (err)
 			goto out;
 		add_sha(j, c->base->sha256);
 	}
-	err = add_types(j->snap, in->btf, in->start_id);
+	err = add_types(j->snap, in->btf, in->start_id, in->symtab);
 	if (err) {
 		ks_err_prefix("%s", j->path);
 		goto out;

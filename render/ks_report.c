@@ -102,6 +102,7 @@ static const char *change_label(enum ks_change_kind k)
 	case KS_NOTE_CHANGED: return "Changed.";
 	case KS_PARAM_MOVED: return "Parameter reordered.";
 	case KS_FIELD_RENAMED: return "Renamed.";
+	case KS_SYMBOLS_CHANGED: return "Symbols changed.";
 	}
 	return "Changed.";
 }

@@ -244,6 +244,32 @@ static void test_renames(void **state)
 	change_is(g, 1, "param_removed", "a");
 }
 
+/* A func's symbol forms, where the input had a symbol table: read apart
+ * from the linkage, and a change of them is one change of its own. */
+static void test_func_symbols(void **state)
+{
+	static const char plain[] = "func f {\t/* global; symbols f */\n\tint return;\n};\n";
+	static const char clone[] =
+		"func f {\t/* global; symbols f.cold f.isra.0 */\n\tint return;\n};\n";
+	static const char none[] = "func f {\t/* global; no callable symbol */\n\tint return;\n};\n";
+	static const char unrec[] = "func f {\t/* global */\n\tint return;\n};\n";
+	struct ks_def *d = parse(clone);
+	struct ks_diff *a = diff(plain, clone), *b = diff(clone, none), *c = diff(unrec, none);
+
+	(void)state;
+	assert_string_equal(d->note, "global");
+	assert_string_equal(d->symbols, "symbols f.cold f.isra.0");
+	assert_int_equal(a->n, 1);
+	change_is(a, 0, "symbols_changed", "");
+	assert_string_equal(a->changes[0].old_decl, "symbols f");
+	assert_string_equal(a->changes[0].new_decl, "symbols f.cold f.isra.0");
+	assert_int_equal(b->n, 1);
+	assert_string_equal(b->changes[0].new_decl, "no callable symbol");
+	/* not recorded on one side: nothing to compare */
+	assert_int_equal(c->n, 0);
+	refuse("func f {\t/* global; bogus */\n\tint return;\n};\n");
+}
+
 static void test_func_shift_is_layout(void **state)
 {
 	/* a parameter inserted first pushes the others along: one added
@@ -387,6 +413,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_func_read, teardown),
 		cmocka_unit_test_teardown(test_func_diff, teardown),
 		cmocka_unit_test_teardown(test_renames, teardown),
+		cmocka_unit_test_teardown(test_func_symbols, teardown),
 		cmocka_unit_test_teardown(test_func_shift_is_layout, teardown),
 		cmocka_unit_test_teardown(test_typedef_read, teardown),
 		cmocka_unit_test_teardown(test_tracepoint_read, teardown),

@@ -147,5 +147,20 @@ check "site: the struct index links the kinds' indexes" grep -qF 'href="func.htm
 check "site: no tracepoint pages when not asked" test ! -e "$T/site/tracepoint"
 check "site: search names other kinds with their prefix" grep -qF '"func:vfs_read"' "$T/site/search.js"
 
+# ---- function symbols ----
+# A symbol table (here a kallsyms file for the running kernel's release)
+# gives each func its forms; without one they are not recorded.
+printf '%s\n' '0000000000000000 T vfs_read' '0000000000000000 t ksys_read.isra.0' \
+	'0000000000000000 t ksys_read.cold' '0000000000000000 T vfs_write [somemod]' > "$T/kallsyms"
+RUN=$(uname -r)
+KSTRUCT_KALLSYMS=$T/kallsyms ks --store "$T/sym" import "$T/$NEW.btf" --release "$RUN" >/dev/null 2>&1
+check "symbols: a func with its own symbol" grep -qF '; symbols vfs_read */' <<<"$(ks --store "$T/sym" show func:vfs_read --format json | json 'd["text"]')"
+same "symbols: the forms of a func the compiler cloned" \
+	"$(ks --store "$T/sym" show func:ksys_read --format json | json 'd["symbols"]')" "['ksys_read.cold', 'ksys_read.isra.0']"
+same "symbols: a func without a callable symbol (a module's symbol does not count)" \
+	"$(ks --store "$T/sym" show func:vfs_write --format json | json 'd["symbols"]')" "[]"
+check "symbols: the header says so" grep -q '; no callable symbol \*/$' <<<"$(ks --store "$T/sym" show func:vfs_write | head -1)"
+check "symbols: not recorded without a table" test "$(ks --store "$S" show func:vfs_write --format json | json '"symbols" in d')" = False
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
