@@ -254,8 +254,13 @@ int do_diff(int argc, char **argv)
 		printf(", %zu with layout-only changes (--layout)", layout_only);
 	putchar('\n');
 	if (either & ~KS_KINDS_LEGACY) {
+		size_t nk = 0;
+
+		/* per kind, when more than one kind changed */
 		for (k = 0; k < KS_KIND_COUNT; k++)
-			if (kinds & (1u << k))
+			nk += kcounts[k][0] + kcounts[k][1] + kcounts[k][2] > 0;
+		for (k = 0; k < KS_KIND_COUNT && nk > 1; k++)
+			if (kcounts[k][0] + kcounts[k][1] + kcounts[k][2])
 				printf("    %-10s %zu added, %zu removed, %zu changed\n", ks_kind_name(k),
 				       kcounts[k][0], kcounts[k][1], kcounts[k][2]);
 		for (k = 0; k < KS_KIND_COUNT; k++)

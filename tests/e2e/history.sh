@@ -374,7 +374,8 @@ def has(x, want, depth=0):
 print(" ".join(sorted(set("%s:%s" % (x["kind"].lower(), x["name"]) for x in t
       if x["kind"] in ("STRUCT", "UNION") and x["name"] and has(x, sys.argv[1])))))' "$2"
 }
-js=$(ks --store "$A" grep objcg --member --format json)
+# (structs and unions: what the bpftool model above reads)
+js=$(ks --store "$A" grep objcg --member --kind struct,union --format json)
 want=$(python3 -c '
 import sys
 old, new, rels = set(sys.argv[1].split()), set(sys.argv[2].split()), sys.argv[3].split()
@@ -432,12 +433,12 @@ check "diff --layout json: layout-only types are changed too" \
 check "diff --layout json: lists them" test "$(json 'd["stat"]["changed"] == len(d["changed"])' <<<"$jl")" = True
 same "diff --layout json: bpf_mem_alloc" "$(json '[[c["kind"] for c in t["changes"]] for t in d["changed"] if t["name"] == "bpf_mem_alloc"]' <<<"$jl")" \
 	"[['field_added', 'field_added', 'field_added', 'field_added', 'field_moved', 'size_changed']]"
-out=$(ks --store "$A" diff $OLD $NEW --stat)
+out=$(ks --store "$A" diff $OLD $NEW --stat | head -1)
 read -r a r c l <<<"$(tr -d "(),'" <<<"$stat")"
 same "diff --stat text" "$out" "$OLD -> $NEW  ($LIN): $a added, $r removed, $c changed, $l with layout-only changes (--layout)"
 js=$(ks --store "$A" diff $OLD $NEW --stat --format json)
 same "diff --stat json: only the counts" "$(json 'sorted(d), d["stat"]' <<<"$js")" \
-	"(['from', 'lineage', 'stat', 'to'], {'added': $a, 'removed': $r, 'changed': $c, 'layout_only': $l})"
+	"(['from', 'kinds', 'lineage', 'not_recorded', 'stat', 'to'], {'added': $a, 'removed': $r, 'changed': $c, 'layout_only': $l})"
 js=$(ks --store "$A" diff $NEW $OLD --stat --format json)
 check "diff reversed swaps added and removed" test "$(json 'd["stat"]["added"], d["stat"]["removed"]' <<<"$js")" = "($r, $a)"
 js=$(ks --store "$A" diff $OLD $NEW bpf_mem_alloc --stat --format json)

@@ -429,7 +429,7 @@ def main():
                 label = os.path.basename(b)[:-4]
                 if r is None:
                     die("%s: no release in the store has its sha256" % label)
-                fk = pool.submit(run, [kstruct, "--store", store, "show", "--all", r["release"],
+                fk = pool.submit(run, [kstruct, "--store", store, "show", "--all", r["release"], "--kind", "struct,union",
                                        "--lineage", r["lineage"], "--format", "json"])
                 fp = pool.submit(run, ["pahole", b])
                 kdefs = [json.loads(l) for l in fk.result().split("\n") if l.strip()]
