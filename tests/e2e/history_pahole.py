@@ -415,7 +415,7 @@ def main():
         with ThreadPoolExecutor(max_workers=workers) as pool:
             ptexts = list(pool.map(lambda b: run(["pahole", b]), btfs))
             dtexts = list(pool.map(lambda i: run([
-                kstruct, "--store", store, "diff", rels[i], rels[i + 1],
+                kstruct, "--store", store, "diff", rels[i], rels[i + 1], "--kind", "struct,union",
                 "--no-renames", "--lineage", LINEAGE, "--format", "json"]), range(len(rels) - 1)))
 
         # pahole: name -> [Fields per release]; names defined more than once
