@@ -72,7 +72,9 @@ check "packs were merged during the run (fewer than one per import)" \
 
 # A writer that holds the store: the import waits, says so, then goes on.
 if command -v flock >/dev/null; then
-	flock "$S/kstruct.lock" sleep 3 &
+	# long enough that an import of every kind (slower under the
+	# sanitizers) reaches the lock while it is held
+	flock "$S/kstruct.lock" sleep 8 &
 	holder=$!
 	sleep 0.3
 	t0=$(date +%s%N)
