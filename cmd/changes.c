@@ -83,14 +83,6 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s~ %s%s: %s -> %s\n", indent, col(C_YELLOW), c->field,
 			       col(C_RESET), enum_value(c->old_decl), enum_value(c->new_decl));
 			break;
-		case KS_SYMBOLS_CHANGED:
-			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
-			       c->new_decl, col(C_RESET));
-			break;
-		case KS_NOTE_CHANGED:
-			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
-			       c->new_decl, col(C_RESET));
-			break;
 		case KS_PARAM_MOVED:
 			printf("%s%s> %s%s: position %llu -> %llu (reordered)\n", indent,
 			       col(C_YELLOW), c->field, col(C_RESET), c->old_value, c->new_value);
@@ -111,6 +103,8 @@ void print_changes(const struct ks_diff *d, int layout, const char *indent)
 			printf("%s%s= size%s %llu -> %llu\n", indent, col(C_CYAN), col(C_RESET),
 			       c->old_value, c->new_value);
 			break;
+		case KS_NOTE_CHANGED:		/* linkage, signedness */
+		case KS_SYMBOLS_CHANGED:
 		case KS_KIND_CHANGED:
 			printf("%s%s! %s -> %s%s\n", indent, col(C_YELLOW), c->old_decl,
 			       c->new_decl, col(C_RESET));

@@ -10,14 +10,6 @@
 #include "ks_kind.h"
 #include "ks_snapshot.h"
 
-static unsigned int kind_of(const char *kind)
-{
-	enum ks_kind k = KS_KIND_STRUCT;
-
-	ks_kind_parse(kind, (size_t)-1, &k);
-	return (unsigned int)k;
-}
-
 static const char *const diff_usage[] = {
 	"kstruct diff R1 R2 [NAME...] [--stat] [--layout] [--no-renames] [--kind K[,K...]]\n"
 	"             [--lineage LINEAGE] [--format text|json]",
@@ -28,7 +20,7 @@ static int wanted(const struct ks_tree_change *c, char **names, int nnames, unsi
 {
 	int i;
 
-	if (!(kinds & (1u << kind_of(c->kind))))
+	if (!(kinds & (1u << ks_kind_of(c->kind))))
 		return 0;
 	if (!nnames)
 		return 1;
@@ -162,7 +154,7 @@ int do_diff(int argc, char **argv)
 		if (!wanted(t, names, nnames, kinds))
 			continue;
 		counts[t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
-		kcounts[kind_of(t->kind)][t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
+		kcounts[ks_kind_of(t->kind)][t->status == 'A' ? 0 : t->status == 'D' ? 1 : 2]++;
 		if (t->status != 'M' || (stat && layout))
 			continue;
 		err = ks_canon_parse_named(&defs[2 * i], t->old_text, t->old_len, t->name,
@@ -176,7 +168,7 @@ int do_diff(int argc, char **argv)
 			if (!diffs[i]->ndecl) {
 				layout_only++;
 				if (!layout)
-					kcounts[kind_of(t->kind)][2]--;
+					kcounts[ks_kind_of(t->kind)][2]--;
 			}
 		}
 	}

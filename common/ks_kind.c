@@ -29,14 +29,21 @@ int ks_kind_parse(const char *name, size_t len, enum ks_kind *out)
 			  "typedef, func, tracepoint, syscall, lsm, kfunc)", (int)len, name);
 }
 
-const char *ks_kind_canonical(const char *name)
+enum ks_kind ks_kind_of(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < KS_KIND_COUNT; i++)
 		if (!strcmp(names[i], name))
-			return names[i];
-	return NULL;
+			return (enum ks_kind)i;
+	return KS_KIND_COUNT;
+}
+
+const char *ks_kind_canonical(const char *name)
+{
+	enum ks_kind k = ks_kind_of(name);
+
+	return k == KS_KIND_COUNT ? NULL : names[k];
 }
 
 int ks_kind_split(const char *spec, int *has_kind, enum ks_kind *kind, const char **rest)

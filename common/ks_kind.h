@@ -32,6 +32,10 @@ const char *ks_kind_name(enum ks_kind k);
  * (size_t)-1); 0, or KS_EINVAL with a message listing the kinds. */
 int ks_kind_parse(const char *name, size_t len, enum ks_kind *out);
 
+/* The kind named @name, or KS_KIND_COUNT when it is none; sets no error:
+ * for names the table gave out (the store's, a snapshot's). */
+enum ks_kind ks_kind_of(const char *name);
+
 /* The table's own static string for @name, or NULL when it is no kind:
  * lets callers compare kinds by pointer. */
 const char *ks_kind_canonical(const char *name);

@@ -404,6 +404,22 @@ const char *ks_diff_renamed_from(const struct ks_diff *d, const char *field)
 	return NULL;
 }
 
+/* A change of the definition as a whole (linkage, symbols), where both
+ * sides say something: NULL is "not recorded", not a change. */
+static void whole_change(struct ks_diff *d, size_t *cap, enum ks_change_kind kind,
+			 const char *old, const char *new)
+{
+	struct ks_change c = { 0 };
+
+	if (!old || !new || !strcmp(old, new))
+		return;
+	c.kind = kind;
+	c.field = "";
+	c.old_decl = old;
+	c.new_decl = new;
+	push(d, cap, c);
+}
+
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new)
 {
 	return ks_diff_defs_flags(old, new, 0);
@@ -503,24 +519,8 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 			push(d, &cap, c);
 		}
 	}
-	if (old->note && new->note && strcmp(old->note, new->note)) {
-		struct ks_change c = { 0 };
-
-		c.kind = KS_NOTE_CHANGED;
-		c.field = "";
-		c.old_decl = old->note;
-		c.new_decl = new->note;
-		push(d, &cap, c);
-	}
-	if (old->symbols && new->symbols && strcmp(old->symbols, new->symbols)) {
-		struct ks_change c = { 0 };
-
-		c.kind = KS_SYMBOLS_CHANGED;
-		c.field = "";
-		c.old_decl = old->symbols;
-		c.new_decl = new->symbols;
-		push(d, &cap, c);
-	}
+	whole_change(d, &cap, KS_NOTE_CHANGED, old->note, new->note);
+	whole_change(d, &cap, KS_SYMBOLS_CHANGED, old->symbols, new->symbols);
 	if (old->size != new->size) {
 		struct ks_change c = { 0 };
 

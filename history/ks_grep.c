@@ -190,7 +190,8 @@ static int on_blob(const char *kind, const char *name, unsigned int variant,
 	int err;
 
 	(void)variant;
-	if (ks_kind_parse(kind, (size_t)-1, &k) || !(w->kinds & (1u << k)))
+	k = ks_kind_of(kind);
+	if (k == KS_KIND_COUNT || !(w->kinds & (1u << k)))
 		return 0;
 	if (!w->o->member) {
 		if (!fnmatch(w->pattern, name, 0))
@@ -207,23 +208,14 @@ static int on_blob(const char *kind, const char *name, unsigned int variant,
 static int hit_cmp(const void *a, const void *b)
 {
 	const struct ks_grep_hit *x = a, *y = b;
-	enum ks_kind kx = KS_KIND_COUNT, ky = KS_KIND_COUNT;
+	enum ks_kind kx = ks_kind_of(x->kind), ky = ks_kind_of(y->kind);
 	int c;
 
-	ks_kind_parse(x->kind, (size_t)-1, &kx);
-	ks_kind_parse(y->kind, (size_t)-1, &ky);
 	if (kx != ky)
 		return kx < ky ? -1 : 1;
 	if ((c = strcmp(x->name, y->name)))
 		return c;
 	return strcmp(x->member ? x->member : "", y->member ? y->member : "");
-}
-
-/* The kinds a release's snapshot holds: older imports, structs and
- * unions only. */
-static unsigned int release_kinds(const struct ks_release_info *r)
-{
-	return r->recorded ? r->recorded : KS_KINDS_LEGACY;
 }
 
 static int walk_lineage(struct walk *w, const char *lineage)
@@ -242,7 +234,7 @@ static int walk_lineage(struct walk *w, const char *lineage)
 	for (i = 0; i < rl->n; i++)
 		l->releases[i] = ks_xstrdup(rl->items[i].release);
 	for (i = 0; i < rl->n && !err; i++) {
-		l->recorded[i] = (release_kinds(&rl->items[i]) & w->kinds) != 0;
+		l->recorded[i] = (rl->items[i].recorded & w->kinds) != 0;
 		if (!l->recorded[i]) {
 			l->not_recorded++;
 			continue;

@@ -32,39 +32,27 @@ void ks_log_free(struct ks_log *log)
 	free(log);
 }
 
-/* How many releases right before @i did not record the kind. */
-static size_t not_recorded_run(const struct ks_history *h, size_t i)
-{
-	size_t n = 0;
-
-	while (n < i && !h->e[i - 1 - n].recorded)
-		n++;
-	return n;
-}
-
 /* Classifies every release against the previous one that defined NAME. */
 static int classify(const struct ks_history *h, unsigned int flags, struct ks_log_step *steps)
 {
 	const struct ks_def *last = NULL;
 	const char *last_text = NULL;
 	size_t last_len = 0, i;
-	int last_idx = -1, err = 0;
+	/* the last release that recorded the kind had the name: releases
+	 * that did not record it do not break a run */
+	int last_idx = -1, err = 0, had = 0;
 
 	for (i = 0; i < h->n && !err; i++) {
 		const struct ks_hist_entry *e = &h->e[i];
 		struct ks_log_step *s = &steps[i];
-		int was = i > 0 && h->e[i - 1].present;
-
-		/* a release that did not record the kind does not break a run */
-		if (!was && i > 0 && !h->e[i - 1].recorded && last_idx >= 0 &&
-		    last_idx == (int)i - 1 - (int)not_recorded_run(h, i))
-			was = 1;
+		int was = had;
 
 		s->from = -1;
 		if (!e->recorded) {
 			s->st = KS_LOG_NOT_RECORDED;
 			continue;
 		}
+		had = e->present;
 		if (!e->present) {
 			s->st = was ? KS_LOG_REMOVED : KS_LOG_ABSENT;
 			if (was)

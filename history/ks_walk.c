@@ -41,7 +41,8 @@ static int collect(const char *kind, const char *name, unsigned int variant,
 	struct seen *s;
 	enum ks_kind k;
 
-	if (ks_kind_parse(kind, (size_t)-1, &k) || !(c->kinds & (1u << k)))
+	k = ks_kind_of(kind);
+	if (k == KS_KIND_COUNT || !(c->kinds & (1u << k)))
 		return 0;
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 1 << 16;

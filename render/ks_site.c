@@ -74,11 +74,9 @@ static char *name_file(const char *kind, const char *name, unsigned int variant)
 /* Which index page lists a kind: structs and unions share index.html. */
 static enum ks_kind index_of(const char *kind)
 {
-	enum ks_kind k = KS_KIND_STRUCT;
+	enum ks_kind k = ks_kind_of(kind);
 
-	if (ks_kind_parse(kind, (size_t)-1, &k) || k == KS_KIND_UNION)
-		k = KS_KIND_STRUCT;
-	return k;
+	return k == KS_KIND_COUNT || k == KS_KIND_UNION ? KS_KIND_STRUCT : k;
 }
 
 /* "name", "name~2", "func:name": what a search or a row shows. */

@@ -21,18 +21,11 @@ static char *blob_copy(git_repository *repo, const git_oid *id, size_t *len)
 	return text;
 }
 
-/* Table order of the kinds, by their static names. */
-static int kind_rank(const char *kind)
-{
-	enum ks_kind k;
-
-	return ks_kind_parse(kind, (size_t)-1, &k) ? KS_KIND_COUNT : (int)k;
-}
 
 static int cmp_change(const void *a, const void *b)
 {
 	const struct ks_tree_change *x = a, *y = b;
-	int c = kind_rank(x->kind) - kind_rank(y->kind);
+	int c = (int)ks_kind_of(x->kind) - (int)ks_kind_of(y->kind);
 
 	if (!c)
 		c = strcmp(x->name, y->name);
