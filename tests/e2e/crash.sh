@@ -29,13 +29,34 @@ cp -a "$BASE" "$GROW"
 LIN=$(ks --store "$BASE" releases --format json |
       python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["lineage"])')
 
-# How long the two kinds of import take here (sanitizer builds are slow).
+# How long the two kinds of import take here (sanitizer builds are slow),
+# and how long each writes objects before its tag: from the moment its
+# temporary pack file appears to the moment the tag does. Aimed kills
+# land in that window, a few per cent of the whole import, which delays
+# scaled to the whole would miss (as a sanitizer's exit-time leak scan
+# would hide it in a window measured to the exit).
+probe() {	# STORE RELEASE ARGS...: prints "TOTAL_MS WRITE_MS"
+	local s=$1 rel=$2 t0 tw te pid; shift 2
+	t0=$(now_ms)
+	"$KSTRUCT" --store "$s" import "$T/$NEW.btf" "$@" >/dev/null 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null &&
+	      ! compgen -G "$s/objects/pack/tmp_kstruct_*" >/dev/null; do :; done
+	tw=$(now_ms)
+	while kill -0 "$pid" 2>/dev/null && [ ! -e "$s/refs/tags/$LIN/$rel" ]; do :; done
+	te=$(now_ms)
+	wait "$pid"
+	echo "$(( $(now_ms) - t0 )) $(( te - tw ))"
+}
 cp -a "$BASE" "$T/probe"
-t0=$(now_ms); ks --store "$T/probe" import "$T/$NEW.btf" >/dev/null 2>&1; t1=$(now_ms)
-ks --store "$T/probe" import "$T/$NEW.btf" --release 6.12.117-probe --distro debian >/dev/null 2>&1; t2=$(now_ms)
-full=$(( (t1 - t0) * 12 / 10 + 1 )); named=$(( (t2 - t1) * 12 / 10 + 1 ))
+read -r full_ms full_w < <(probe "$T/probe" 6.12.117-generic-amd64)
+read -r named_ms named_w < <(probe "$T/probe" 6.12.117-probe --release 6.12.117-probe --distro debian)
+full=$(( full_ms * 12 / 10 + 1 )); named=$(( named_ms * 12 / 10 + 1 ))
+# aimed kills fall in 1.5 times the window: most before the tag, some after
+full_w=$(( full_w * 15 / 10 + 1 )); named_w=$(( named_w * 15 / 10 + 1 ))
 rm -rf "$T/probe"
-echo "# a full import takes ~$((t1 - t0)) ms, a known kernel under a new name ~$((t2 - t1)) ms"
+echo "# a full import takes ~$full_ms ms, a known kernel under a new name ~$named_ms ms;" \
+	"aimed kills fall within ~$full_w and ~$named_w ms of their pack file"
 
 # Every lineage branch: its head's tree is its newest release's tree, and
 # walking it gives exactly the lineage's tags, oldest first, each commit
@@ -73,9 +94,9 @@ while [ "$killed" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 3)) ]; do
 	i=$((i + 1))
 	if [ $((i % 2)) = 1 ]; then
 		S=$T/fresh; rm -rf "$S"; cp -a "$BASE" "$S"
-		rel=6.12.117-generic-amd64; args=(); max=$full
+		rel=6.12.117-generic-amd64; args=(); max=$full; win=$full_w
 	else
-		S=$GROW; rel=6.12.117-k$i; args=(--release "$rel" --distro debian); max=$named
+		S=$GROW; rel=6.12.117-k$i; args=(--release "$rel" --distro debian); max=$named; win=$named_w
 		grown="$grown 6.12.117-k$i"
 	fi
 	packs0=$(ls "$S/objects/pack" | grep -c '\.pack$')
@@ -85,10 +106,11 @@ while [ "$killed" -lt "$KILLS" ] && [ "$i" -lt $((KILLS * 3)) ]; do
 	if [ $((i % 4)) -lt 2 ]; then
 		sleep "$(delay "$max")"
 	else
-		# aim at the writing: from the moment its pack file appears
+		# aim at the writing: from the moment its pack file appears,
+		# uniformly over the probe's write window
 		while kill -0 "$pid" 2>/dev/null &&
 		      ! compgen -G "$S/objects/pack/tmp_kstruct_*" >/dev/null; do :; done
-		ms=$(( RANDOM % (max / 8 + 1) ))
+		ms=$(( RANDOM % (win + 1) ))
 		sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 	fi
 	kill -9 "$pid" 2>/dev/null
