@@ -1,6 +1,7 @@
 #include "ks_hash.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,11 +24,23 @@ void ks_hex(char *out, const unsigned char *bin, size_t n)
 	out[2 * n] = '\0';
 }
 
+static EVP_MD *sha1_md;
+
+static void sha1_fetch(void)
+{
+	sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
 struct ks_sha1 *ks_sha1_new(void)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	if (!c || !EVP_DigestInit_ex(c, EVP_sha1(), NULL)) {
+	/* Fetched once: EVP_sha1() makes every init look the digest up in
+	 * the provider store, which was most of hashing a small object and
+	 * a tenth of an import (one id per type). */
+	pthread_once(&once, sha1_fetch);
+	if (!c || !sha1_md || !EVP_DigestInit_ex(c, sha1_md, NULL)) {
 		fputs("kstruct: libcrypto has no SHA-1\n", stderr);
 		abort();
 	}

@@ -2,6 +2,7 @@
  * It depends on the snapshot alone, so import's worker threads make
  * it while the single writer is busy, and the writer only looks the ids
  * up in the store. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,16 +10,60 @@
 #include "ks_snapshot.h"
 #include "ks_store_int.h"
 
-static int cmp_path(const void *a, const void *b)
+/* A path's first 16 bytes as two big-endian numbers, so most
+ * comparisons are two integer compares on a small array instead of a
+ * strcmp through a pointer (the sort was a tenth of an import). */
+struct sort_key {
+	uint64_t hi, lo;
+	const char *path;
+	size_t i;
+};
+
+static uint64_t be64_at(const char *p, size_t n)
 {
-	return strcmp(((const struct ks_path_entry *)a)->path,
-		      ((const struct ks_path_entry *)b)->path);
+	uint64_t v = 0;
+	size_t k;
+
+	for (k = 0; k < 8; k++)
+		v = v << 8 | (k < n ? (unsigned char)p[k] : 0);
+	return v;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct sort_key *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return strcmp(x->path, y->path);
 }
 
 void ks_path_entries_sort(struct ks_path_entry *pe, size_t n)
 {
-	if (n)
-		qsort(pe, n, sizeof(*pe), cmp_path);
+	struct sort_key *k;
+	struct ks_path_entry *tmp;
+	size_t i;
+
+	if (n < 2)
+		return;
+	k = ks_xcalloc(n, sizeof(*k));
+	for (i = 0; i < n; i++) {
+		size_t len = strnlen(pe[i].path, 16);
+
+		k[i].hi = be64_at(pe[i].path, len);
+		k[i].lo = len > 8 ? be64_at(pe[i].path + 8, len - 8) : 0;
+		k[i].path = pe[i].path;
+		k[i].i = i;
+	}
+	qsort(k, n, sizeof(*k), cmp_key);
+	tmp = ks_xcalloc(n, sizeof(*tmp));
+	for (i = 0; i < n; i++)
+		tmp[i] = pe[k[i].i];
+	memcpy(pe, tmp, n * sizeof(*pe));
+	free(tmp);
+	free(k);
 }
 
 struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_snapshot *snap)

@@ -423,7 +423,8 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	lineage = ks_xasprintf("%s/%s/%s", distro, meta->arch, meta->flavor);
 	tag = ks_tag_ref(lineage, meta->release);
 
-	pk = ks_pack_new(s->odb);
+	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
+	pk = ks_pack_new(s->odb, objdir);
 	snapshot_tree(pk, meta, snap, opts->plan, &tree, &top);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
@@ -462,7 +463,6 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	err = compute_chain(s, lineage, meta->release, &tree, pk, &head, &empty);
 	if (err)
 		goto out;
-	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
 	err = ks_pack_write(pk, objdir);
 	/* Refs move one writer at a time; the objects went in before,
 	 * so concurrent imports canonicalize and write in parallel. */

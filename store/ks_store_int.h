@@ -39,11 +39,12 @@ void ks_store_unlock(struct ks_store *s);
 /* Collects new objects and writes them as one pack + index, the way a
  * git fetch would, because loose objects cost an inode each. */
 struct ks_pack;
-struct ks_pack *ks_pack_new(git_odb *odb);
+struct ks_pack *ks_pack_new(git_odb *odb, const char *objects_dir);
 /* Hashes the object, queues it unless the store or the pack has it. */
 void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 		 size_t len, git_oid *id);
-/* The same with @id already computed (ks_object_id). */
+/* The same with @id already computed (ks_object_id), and @data not
+ * copied: it must stay until ks_pack_write() has returned. */
 void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
 		       size_t len, const git_oid *id);
 /* Git's object id of @data as an object of @type. */

@@ -21,6 +21,7 @@
 #include "ks_err.h"
 #include "ks_git_err.h"
 #include "ks_store.h"
+#include "ks_store_int.h"
 #include "ks_test_fs.h"
 
 static void snap_add(struct ks_snapshot *snap, const char *kind, const char *name,
@@ -121,6 +122,13 @@ static void test_store_type_paths(void **state)
 	assert_null(strstr(p + strlen("struct/"), "/.."));
 	assert_null(strchr(strrchr(p, '/') + 1, '.'));
 	assert_string_equal(strrchr(p, '/') + 1, "%2e%2e%2f%2e%2e%2fx%2fy");
+	assert_string_equal(p, "struct/%/%2/%2e%2e%2f%2e%2e%2fx%2fy");
+	free(p);
+	p = ks_store_type_path("func", "", 1);
+	assert_string_equal(p, "func/_/_/");
+	free(p);
+	p = ks_store_type_path("enum", "\xff_x", 12);
+	assert_string_equal(p, "enum/%/%f/%ff_x~12");
 	free(p);
 
 	p = ks_store_unescape_name("%2e%2e%2fx~2", &v);
@@ -130,6 +138,47 @@ static void test_store_type_paths(void **state)
 	assert_null(ks_store_unescape_name("bad%zz", &v));
 	assert_null(ks_store_unescape_name("a~1", &v));
 	assert_null(ks_store_unescape_name("a.b", &v));
+}
+
+static int cmp_path_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sort compares 16-byte keys before strcmp: paths that share them,
+ * end inside them or at their edge must still come out in strcmp order. */
+static void test_store_path_sort(void **state)
+{
+	static const char *const paths[] = {
+		"func/v/vf/vfs_read", "func/v/vf/vfs_readv", "func/v/vf/vfs_read~2",
+		"func/v/vf/vfs", "func/v/vf", "func/v/v", "func/v/vf/vfs_re",
+		"func/v/vf/vfs_rf", "func/v/vf/vfs_r", "func/", "func", "fun",
+		"struct/a/a/a", "struct/a/a/a~2", "struct/a/a/a~10", "enum/%/%f/%ff",
+		"func/_/__/__x64_sys_read", "func/_/__/__x64_sys_readv", "func/v/vf/vfs_re\x7f",
+		"meta", "union/a/a/a", "func/v/vf/vfs_read", "func/v/vf/vfs_reae",
+	};
+	enum { N = sizeof(paths) / sizeof(paths[0]) };
+	struct ks_path_entry pe[N];
+	const char *want[N];
+	size_t i;
+
+	(void)state;
+	memset(pe, 0, sizeof(pe));
+	for (i = 0; i < N; i++) {
+		/* in reverse, so the sort has work to do */
+		pe[i].path = (char *)paths[N - 1 - i];
+		pe[i].len = N - 1 - i;
+		want[i] = paths[i];
+	}
+	qsort(want, N, sizeof(want[0]), cmp_path_str);
+	ks_path_entries_sort(pe, N);
+	for (i = 0; i < N; i++) {
+		assert_string_equal(pe[i].path, want[i]);
+		/* each entry moved whole */
+		assert_string_equal(pe[i].path, paths[pe[i].len]);
+	}
+	ks_path_entries_sort(pe, 1);
+	ks_path_entries_sort(NULL, 0);
 }
 
 static void test_store_init_and_open(void **state)
@@ -949,6 +998,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_store_version_order),
 		cmocka_unit_test(test_store_type_paths),
+		cmocka_unit_test(test_store_path_sort),
 		cmocka_unit_test(test_store_init_and_open),
 		cmocka_unit_test(test_store_add_release_status),
 		cmocka_unit_test(test_store_commits_are_deterministic),
