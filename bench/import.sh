@@ -22,6 +22,9 @@
 #   KERNEL     which kernel to time (default: 6.12.117-generic-amd64 when
 #              present, else the first *.btf.xz)
 #   RUNS       timed runs of each command (default 7)
+#   BASELINE   optional: a kstruct binary from before every kind was
+#              recorded (e.g. built from commit 0d6a107), timed in the same
+#              runs; the issue's target is every kind <= 1.5x its import
 # Needs: xz, pahole (package dwarves), python3 (for ms timing and medians).
 set -euo pipefail
 
@@ -36,6 +39,7 @@ for tool in xz pahole python3 du; do
 	command -v "$tool" >/dev/null || die "$tool is required but not installed"
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number"
+[[ -z ${BASELINE:-} || -x $BASELINE ]] || die "BASELINE=$BASELINE is not an executable"
 
 corpus=
 for dir in "${KS_CORPUS:-}" "$repo/../shared/corpus" "$repo/tests/data"; do
@@ -85,6 +89,10 @@ legacy_once() {	# $1: store path (must not exist)
 	KSTRUCT_KINDS=legacy "$kstruct" --store "$1" import "$btf" >/dev/null 2>"$tmp/err" ||
 		die "KSTRUCT_KINDS=legacy kstruct import $btf failed: $(tail -n3 "$tmp/err")"
 }
+baseline_once() {	# $1: store path (must not exist)
+	"$BASELINE" --store "$1" import "$btf" >/dev/null 2>"$tmp/err" ||
+		die "$BASELINE import $btf failed: $(tail -n3 "$tmp/err")"
+}
 pahole_once() {
 	pahole "$btf" >/dev/null || die "pahole $btf failed"
 }
@@ -95,8 +103,12 @@ rm -rf "$tmp/warm"
 legacy_once "$tmp/warm"
 rm -rf "$tmp/warm"
 pahole_once
+if [[ -n ${BASELINE:-} ]]; then
+	baseline_once "$tmp/warm"
+	rm -rf "$tmp/warm"
+fi
 
-k_times=() l_times=() p_times=()
+k_times=() l_times=() p_times=() b_times=()
 for ((i = 1; i <= runs; i++)); do
 	store=$tmp/store-$i
 	t0=$(now_ns)
@@ -112,6 +124,12 @@ for ((i = 1; i <= runs; i++)); do
 	l_times+=($((t3 - t2)))
 	p_times+=($((t4 - t3)))
 	rm -rf "$store"
+	if [[ -n ${BASELINE:-} ]]; then
+		t0=$(now_ns)
+		baseline_once "$store"
+		b_times+=($(( $(now_ns) - t0 )))
+		rm -rf "$store"
+	fi
 done
 
 k_med=$(printf '%s\n' "${k_times[@]}" | median_ms)
@@ -131,10 +149,18 @@ printf '  kstruct import, struct/union  %8.1f ms  (KSTRUCT_KINDS=legacy)\n' "$l_
 printf '  pahole FILE > /dev/null       %8.1f ms\n' "$p_med"
 echo "  ratio every kind/struct+union $kinds_ratio (target <= 1.5: $kinds_verdict)"
 echo "  ratio struct+union/pahole     $ratio (target <= 2.0: $verdict)"
+if [[ -n ${BASELINE:-} ]]; then
+	b_med=$(printf '%s\n' "${b_times[@]}" | median_ms)
+	printf '  baseline import (BASELINE)    %8.1f ms  (%s)\n' "$b_med" "$BASELINE"
+	echo "  ratio every kind/baseline     $(python3 -c "print('%.2f' % ($k_med / $b_med))")" \
+		"(target <= 1.5: $(python3 -c "print('met' if $k_med / $b_med <= 1.5 else 'NOT met')"))"
+fi
 echo "  every kind: $counts"
 echo "  all runs (ms): every kind   $(printf '%s\n' "${k_times[@]}" | awk '{printf "%.0f ", $1/1e6}')"
 echo "                 struct/union $(printf '%s\n' "${l_times[@]}" | awk '{printf "%.0f ", $1/1e6}')"
 echo "                 pahole       $(printf '%s\n' "${p_times[@]}" | awk '{printf "%.0f ", $1/1e6}')"
+[[ -z ${BASELINE:-} ]] ||
+	echo "                 baseline     $(printf '%s\n' "${b_times[@]}" | awk '{printf "%.0f ", $1/1e6}')"
 echo
 
 # -- 2. size ----------------------------------------------------------------
