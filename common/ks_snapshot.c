@@ -3,6 +3,7 @@
  * function of its definitions, whatever order the inputs came in. */
 #include "ks_snapshot.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,52 @@ static int cmp_entry(const void *a, const void *b)
 	return c;
 }
 
+/* The sort goes through 24-byte keys (kind, the name's first 8 bytes as
+ * a number) in front of cmp_entry: sorting the entries themselves with
+ * two strcmp calls each was a twentieth of an import. */
+struct entry_key {
+	const char *kind;
+	uint64_t name8;
+	const struct ks_snapshot_entry *e;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct entry_key *x = a, *y = b;
+	int c = x->kind == y->kind ? 0 : strcmp(x->kind, y->kind);
+
+	if (c)
+		return c;
+	if (x->name8 != y->name8)
+		return x->name8 < y->name8 ? -1 : 1;
+	return cmp_entry(x->e, y->e);
+}
+
+static void sort_entries(struct ks_snapshot_entry *entries, size_t n)
+{
+	struct entry_key *k = ks_xcalloc(n, sizeof(*k));
+	struct ks_snapshot_entry *sorted = ks_xcalloc(n, sizeof(*sorted));
+	size_t i, b;
+
+	for (i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)entries[i].name;
+
+		k[i].kind = entries[i].kind;
+		for (b = 0; b < 8; b++) {
+			k[i].name8 = k[i].name8 << 8 | *p;
+			if (*p)
+				p++;
+		}
+		k[i].e = &entries[i];
+	}
+	qsort(k, n, sizeof(*k), cmp_key);
+	for (i = 0; i < n; i++)
+		sorted[i] = *k[i].e;
+	memcpy(entries, sorted, n * sizeof(*entries));
+	free(sorted);
+	free(k);
+}
+
 void ks_snapshot_finish(struct ks_snapshot *snap)
 {
 	size_t i, out = 0;
@@ -88,7 +135,7 @@ void ks_snapshot_finish(struct ks_snapshot *snap)
 		return;
 	snap->finished = 1;
 	if (snap->n)
-		qsort(snap->entries, snap->n, sizeof(*snap->entries), cmp_entry);
+		sort_entries(snap->entries, snap->n);
 	for (i = 0; i < snap->n; i++) {
 		struct ks_snapshot_entry *e = &snap->entries[i];
 		struct ks_snapshot_entry *prev = out ? &snap->entries[out - 1] : NULL;

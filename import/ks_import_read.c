@@ -1,6 +1,7 @@
 /* One input, on a worker thread: open it, settle its release identity,
  * canonicalize its types into a snapshot. Nothing here touches the
  * store's repository, so any number of these run at once. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,13 +43,49 @@ static int legacy_kinds(void)
 	return v && !strcmp(v, "legacy");
 }
 
+struct kinds_job {
+	struct ks_snapshot *snap;
+	const struct btf *btf;
+	unsigned int start;
+	const struct ks_symtab *symtab;
+	int err;
+	char *msg;
+};
+
+static void *kinds_thread(void *arg)
+{
+	struct kinds_job *k = arg;
+
+	k->err = ks_canon_add_btf_kinds_syms(k->snap, k->btf, k->start, k->symtab);
+	if (k->err)
+		k->msg = ks_xstrdup(ks_err_msg());
+	return NULL;
+}
+
+/* Structs and unions on this thread, the other kinds on a second one:
+ * they read the same BTF (libbpf's reads change nothing) and fill
+ * separate snapshots, and one kernel's import is otherwise one thread
+ * until its pack is compressed. */
 static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned int start,
 		     const struct ks_symtab *symtab)
 {
-	int err = ks_canon_add_btf(snap, btf, start);
+	struct kinds_job k = { .btf = btf, .start = start, .symtab = symtab };
+	pthread_t tid;
+	int err, threaded;
 
-	if (!err && !legacy_kinds())
-		err = ks_canon_add_btf_kinds_syms(snap, btf, start, symtab);
+	if (legacy_kinds())
+		return ks_canon_add_btf(snap, btf, start);
+	k.snap = ks_snapshot_new();
+	threaded = !pthread_create(&tid, NULL, kinds_thread, &k);
+	err = ks_canon_add_btf(snap, btf, start);
+	if (threaded)
+		pthread_join(tid, NULL);
+	else if (!err)
+		kinds_thread(&k);
+	if (!err && k.err)
+		err = ks_err_set(k.err, "%s", k.msg);
+	ks_snapshot_merge(snap, k.snap);
+	free(k.msg);
 	return err;
 }
 
