@@ -75,6 +75,36 @@ static void test_snapshot_prefix_text_first(void **state)
 	ks_snapshot_free(s);
 }
 
+/* Names that share their first 8 or 16 bytes, end at those edges or
+ * are prefixes of each other still sort as strcmp orders them (the sort
+ * compares those bytes as numbers first), with texts breaking ties. */
+static void test_snapshot_long_shared_prefixes(void **state)
+{
+	static const char *const want[] = {
+		"__x64_sy", "__x64_sys_read", "__x64_sys_readahead", "__x64_sys_readlink",
+		"__x64_sys_readlinkat", "__x64_sys_readv", "__x64_sys_readv", "__x64_sys_readw",
+		"security_inode_get", "security_inode_getattr", "security_inode_getx",
+		"security_inode_g\x7f", "security_inode_g\xc3",
+	};
+	enum { N = sizeof(want) / sizeof(want[0]) };
+	struct ks_snapshot *s = ks_snapshot_new();
+	size_t i;
+
+	(void)state;
+	/* backwards, the two readv texts in the wrong order too */
+	for (i = N; i-- > 0;)
+		add(s, "func", want[i], i == 6 ? "func a\n" : i == 5 ? "func b\n" : "f\n");
+	add(s, "enum", "__x64_sys_readv", "e\n");
+	ks_snapshot_finish(s);
+	assert_int_equal(s->n, N + 1);
+	expect(s, 0, "enum", "__x64_sys_readv", 1, "e\n");
+	for (i = 0; i < N; i++)
+		assert_string_equal(s->entries[i + 1].name, want[i]);
+	expect(s, 6, "func", "__x64_sys_readv", 1, "func a\n");
+	expect(s, 7, "func", "__x64_sys_readv", 2, "func b\n");
+	ks_snapshot_free(s);
+}
+
 /* Merging two finished snapshots (a vmlinux and its module) numbers the
  * variants anew over the union of both, as if added to one. */
 static void test_snapshot_merge_renumbers(void **state)
@@ -147,6 +177,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshot_finish_orders_and_dedups),
 		cmocka_unit_test(test_snapshot_prefix_text_first),
+		cmocka_unit_test(test_snapshot_long_shared_prefixes),
 		cmocka_unit_test(test_snapshot_merge_renumbers),
 		cmocka_unit_test(test_snapshot_kinds),
 	};
