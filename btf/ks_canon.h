@@ -29,6 +29,15 @@ int ks_canon_add_btf_kinds(struct ks_snapshot *snap, const struct btf *btf, __u3
 struct ks_symtab;
 int ks_canon_add_btf_kinds_syms(struct ks_snapshot *snap, const struct btf *btf,
 				__u32 start_id, const struct ks_symtab *symtab);
+/* One of two halves of ks_canon_add_btf_kinds_syms(), for two threads
+ * (they only read @btf): KS_CANON_TYPES the enums, typedefs and
+ * tracepoints, KS_CANON_FUNCS the funcs and the lsm, kfunc and syscall
+ * entries made of them. Each marks every kind recorded on success: a
+ * snapshot merged from both halves is complete, one alone is not. */
+enum ks_canon_part { KS_CANON_TYPES = 1, KS_CANON_FUNCS = 2, KS_CANON_ALL = 3 };
+int ks_canon_add_btf_kinds_part(struct ks_snapshot *snap, const struct btf *btf,
+				__u32 start_id, const struct ks_symtab *symtab,
+				enum ks_canon_part part);
 
 /* Canonical text of one struct/union type (named or not). */
 int ks_canon_render(char **text, size_t *len, const struct btf *btf, __u32 id);

@@ -484,6 +484,13 @@ int ks_canon_add_btf_kinds(struct ks_snapshot *snap, const struct btf *btf, __u3
 int ks_canon_add_btf_kinds_syms(struct ks_snapshot *snap, const struct btf *btf,
 				__u32 start_id, const struct ks_symtab *symtab)
 {
+	return ks_canon_add_btf_kinds_part(snap, btf, start_id, symtab, KS_CANON_ALL);
+}
+
+int ks_canon_add_btf_kinds_part(struct ks_snapshot *snap, const struct btf *btf,
+				__u32 start_id, const struct ks_symtab *symtab,
+				enum ks_canon_part part)
+{
 	struct kinds k = { .btf = btf, .snap = snap, .symtab = symtab };
 	struct ks_buf body = KS_BUF_INIT, text = KS_BUF_INIT;
 	__u32 id;
@@ -493,13 +500,16 @@ int ks_canon_add_btf_kinds_syms(struct ks_snapshot *snap, const struct btf *btf,
 	k.start = start_id ? start_id : 1;
 	k.n = btf__type_cnt(btf);
 	k.kfunc = ks_xcalloc(k.n ? k.n : 1, 1);
-	find_kfuncs(&k);
+	if (part & KS_CANON_FUNCS)
+		find_kfuncs(&k);
 
 	for (id = k.start; !err && id < k.n; id++) {
 		const struct btf_type *t = btf__type_by_id(btf, id);
 		const char *name = name_of(btf, t);
 
 		if (!name[0])
+			continue;
+		if (!(part & (btf_is_func(t) ? KS_CANON_FUNCS : KS_CANON_TYPES)))
 			continue;
 		switch (btf_kind(t)) {
 		case BTF_KIND_ENUM:

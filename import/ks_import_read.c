@@ -56,16 +56,17 @@ static void *kinds_thread(void *arg)
 {
 	struct kinds_job *k = arg;
 
-	k->err = ks_canon_add_btf_kinds_syms(k->snap, k->btf, k->start, k->symtab);
+	k->err = ks_canon_add_btf_kinds_part(k->snap, k->btf, k->start, k->symtab,
+					     KS_CANON_FUNCS);
 	if (k->err)
 		k->msg = ks_xstrdup(ks_err_msg());
 	return NULL;
 }
 
-/* Structs and unions on this thread, the other kinds on a second one:
- * they read the same BTF (libbpf's reads change nothing) and fill
- * separate snapshots, and one kernel's import is otherwise one thread
- * until its pack is compressed. */
+/* Structs, unions, enums and typedefs on this thread, functions on a
+ * second one (about as much work): they read the same BTF (libbpf's
+ * reads change nothing) and fill separate snapshots, and one kernel's
+ * import is otherwise one thread until its pack is compressed. */
 static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned int start,
 		     const struct ks_symtab *symtab)
 {
@@ -78,6 +79,8 @@ static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned i
 	k.snap = ks_snapshot_new();
 	threaded = !pthread_create(&tid, NULL, kinds_thread, &k);
 	err = ks_canon_add_btf(snap, btf, start);
+	if (!err)
+		err = ks_canon_add_btf_kinds_part(snap, btf, start, symtab, KS_CANON_TYPES);
 	if (threaded)
 		pthread_join(tid, NULL);
 	else if (!err)
