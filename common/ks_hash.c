@@ -59,3 +59,16 @@ void ks_sha1_final(struct ks_sha1 *c, unsigned char out[20])
 	EVP_DigestFinal_ex((EVP_MD_CTX *)c, out, &n);
 	EVP_MD_CTX_free((EVP_MD_CTX *)c);
 }
+
+void ks_sha1_next(struct ks_sha1 *c, unsigned char out[20])
+{
+	unsigned int n = 20;
+
+	EVP_DigestFinal_ex((EVP_MD_CTX *)c, out, &n);
+	EVP_DigestInit_ex((EVP_MD_CTX *)c, NULL, NULL);
+}
+
+void ks_sha1_free(struct ks_sha1 *c)
+{
+	EVP_MD_CTX_free((EVP_MD_CTX *)c);
+}

@@ -12,5 +12,9 @@ struct ks_sha1;
 struct ks_sha1 *ks_sha1_new(void);
 void ks_sha1_update(struct ks_sha1 *c, const void *data, size_t len);
 void ks_sha1_final(struct ks_sha1 *c, unsigned char out[20]); /* and frees */
+/* Writes the digest and starts @c over: one context for many small
+ * objects (a new one costs an allocation and an init per object). */
+void ks_sha1_next(struct ks_sha1 *c, unsigned char out[20]);
+void ks_sha1_free(struct ks_sha1 *c);
 
 #endif

@@ -34,6 +34,7 @@ struct pack_obj {
 struct ks_pack {
 	git_odb *odb;		/* the store's, or own_odb */
 	git_odb *own_odb;	/* its packs only, when nothing is loose */
+	struct ks_sha1 *sha;	/* ks_pack_add's, kept for every object */
 	struct pack_obj *objs;
 	size_t n, cap;
 	size_t *slots;		/* open-addressing set of objs indexes + 1 */
@@ -147,15 +148,34 @@ static void set_grow(struct ks_pack *pk)
 	}
 }
 
+void ks_object_id_with(struct ks_sha1 *c, git_oid *id, git_object_t type,
+		       const void *data, size_t len)
+{
+	const char *word = git_object_type2string(type);
+	char hdr[64], digits[24];
+	size_t w = strlen(word), d = 0, n = len;
+
+	/* "<type> <decimal length>\0", as git hashes it */
+	do {
+		digits[d++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	memcpy(hdr, word, w);
+	hdr[w++] = ' ';
+	while (d)
+		hdr[w++] = digits[--d];
+	hdr[w++] = '\0';
+	ks_sha1_update(c, hdr, w);
+	ks_sha1_update(c, data, len);
+	ks_sha1_next(c, id->id);
+}
+
 void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len)
 {
 	struct ks_sha1 *c = ks_sha1_new();
-	char hdr[64];
-	int n = snprintf(hdr, sizeof(hdr), "%s %zu", git_object_type2string(type), len);
 
-	ks_sha1_update(c, hdr, (size_t)n + 1);
-	ks_sha1_update(c, data, len);
-	ks_sha1_final(c, id->id);
+	ks_object_id_with(c, id, type, data, len);
+	ks_sha1_free(c);
 }
 
 static void add(struct ks_pack *pk, git_object_t type, const void *data,
@@ -193,7 +213,9 @@ static void add(struct ks_pack *pk, git_object_t type, const void *data,
 void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 		 size_t len, git_oid *id)
 {
-	ks_object_id(id, type, data, len);
+	if (!pk->sha)
+		pk->sha = ks_sha1_new();
+	ks_object_id_with(pk->sha, id, type, data, len);
 	add(pk, type, data, len, id, 1);
 }
 
@@ -605,6 +627,8 @@ void ks_pack_free(struct ks_pack *pk)
 	free(pk->objs);
 	free(pk->slots);
 	git_odb_free(pk->own_odb);
+	if (pk->sha)
+		ks_sha1_free(pk->sha);
 	free(pk);
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ks_buf.h"
+#include "ks_hash.h"
 #include "ks_snapshot.h"
 #include "ks_store_int.h"
 
@@ -76,6 +77,7 @@ struct plan_part {
 static void *plan_part(void *arg)
 {
 	const struct plan_part *pp = arg;
+	struct ks_sha1 *c = ks_sha1_new();
 	size_t i;
 
 	for (i = pp->first; i < pp->last; i++) {
@@ -85,8 +87,9 @@ static void *plan_part(void *arg)
 		e->path = ks_store_type_path(t->kind, t->name, t->variant);
 		e->data = t->text;
 		e->len = t->len;
-		ks_object_id(&e->blob, GIT_OBJECT_BLOB, t->text, t->len);
+		ks_object_id_with(c, &e->blob, GIT_OBJECT_BLOB, t->text, t->len);
 	}
+	ks_sha1_free(c);
 	return NULL;
 }
 

@@ -49,6 +49,10 @@ void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
 		       size_t len, const git_oid *id);
 /* Git's object id of @data as an object of @type. */
 void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len);
+/* The same with a context kept for many objects (ks_sha1_new). */
+struct ks_sha1;
+void ks_object_id_with(struct ks_sha1 *c, git_oid *id, git_object_t type,
+		       const void *data, size_t len);
 size_t ks_pack_count(const struct ks_pack *pk);
 /* Writes the pack into @objects_dir/pack/; no-op without objects. */
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
