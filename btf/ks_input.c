@@ -5,6 +5,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -362,10 +363,26 @@ static int is_running_kernel_btf(const char *path)
 
 /* Copies the raw BTF section bytes so they outlive the mapping, checks
  * its header and parses it. */
+struct digest_job {
+	unsigned char *out;
+	const unsigned char *data;
+	size_t len;
+};
+
+static void *digest(void *arg)
+{
+	struct digest_job *d = arg;
+
+	ks_sha256(d->out, d->data, d->len);
+	return NULL;
+}
+
 static int parse_btf(struct ks_input *in, const unsigned char *data,
 		     size_t len, struct btf *base, const char *elf_path)
 {
-	int err;
+	struct digest_job d = { in->sha256, data, len };
+	pthread_t tid;
+	int err, threaded;
 
 	if (len < 24 || (memcmp(data, BTF_MAGIC_LE, 2) && memcmp(data, BTF_MAGIC_BE, 2)))
 		return ks_err_set(KS_EFORMAT, "%s: no BTF header", in->path);
@@ -373,20 +390,28 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 		return ks_err_set(KS_EFORMAT, "%s: BTF larger than 4 GiB", in->path);
 	if ((err = ks_btf_check_header(in, data)))
 		return err;
-	ks_sha256(in->sha256, data, len);
+	/* the digest of a kernel's BTF (~6 ms) beside libbpf's parse and
+	 * the checks, which do not need it */
+	threaded = !pthread_create(&tid, NULL, digest, &d);
+	if (!threaded)
+		digest(&d);
 	errno = 0;
 	/* libbpf 1.1 does not export btf__new_split(); for a module, let
 	 * it read the same section from the file. */
 	in->btf = base ? btf__parse_elf_split(elf_path, base)
 		       : btf__new(data, (__u32)len);
-	if (!in->btf) {
-		int e = errno ? errno : EINVAL;
-
-		return ks_err_set(KS_EFORMAT, "%s: invalid or truncated BTF (%s)",
-				  in->path, strerror(e));
+	err = in->btf ? 0 : errno ? errno : EINVAL;
+	if (!err) {
+		in->start_id = base ? btf__type_cnt(base) : 1;
+		err = ks_btf_check(in);
 	}
-	in->start_id = base ? btf__type_cnt(base) : 1;
-	return ks_btf_check(in);
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (!in->btf) {
+		return ks_err_set(KS_EFORMAT, "%s: invalid or truncated BTF (%s)",
+				  in->path, strerror(err));
+	}
+	return err;
 }
 
 static int section_by_name(Elf *elf, size_t shstrndx, const char *name,

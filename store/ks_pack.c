@@ -381,40 +381,35 @@ size_t ks_pack_count(const struct ks_pack *pk)
 }
 
 
-/* Sorting by id goes through 16-byte keys (the id's first 8 bytes as a
- * number, then the object's index): qsort of the 64-byte objects
- * themselves, with memcmp, was 4% of an import. */
-struct id_key {
-	uint64_t k;
-	const struct pack_obj *o;
-};
-
-static int cmp_key(const void *a, const void *b)
+static int cmp_obj(const void *a, const void *b)
 {
-	const struct id_key *x = a, *y = b;
-
-	if (x->k != y->k)
-		return x->k < y->k ? -1 : 1;
-	return git_oid_cmp(&x->o->id, &y->o->id);
+	return git_oid_cmp(&((const struct pack_obj *)a)->id,
+			   &((const struct pack_obj *)b)->id);
 }
 
+/* Object ids are uniform: a counting sort on their first two bytes puts
+ * nearly every object in place in one pass, and the few sharing a
+ * bucket are sorted there. qsort of the 72-byte objects was 4% of an
+ * import. */
 static void sort_by_id(struct pack_obj *objs, size_t n)
 {
-	struct id_key *k = ks_xcalloc(n, sizeof(*k));
-	struct pack_obj *sorted = ks_xcalloc(n, sizeof(*sorted));
+	size_t *at = ks_xcalloc(65537, sizeof(*at));
+	struct pack_obj *sorted = ks_xcalloc(n ? n : 1, sizeof(*sorted));
 	size_t i, b;
 
-	for (i = 0; i < n; i++) {
-		for (b = 0; b < 8; b++)
-			k[i].k = k[i].k << 8 | objs[i].id.id[b];
-		k[i].o = &objs[i];
-	}
-	qsort(k, n, sizeof(*k), cmp_key);
 	for (i = 0; i < n; i++)
-		sorted[i] = *k[i].o;
+		at[((size_t)objs[i].id.id[0] << 8 | objs[i].id.id[1]) + 1]++;
+	for (b = 1; b <= 65536; b++)
+		at[b] += at[b - 1];
+	for (i = 0; i < n; i++)
+		sorted[at[(size_t)objs[i].id.id[0] << 8 | objs[i].id.id[1]]++] = objs[i];
+	/* at[b] is now the end of bucket b, the start of bucket b + 1 */
+	for (b = 0, i = 0; b < 65536; i = at[b++])
+		if (at[b] - i > 1)
+			qsort(sorted + i, at[b] - i, sizeof(*sorted), cmp_obj);
 	memcpy(objs, sorted, n * sizeof(*objs));
 	free(sorted);
-	free(k);
+	free(at);
 }
 
 static int write_all(int fd, const void *p, size_t n)
