@@ -146,15 +146,24 @@ static void sort_entries(struct ks_snapshot_entry *entries, size_t n)
 	free(k);
 }
 
+static void settle(struct ks_snapshot *snap);
+
 void ks_snapshot_finish(struct ks_snapshot *snap)
+{
+	if (snap->finished)
+		return;
+	if (snap->n)
+		sort_entries(snap->entries, snap->n);
+	settle(snap);
+}
+
+/* On sorted entries: drops identical duplicates, numbers the rest of
+ * each name, counts the kinds. */
+static void settle(struct ks_snapshot *snap)
 {
 	size_t i, out = 0;
 
-	if (snap->finished)
-		return;
 	snap->finished = 1;
-	if (snap->n)
-		sort_entries(snap->entries, snap->n);
 	for (i = 0; i < snap->n; i++) {
 		struct ks_snapshot_entry *e = &snap->entries[i];
 		struct ks_snapshot_entry *prev = out ? &snap->entries[out - 1] : NULL;
@@ -181,8 +190,35 @@ void ks_snapshot_finish(struct ks_snapshot *snap)
 	snap->nunions = snap->count[KS_KIND_UNION];
 }
 
+/* Both sorted: one merging pass instead of sorting the union again. */
+static void merge_sorted(struct ks_snapshot *dst, struct ks_snapshot *src)
+{
+	size_t a = 0, b = 0, o = 0, cap = dst->n + src->n + 1;
+	struct ks_snapshot_entry *m = ks_xcalloc(cap, sizeof(*m));
+
+	while (a < dst->n && b < src->n)
+		m[o++] = cmp_entry(&src->entries[b], &dst->entries[a]) < 0 ? src->entries[b++]
+									   : dst->entries[a++];
+	while (a < dst->n)
+		m[o++] = dst->entries[a++];
+	while (b < src->n)
+		m[o++] = src->entries[b++];
+	free(dst->entries);
+	dst->entries = m;
+	dst->n = o;
+	dst->cap = cap;
+	dst->recorded |= src->recorded;
+	free(src->entries);
+	free(src);
+	settle(dst);
+}
+
 void ks_snapshot_merge(struct ks_snapshot *dst, struct ks_snapshot *src)
 {
+	if (src->finished && (dst->finished || !dst->n)) {
+		merge_sorted(dst, src);
+		return;
+	}
 	reserve(dst, src->n);
 	if (src->n)
 		memcpy(dst->entries + dst->n, src->entries, src->n * sizeof(*src->entries));

@@ -49,8 +49,10 @@ int ks_snapshot_add(struct ks_snapshot *snap, const char *kind, const char *name
  * definitions and counts the kinds. Idempotent until the next add. */
 void ks_snapshot_finish(struct ks_snapshot *snap);
 
-/* Moves every entry of @src into @dst and frees @src; @dst is then
- * unfinished (finish it again). */
+/* Moves every entry of @src into @dst and frees @src. When both were
+ * finished (or @dst was empty), @dst is finished, as if its entries had
+ * been added to one snapshot and finished: two threads can each finish
+ * their half. Otherwise @dst is unfinished (finish it again). */
 void ks_snapshot_merge(struct ks_snapshot *dst, struct ks_snapshot *src);
 
 #endif

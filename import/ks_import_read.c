@@ -58,6 +58,8 @@ static void *kinds_thread(void *arg)
 
 	k->err = ks_canon_add_btf_kinds_part(k->snap, k->btf, k->start, k->symtab,
 					     KS_CANON_FUNCS);
+	if (!k->err)
+		ks_snapshot_finish(k->snap);
 	if (k->err)
 		k->msg = ks_xstrdup(ks_err_msg());
 	return NULL;
@@ -71,23 +73,29 @@ static int add_types(struct ks_snapshot *snap, const struct btf *btf, unsigned i
 		     const struct ks_symtab *symtab)
 {
 	struct kinds_job k = { .btf = btf, .start = start, .symtab = symtab };
+	struct ks_snapshot *mine;
 	pthread_t tid;
 	int err, threaded;
 
 	if (legacy_kinds())
 		return ks_canon_add_btf(snap, btf, start);
 	k.snap = ks_snapshot_new();
+	mine = ks_snapshot_new();
 	threaded = !pthread_create(&tid, NULL, kinds_thread, &k);
-	err = ks_canon_add_btf(snap, btf, start);
+	err = ks_canon_add_btf(mine, btf, start);
 	if (!err)
-		err = ks_canon_add_btf_kinds_part(snap, btf, start, symtab, KS_CANON_TYPES);
+		err = ks_canon_add_btf_kinds_part(mine, btf, start, symtab, KS_CANON_TYPES);
+	/* each half sorted on its thread; the merges are one pass each */
+	if (!err)
+		ks_snapshot_finish(mine);
 	if (threaded)
 		pthread_join(tid, NULL);
 	else if (!err)
 		kinds_thread(&k);
 	if (!err && k.err)
 		err = ks_err_set(k.err, "%s", k.msg);
-	ks_snapshot_merge(snap, k.snap);
+	ks_snapshot_merge(mine, k.snap);
+	ks_snapshot_merge(snap, mine);
 	free(k.msg);
 	return err;
 }

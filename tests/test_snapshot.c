@@ -122,8 +122,8 @@ static void test_snapshot_merge_renumbers(void **state)
 	ks_snapshot_finish(b);
 	expect(a, 0, "struct", "s", 1, "struct s {2}\n");
 	ks_snapshot_merge(a, b);
-	assert_false(a->finished);
-	ks_snapshot_finish(a);
+	/* both were finished: merged in order, finished, as one would be */
+	assert_true(a->finished);
 
 	add(one, "struct", "t", "struct t {}\n");
 	add(one, "struct", "s", "struct s {1}\n");
@@ -138,6 +138,31 @@ static void test_snapshot_merge_renumbers(void **state)
 	assert_int_equal(a->nstructs, 3);
 	ks_snapshot_free(a);
 	ks_snapshot_free(one);
+}
+
+/* Merging an unfinished snapshot leaves the result unfinished, and a
+ * finished one into an empty snapshot keeps it finished. */
+static void test_snapshot_merge_unfinished(void **state)
+{
+	struct ks_snapshot *a = ks_snapshot_new(), *b = ks_snapshot_new();
+	struct ks_snapshot *e = ks_snapshot_new();
+
+	(void)state;
+	add(a, "struct", "s", "struct s {}\n");
+	ks_snapshot_finish(a);
+	add(b, "union", "u", "union u {}\n");
+	add(b, "struct", "s", "struct s {}\n");
+	ks_snapshot_merge(a, b);
+	assert_false(a->finished);
+	ks_snapshot_finish(a);
+	assert_int_equal(a->n, 2);
+	expect(a, 0, "struct", "s", 1, "struct s {}\n");
+	expect(a, 1, "union", "u", 1, "union u {}\n");
+	ks_snapshot_merge(e, a);
+	assert_true(e->finished);
+	assert_int_equal(e->n, 2);
+	assert_int_equal(e->count[KS_KIND_UNION], 1);
+	ks_snapshot_free(e);
 }
 
 static void test_snapshot_kinds(void **state)
@@ -179,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_prefix_text_first),
 		cmocka_unit_test(test_snapshot_long_shared_prefixes),
 		cmocka_unit_test(test_snapshot_merge_renumbers),
+		cmocka_unit_test(test_snapshot_merge_unfinished),
 		cmocka_unit_test(test_snapshot_kinds),
 	};
 
