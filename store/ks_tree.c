@@ -25,9 +25,19 @@ void ks_tree_serialize(struct ks_tree_entry *entries, size_t n, char **out,
 		       size_t *len)
 {
 	struct ks_buf b = KS_BUF_INIT;
-	size_t i;
+	size_t i, need = 0;
 
-	qsort(entries, n, sizeof(*entries), cmp_entry);
+	/* Callers come from sorted paths, nearly always in git's order
+	 * already: checking is n - 1 comparisons, sorting n log n (a
+	 * quarter of building a kernel's trees). */
+	for (i = 1; i < n; i++)
+		if (cmp_entry(&entries[i - 1], &entries[i]) > 0)
+			break;
+	if (i < n)
+		qsort(entries, n, sizeof(*entries), cmp_entry);
+	for (i = 0; i < n; i++)
+		need += 7 + strlen(entries[i].name) + 1 + GIT_OID_RAWSZ;
+	ks_buf_grow(&b, need);
 	for (i = 0; i < n; i++) {
 		ks_buf_puts(&b, entries[i].is_tree ? "40000 " : "100644 ");
 		ks_buf_add(&b, entries[i].name, strlen(entries[i].name) + 1);
