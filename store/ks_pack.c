@@ -2,6 +2,7 @@
  * index (v2). One import is thousands of small blobs: as loose objects
  * they cost seconds of inode allocation, as one pack a few hundred ms.
  * Deltas would shrink the pack by about 1% only (shared/notes). */
+#include <ctype.h>
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -33,7 +34,9 @@ struct pack_obj {
 
 struct ks_pack {
 	git_odb *odb;		/* the store's, or own_odb */
-	git_odb *own_odb;	/* its packs only, when nothing is loose */
+	git_odb *own_odb;	/* its packs only, with the loose ids listed */
+	git_oid *loose;		/* the store's loose objects, sorted */
+	size_t nloose;
 	struct ks_sha1 *sha;	/* ks_pack_add's, kept for every object */
 	struct pack_obj *objs;
 	size_t n, cap;
@@ -49,39 +52,67 @@ struct slice {
 	int err;
 };
 
-/* True when the packs of @objects_dir are all the store has: no loose
- * object (kstruct writes none; a plain git push into the store may) and
- * no alternates. */
-static int packs_only(const char *objects_dir)
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* The loose objects of @objects_dir, sorted (a store has a few: libgit2
+ * writes the provenance notes loose; a plain git push may add some).
+ * -1 when they cannot be listed, or alternates add objects elsewhere. */
+static int list_loose(const char *objects_dir, git_oid **ids, size_t *n)
 {
 	char *alt = ks_xasprintf("%s/info/alternates", objects_dir);
 	DIR *d = opendir(objects_dir);
 	struct dirent *de;
-	int only = d && access(alt, F_OK);
+	size_t cap = 0;
+	int ok = d && access(alt, F_OK);
 
 	free(alt);
-	while (only && (de = readdir(d))) {
-		const char *n = de->d_name;
-		char *sub;
+	*ids = NULL;
+	*n = 0;
+	while (ok && (de = readdir(d))) {
+		const char *dn = de->d_name;
+		char hex[GIT_OID_HEXSZ + 1], *sub;
+		struct dirent *e;
 		DIR *f;
 
-		if (strlen(n) != 2 || !strchr("0123456789abcdef", n[0]) ||
-		    !strchr("0123456789abcdef", n[1]))
+		if (strlen(dn) != 2 || !isxdigit((unsigned char)dn[0]) ||
+		    !isxdigit((unsigned char)dn[1]))
 			continue;
-		sub = ks_xasprintf("%s/%s", objects_dir, n);
-		if ((f = opendir(sub))) {
-			struct dirent *e;
-
-			while (only && (e = readdir(f)))
-				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-					only = 0;
-			closedir(f);
-		}
+		sub = ks_xasprintf("%s/%s", objects_dir, dn);
+		f = opendir(sub);
 		free(sub);
+		if (!f) {
+			ok = 0;
+			break;
+		}
+		while ((e = readdir(f))) {
+			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
+				continue;	/* ".", "..", temporary files */
+			memcpy(hex, dn, 2);
+			memcpy(hex + 2, e->d_name, GIT_OID_HEXSZ - 2);
+			hex[GIT_OID_HEXSZ] = '\0';
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				*ids = ks_xrealloc(*ids, cap * sizeof(**ids));
+			}
+			if (!git_oid_fromstr(&(*ids)[*n], hex))
+				(*n)++;
+		}
+		closedir(f);
 	}
 	if (d)
 		closedir(d);
-	return only;
+	if (!ok) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+		return -1;
+	}
+	if (*n)
+		qsort(*ids, *n, sizeof(**ids), cmp_oid);
+	return 0;
 }
 
 struct ks_pack *ks_pack_new(git_odb *odb, const char *objects_dir)
@@ -90,11 +121,11 @@ struct ks_pack *ks_pack_new(git_odb *odb, const char *objects_dir)
 	git_odb_backend *be = NULL;
 
 	/* The store's odb asks the loose backend too, one access(2) per
-	 * new object (a tenth of an import of every kind); when there is
-	 * nothing loose, the packs alone answer. Any failure falls back to
-	 * the store's odb: a wrong "absent" costs only a duplicate. */
+	 * new object (a tenth of an import of every kind): the packs and
+	 * the loose ids listed once answer instead. Any failure falls back
+	 * to the store's odb; a wrong "absent" would cost only a duplicate. */
 	pk->odb = odb;
-	if (packs_only(objects_dir) && !git_odb_new(&pk->own_odb)) {
+	if (!list_loose(objects_dir, &pk->loose, &pk->nloose) && !git_odb_new(&pk->own_odb)) {
 		if (!git_odb_backend_pack(&be, objects_dir) &&
 		    !git_odb_add_backend(pk->own_odb, be, 1)) {
 			pk->odb = pk->own_odb;
@@ -187,6 +218,8 @@ static void add(struct ks_pack *pk, git_object_t type, const void *data,
 	if (set_find(pk, id, &slot))
 		return;
 	/* No refresh: a failed lookup would rescan objects/pack each time. */
+	if (pk->nloose && bsearch(id, pk->loose, pk->nloose, sizeof(*pk->loose), cmp_oid))
+		return;
 	if (git_odb_exists_ext(pk->odb, id, GIT_ODB_LOOKUP_NO_REFRESH))
 		return;
 
@@ -622,6 +655,7 @@ void ks_pack_free(struct ks_pack *pk)
 	free(pk->objs);
 	free(pk->slots);
 	git_odb_free(pk->own_odb);
+	free(pk->loose);
 	if (pk->sha)
 		ks_sha1_free(pk->sha);
 	free(pk);

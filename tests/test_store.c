@@ -878,6 +878,54 @@ static void test_store_packs_are_merged(void **state)
 	free(dir);
 }
 
+/* An object the store already holds loose (libgit2 writes the notes
+ * loose; a git push may leave objects so) is not written again into the
+ * import's pack; junk in a fan-out folder is not taken for an object. */
+static void test_store_loose_objects_known(void **state)
+{
+	static const char text[] = "struct point {\n\tint x;\t/* 0 4 */\n\tint y;\t/* 4 4 */\n"
+				   "};\t/* size 8 */\n";
+	enum ks_add_status st;
+	git_repository *repo;
+	git_oid blob;
+	char hex[GIT_OID_HEXSZ + 1], *dir, *cmd, *junk;
+	struct ks_store *s = new_store(&dir);
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(git_repository_open(&repo, dir), 0);
+	assert_int_equal(git_blob_create_from_buffer(&blob, repo, text, strlen(text)), 0);
+	git_repository_free(repo);
+	git_oid_tostr(hex, sizeof(hex), &blob);
+	junk = ks_xasprintf("%s/objects/ab/not-an-object", dir);
+	cmd = ks_xasprintf("mkdir -p '%s/objects/ab'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	f = fopen(junk, "w");
+	assert_non_null(f);
+	fputs("junk\n", f);
+	fclose(f);
+
+	assert_int_equal(add(s, "5.1", 0, 0, &st), 0);
+	assert_int_equal(st, KS_ADD_NEW);
+	ks_store_free(s);
+	/* loose still, in no pack, and the store is whole */
+	cmd = ks_xasprintf("test -f '%s/objects/%.2s/%s' && "
+			   "! git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | grep -q '^%s' && "
+			   "git --git-dir='%s' show refs/tags/unknown/x86_64/generic/5.1:struct/p/po/point "
+			   "| cmp -s - /dev/stdin <<'EOF'\n%sEOF\n",
+			   dir, hex, hex + 2, dir, dir, hex, dir, text);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	unlink(junk);
+	free(junk);
+	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 /* A plan made apart (as import's workers do) gives the same commit as the
  * writer's own hashing; a plan of another set is not used. */
 static void test_store_plan_matches(void **state)
@@ -1011,6 +1059,7 @@ int main(void)
 		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_merged),
+		cmocka_unit_test(test_store_loose_objects_known),
 		cmocka_unit_test(test_store_plan_matches),
 		cmocka_unit_test(test_store_error_space_apart),
 		cmocka_unit_test(test_store_git_errors_translated),
