@@ -382,7 +382,7 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 {
 	struct digest_job d = { in->sha256, data, len };
 	pthread_t tid;
-	int err, threaded;
+	int err, e, threaded;
 
 	if (len < 24 || (memcmp(data, BTF_MAGIC_LE, 2) && memcmp(data, BTF_MAGIC_BE, 2)))
 		return ks_err_set(KS_EFORMAT, "%s: no BTF header", in->path);
@@ -400,17 +400,16 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 	 * it read the same section from the file. */
 	in->btf = base ? btf__parse_elf_split(elf_path, base)
 		       : btf__new(data, (__u32)len);
-	err = in->btf ? 0 : errno ? errno : EINVAL;
-	if (!err) {
+	e = errno ? errno : EINVAL;
+	if (in->btf) {
 		in->start_id = base ? btf__type_cnt(base) : 1;
 		err = ks_btf_check(in);
 	}
 	if (threaded)
 		pthread_join(tid, NULL);
-	if (!in->btf) {
+	if (!in->btf)
 		return ks_err_set(KS_EFORMAT, "%s: invalid or truncated BTF (%s)",
-				  in->path, strerror(err));
-	}
+				  in->path, strerror(e));
 	return err;
 }
 

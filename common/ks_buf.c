@@ -146,3 +146,18 @@ void ks_buf_free(struct ks_buf *b)
 	b->p = NULL;
 	b->len = b->cap = 0;
 }
+
+void ks_prefix_key(const char *s, uint64_t *hi, uint64_t *lo)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v[2] = { 0, 0 };
+	int b;
+
+	for (b = 0; b < 16; b++) {
+		v[b / 8] = v[b / 8] << 8 | *p;
+		if (*p)
+			p++;
+	}
+	*hi = v[0];
+	*lo = v[1];
+}

@@ -8,6 +8,7 @@
 #define KS_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct ks_buf {
 	char *p;
@@ -34,5 +35,10 @@ void *ks_xrealloc(void *p, size_t n);
 char *ks_xstrdup(const char *s);
 char *ks_xstrndup(const char *s, size_t n);
 char *ks_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The first 16 bytes of @s as two big-endian numbers, zeros past its
+ * end: comparing (hi, lo) orders strings as strcmp() does, up to their
+ * 16th byte; sorts compare these before the strings. */
+void ks_prefix_key(const char *s, uint64_t *hi, uint64_t *lo);
 
 #endif

@@ -111,19 +111,6 @@ static int cmp_key(const void *a, const void *b)
 	return c ? c : (x->e->len > y->e->len) - (x->e->len < y->e->len);
 }
 
-static uint64_t be64_name(const unsigned char **p)
-{
-	uint64_t v = 0;
-	int b;
-
-	for (b = 0; b < 8; b++) {
-		v = v << 8 | **p;
-		if (**p)
-			(*p)++;
-	}
-	return v;
-}
-
 static void sort_entries(struct ks_snapshot_entry *entries, size_t n)
 {
 	struct entry_key *k = ks_xcalloc(n, sizeof(*k));
@@ -131,11 +118,8 @@ static void sort_entries(struct ks_snapshot_entry *entries, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		const unsigned char *p = (const unsigned char *)entries[i].name;
-
 		k[i].kind = entries[i].kind;
-		k[i].hi = be64_name(&p);
-		k[i].lo = be64_name(&p);
+		ks_prefix_key(entries[i].name, &k[i].hi, &k[i].lo);
 		k[i].e = &entries[i];
 	}
 	qsort(k, n, sizeof(*k), cmp_key);
@@ -144,17 +128,6 @@ static void sort_entries(struct ks_snapshot_entry *entries, size_t n)
 	memcpy(entries, sorted, n * sizeof(*entries));
 	free(sorted);
 	free(k);
-}
-
-static void settle(struct ks_snapshot *snap);
-
-void ks_snapshot_finish(struct ks_snapshot *snap)
-{
-	if (snap->finished)
-		return;
-	if (snap->n)
-		sort_entries(snap->entries, snap->n);
-	settle(snap);
 }
 
 /* On sorted entries: drops identical duplicates, numbers the rest of
@@ -188,6 +161,15 @@ static void settle(struct ks_snapshot *snap)
 	}
 	snap->nstructs = snap->count[KS_KIND_STRUCT];
 	snap->nunions = snap->count[KS_KIND_UNION];
+}
+
+void ks_snapshot_finish(struct ks_snapshot *snap)
+{
+	if (snap->finished)
+		return;
+	if (snap->n)
+		sort_entries(snap->entries, snap->n);
+	settle(snap);
 }
 
 /* Both sorted: one merging pass instead of sorting the union again. */

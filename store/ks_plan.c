@@ -12,24 +12,14 @@
 #include "ks_snapshot.h"
 #include "ks_store_int.h"
 
-/* A path's first 16 bytes as two big-endian numbers, so most
- * comparisons are two integer compares on a small array instead of a
- * strcmp through a pointer (the sort was a tenth of an import). */
+/* Sorted through ks_prefix_key(): most comparisons are two integer
+ * compares on a small array instead of a strcmp through a pointer (the
+ * sort was a tenth of an import). */
 struct sort_key {
 	uint64_t hi, lo;
 	const char *path;
 	size_t i;
 };
-
-static uint64_t be64_at(const char *p, size_t n)
-{
-	uint64_t v = 0;
-	size_t k;
-
-	for (k = 0; k < 8; k++)
-		v = v << 8 | (k < n ? (unsigned char)p[k] : 0);
-	return v;
-}
 
 static int cmp_key(const void *a, const void *b)
 {
@@ -52,10 +42,7 @@ void ks_path_entries_sort(struct ks_path_entry *pe, size_t n)
 		return;
 	k = ks_xcalloc(n, sizeof(*k));
 	for (i = 0; i < n; i++) {
-		size_t len = strnlen(pe[i].path, 16);
-
-		k[i].hi = be64_at(pe[i].path, len);
-		k[i].lo = len > 8 ? be64_at(pe[i].path + 8, len - 8) : 0;
+		ks_prefix_key(pe[i].path, &k[i].hi, &k[i].lo);
 		k[i].path = pe[i].path;
 		k[i].i = i;
 	}
