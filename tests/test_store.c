@@ -99,24 +99,25 @@ static void test_store_version_order(void **state)
 	assert_int_equal(ks_version_cmp("6.1", "6.1.0"), -1);
 }
 
+static void expect_type_path(const char *kind, const char *name, unsigned int variant,
+			     const char *want)
+{
+	char *p = ks_store_type_path(kind, name, variant);
+
+	assert_string_equal(p, want);
+	free(p);
+}
+
 static void test_store_type_paths(void **state)
 {
 	char *p;
 	unsigned int v;
 
 	(void)state;
-	p = ks_store_type_path("struct", "bpf_mem_alloc", 1);
-	assert_string_equal(p, "struct/b/bp/bpf_mem_alloc");
-	free(p);
-	p = ks_store_type_path("struct", "__sk_buff", 1);
-	assert_string_equal(p, "struct/s/sk/__sk_buff");
-	free(p);
-	p = ks_store_type_path("union", "a", 3);
-	assert_string_equal(p, "union/a/a/a~3");
-	free(p);
-	p = ks_store_type_path("struct", "___", 1);
-	assert_string_equal(p, "struct/_/_/___");
-	free(p);
+	expect_type_path("struct", "bpf_mem_alloc", 1, "struct/b/bp/bpf_mem_alloc");
+	expect_type_path("struct", "__sk_buff", 1, "struct/s/sk/__sk_buff");
+	expect_type_path("union", "a", 3, "union/a/a/a~3");
+	expect_type_path("struct", "___", 1, "struct/_/_/___");
 	/* no name can leave its folder or hide as another */
 	p = ks_store_type_path("struct", "../../x/y", 1);
 	assert_null(strstr(p + strlen("struct/"), "/.."));
@@ -124,12 +125,8 @@ static void test_store_type_paths(void **state)
 	assert_string_equal(strrchr(p, '/') + 1, "%2e%2e%2f%2e%2e%2fx%2fy");
 	assert_string_equal(p, "struct/%/%2/%2e%2e%2f%2e%2e%2fx%2fy");
 	free(p);
-	p = ks_store_type_path("func", "", 1);
-	assert_string_equal(p, "func/_/_/");
-	free(p);
-	p = ks_store_type_path("enum", "\xff_x", 12);
-	assert_string_equal(p, "enum/%/%f/%ff_x~12");
-	free(p);
+	expect_type_path("func", "", 1, "func/_/_/");
+	expect_type_path("enum", "\xff_x", 12, "enum/%/%f/%ff_x~12");
 
 	p = ks_store_unescape_name("%2e%2e%2fx~2", &v);
 	assert_string_equal(p, "../x");
