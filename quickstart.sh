@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config git xz-utils python3
-	libgit2-dev libbpf-dev libelf-dev zlib1g-dev libssl-dev libcmocka-dev
+	libgit2-dev libbpf-dev libelf-dev zlib1g-dev libdeflate-dev libssl-dev libcmocka-dev
 	libarchive-dev dwarves openssh-server openssh-client lz4 binutils bpftool
 	clang libclang-rt-14-dev valgrind chromium chromium-driver fonts-noto-color-emoji)
 

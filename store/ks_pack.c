@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
+/* libdeflate, not zlib, writes the pack: it compresses a whole buffer in
+ * one call, without zlib's stream state, and took compressing an import's
+ * objects from 52 to 30 ms of CPU, with a smaller pack (bench/import.sh,
+ * docs/architecture.md). Its streams are plain zlib for every reader. */
+#include <libdeflate.h>
 #include <git2/sys/odb_backend.h>
 
 #include "ks_buf.h"
@@ -261,7 +265,7 @@ static void be32(unsigned char *p, uint32_t v)
  * paid its per-stream setup, a fifth of the writing of small objects. */
 static void put_stored(struct ks_buf *out, const unsigned char *data, size_t len)
 {
-	uint32_t a = (uint32_t)adler32(adler32(0, NULL, 0), data, (uInt)len);
+	uint32_t a = libdeflate_adler32(1, data, len);
 	unsigned char h[5];
 	size_t at = 0;
 
@@ -285,11 +289,11 @@ static void put_stored(struct ks_buf *out, const unsigned char *data, size_t len
 
 /* Appends one pack entry (type and size header, zlib stream) to @out;
  * stored when @z is NULL. */
-static int pack_entry(z_stream *z, git_object_t type, const void *data, size_t len,
-		      struct ks_buf *out, uint32_t *crc)
+static int pack_entry(struct libdeflate_compressor *z, git_object_t type, const void *data,
+		      size_t len, struct ks_buf *out, uint32_t *crc)
 {
 	unsigned char hdr[16];
-	size_t h = 0, start = out->len, sz = len;
+	size_t h = 0, start = out->len, sz = len, bound, n;
 
 	/* Entry header: type and size, 4 bits then 7 bits per byte. */
 	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
@@ -305,25 +309,22 @@ static int pack_entry(z_stream *z, git_object_t type, const void *data, size_t l
 		put_stored(out, data, len);
 		goto done;
 	}
-	deflateReset(z);
-	ks_buf_grow(out, deflateBound(z, len));
-	z->next_in = (Bytef *)data;
-	z->avail_in = (uInt)len;
-	z->next_out = (Bytef *)out->p + out->len;
-	z->avail_out = (uInt)(out->cap - out->len - 1);
-	if (deflate(z, Z_FINISH) != Z_STREAM_END)
+	bound = libdeflate_zlib_compress_bound(z, len);
+	ks_buf_grow(out, bound);
+	n = libdeflate_zlib_compress(z, data, len, out->p + out->len, bound);
+	if (!n)
 		return -1;
-	out->len = (size_t)((char *)z->next_out - out->p);
+	out->len += n;
 done:
-	*crc = (uint32_t)crc32(0, (const Bytef *)out->p + start, (uInt)(out->len - start));
+	*crc = libdeflate_crc32(0, out->p + start, out->len - start);
 	return 0;
 }
 
-/* Blobs shorter than this are stored, not deflated: zlib's cost per
- * stream (about 7 us at level 1, whatever the size) made compressing a
- * kernel's ~50,000 small function and typedef texts half of an import,
- * for a quarter of their bytes. On the corpus store: 9% larger, an
- * import of every kind 0.4 s faster (bench/import.sh). */
+/* Blobs shorter than this are stored, not deflated: deflate's cost per
+ * stream (3 us for 64 bytes, 6 us for 200 with libdeflate at level 1,
+ * measured here) made compressing a kernel's ~50,000 small function and
+ * typedef texts half of an import, for a quarter of their bytes. On the
+ * corpus store: 9% larger, an import of every kind 0.4 s faster. */
 #define STORED_BELOW 256
 
 static int is_stored(const struct pack_obj *o)
@@ -331,23 +332,20 @@ static int is_stored(const struct pack_obj *o)
 	return o->type == GIT_OBJECT_TREE || o->len < STORED_BELOW;
 }
 
-/* Compression is most of an import's time (about 30 MB/s for zlib on
- * many small texts), so it runs on every core; object ids were already
+/* Compression is a large part of an import's time (many small texts,
+ * each with its setup cost), so it runs on every core; object ids were already
  * computed from the uncompressed bytes. */
 static void *compress_slice(void *arg)
 {
 	struct slice *sl = arg;
-	z_stream z;
+	struct libdeflate_compressor *z;
 	size_t i;
 
-	memset(&z, 0, sizeof(z));
-	/* Level 1, small window and hash: objects are small, and
-	 * deflateReset() clears the whole hash table for each one. Any zlib
-	 * reader accepts a smaller window. Trees are mostly object ids,
-	 * which do not compress, and a history walk reads one per release
-	 * and level: they are stored, like small blobs, so reading them
-	 * costs no inflating. */
-	if (deflateInit2(&z, 1, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK) {
+	/* Level 1: objects are small and an import waits for them. Trees
+	 * are mostly object ids, which do not compress, and a history walk
+	 * reads one per release and level: they are stored, like small
+	 * blobs, so reading them costs no inflating. */
+	if (!(z = libdeflate_alloc_compressor(1))) {
 		sl->err = 1;
 		return NULL;
 	}
@@ -355,24 +353,25 @@ static void *compress_slice(void *arg)
 		struct pack_obj *o = &sl->objs[i];
 
 		o->offset = sl->out.len;
-		if (pack_entry(is_stored(o) ? NULL : &z,
+		if (pack_entry(is_stored(o) ? NULL : z,
 			       o->type, o->data, o->len, &sl->out, &o->crc)) {
 			sl->err = 1;
 			break;
 		}
 	}
-	deflateEnd(&z);
+	libdeflate_free_compressor(z);
 	return NULL;
 }
 
 /* Rough cost of writing one object, in nanoseconds measured here:
- * deflate has a fixed cost per stream and is slow per byte, storing is
- * a copy and a checksum. */
+ * deflate has a fixed cost per stream (libdeflate's level 1 clears its
+ * hash tables for each) and a small one per byte, storing is a copy and
+ * a checksum. */
 static uint64_t write_cost(const struct pack_obj *o)
 {
 	if (is_stored(o))
 		return 300 + o->len;
-	return 7000 + 25 * (uint64_t)o->len;
+	return 5500 + 4 * (uint64_t)o->len;
 }
 
 /* Consecutive slices of about equal cost: objects come in path order,
@@ -772,11 +771,10 @@ static size_t read_loose(const char *objects_dir, git_odb *odb, struct ks_buf *b
 			 struct src_obj **objs, size_t *n, size_t *cap, char ***paths)
 {
 	size_t count = 0, first = *n, i;
-	z_stream z;
+	struct libdeflate_compressor *z = libdeflate_alloc_compressor(1);
 	int d;
 
-	memset(&z, 0, sizeof(z));
-	if (deflateInit2(&z, 1, Z_DEFLATED, 12, 3, Z_DEFAULT_STRATEGY) != Z_OK)
+	if (!z)
 		return 0;
 	for (d = 0; d < 256; d++) {
 		char *sub = ks_xasprintf("%s/%02x", objects_dir, d);
@@ -801,7 +799,7 @@ static size_t read_loose(const char *objects_dir, git_odb *odb, struct ks_buf *b
 			o = &(*objs)[(*n)++];
 			o->id = id;
 			o->offset = buf->len;
-			if (pack_entry(&z, git_odb_object_type(obj), git_odb_object_data(obj),
+			if (pack_entry(z, git_odb_object_type(obj), git_odb_object_data(obj),
 				       git_odb_object_size(obj), buf, &o->crc)) {
 				(*n)--;
 			} else {
@@ -815,7 +813,7 @@ static size_t read_loose(const char *objects_dir, git_odb *odb, struct ks_buf *b
 			closedir(dir);
 		free(sub);
 	}
-	deflateEnd(&z);
+	libdeflate_free_compressor(z);
 	/* the buffer is complete: offsets become pointers */
 	for (i = first; i < *n; i++)
 		(*objs)[i].data = (const unsigned char *)buf->p + (*objs)[i].offset;

@@ -67,6 +67,8 @@ for dir in "${!allowed[@]}"; do
 			bpf/*) lib=libbpf ;;
 			libelf.h|gelf.h) lib=libelf ;;
 			archive.h|archive_entry.h) lib=libarchive ;;
+			zlib.h) lib=zlib ;;
+			libdeflate.h) lib=libdeflate ;;
 			*) continue ;;
 			esac
 			if [[ " $reach " == *" $lib "* ]]; then ok
