@@ -147,7 +147,13 @@ echo "import speed, $kernel ($(stat -c %s "$btf") bytes of BTF), median of $runs
 printf '  kstruct import, every kind    %8.1f ms\n' "$k_med"
 printf '  kstruct import, struct/union  %8.1f ms  (KSTRUCT_KINDS=legacy)\n' "$l_med"
 printf '  pahole FILE > /dev/null       %8.1f ms\n' "$p_med"
-echo "  ratio every kind/struct+union $kinds_ratio (target <= 1.5: $kinds_verdict)"
+if [[ -n ${BASELINE:-} ]]; then
+	# today's struct-only import got every speed-up too: the issue's
+	# 1.5 is against the struct-only import of before (BASELINE)
+	echo "  ratio every kind/struct+union $kinds_ratio (what the other kinds cost today)"
+else
+	echo "  ratio every kind/struct+union $kinds_ratio (target <= 1.5: $kinds_verdict)"
+fi
 echo "  ratio struct+union/pahole     $ratio (target <= 2.0: $verdict)"
 if [[ -n ${BASELINE:-} ]]; then
 	b_med=$(printf '%s\n' "${b_times[@]}" | median_ms)

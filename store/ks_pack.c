@@ -47,7 +47,8 @@ struct ks_pack {
 	size_t nslots;
 };
 
-/* One worker's share of the pack body: objects [first, last). */
+/* A run of the pack body, objects [first, last), compressed by one
+ * worker into @out (offsets relative to it until it is written). */
 struct slice {
 	struct pack_obj *objs;
 	size_t first, last;
@@ -332,23 +333,15 @@ static int is_stored(const struct pack_obj *o)
 	return o->type == GIT_OBJECT_TREE || o->len < STORED_BELOW;
 }
 
-/* Compression is a large part of an import's time (many small texts,
- * each with its setup cost), so it runs on every core; object ids were already
- * computed from the uncompressed bytes. */
-static void *compress_slice(void *arg)
+/* Compresses @sl's objects into its buffer; object ids were already
+ * computed from the uncompressed bytes. Level 1: objects are small and
+ * an import waits for them. Trees are mostly object ids, which do not
+ * compress, and a history walk reads one per release and level: they
+ * are stored, like small blobs, so reading them costs no inflating. */
+static void compress_slice(struct libdeflate_compressor *z, struct slice *sl)
 {
-	struct slice *sl = arg;
-	struct libdeflate_compressor *z;
 	size_t i;
 
-	/* Level 1: objects are small and an import waits for them. Trees
-	 * are mostly object ids, which do not compress, and a history walk
-	 * reads one per release and level: they are stored, like small
-	 * blobs, so reading them costs no inflating. */
-	if (!(z = libdeflate_alloc_compressor(1))) {
-		sl->err = 1;
-		return NULL;
-	}
 	for (i = sl->first; i < sl->last; i++) {
 		struct pack_obj *o = &sl->objs[i];
 
@@ -359,8 +352,6 @@ static void *compress_slice(void *arg)
 			break;
 		}
 	}
-	libdeflate_free_compressor(z);
-	return NULL;
 }
 
 /* Rough cost of writing one object, in nanoseconds measured here:
@@ -375,8 +366,8 @@ static uint64_t write_cost(const struct pack_obj *o)
 }
 
 /* Consecutive slices of about equal cost: objects come in path order,
- * so counting objects gave one worker the small stored texts and the
- * other the large structs to deflate. */
+ * so counting objects put the small stored texts in some slices and
+ * the large structs to deflate in others. */
 static void split(const struct ks_pack *pk, struct slice *sl, size_t nt)
 {
 	uint64_t total = 0, done = 0;
@@ -556,17 +547,146 @@ static int install_pack(const char *dir, const struct ks_buf *parts, size_t npar
 	return err;
 }
 
+/* The pack file while it is written. Compressing is most of the
+ * writing and runs on every core, one slice at a time, while whichever
+ * thread finds the next slice in file order done appends it: hashing
+ * and writing the body (a tenth of an import, when it came after all
+ * the compressing) overlap the compressing of later slices. */
+struct sink {
+	pthread_mutex_t mu;
+	struct slice *sl;
+	size_t nsl;
+	size_t next;		/* the next slice to compress */
+	size_t written;		/* slices in the file, in order */
+	unsigned char *done;	/* per slice: compressed */
+	int busy;		/* a thread is appending */
+	int err;		/* a KS_E* code, */
+	char *msg;		/* its message (set on the thread that failed) */
+	uint64_t base;		/* the file offset of the next slice */
+	struct ks_sha1 *sha;
+	int fd;
+	const char *tmp;
+};
+
+/* Appends @sl to the file: its objects' offsets become the file's. */
+static int append_slice(struct sink *k, struct slice *sl)
+{
+	size_t i;
+
+	if (sl->err)
+		return ks_err_set(KS_EIO, "compressing objects failed");
+	if (k->base + sl->out.len >= (1ull << 31))
+		return ks_err_set(KS_EINVAL, "snapshot too large for one pack");
+	for (i = sl->first; i < sl->last; i++)
+		sl->objs[i].offset += k->base;
+	k->base += sl->out.len;
+	ks_sha1_update(k->sha, sl->out.p, sl->out.len);
+	if (write_all(k->fd, sl->out.p, sl->out.len))
+		return ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno));
+	ks_buf_free(&sl->out);	/* the next slices reuse the memory */
+	return 0;
+}
+
+/* With @k->mu held. */
+static void fail(struct sink *k, int err)
+{
+	if (k->err)
+		return;
+	k->err = err;
+	k->msg = ks_xstrdup(ks_err_msg());
+}
+
+/* With @k->mu held: appends the slices that are done and next in file
+ * order, unless another thread is at it (it will see ours when it
+ * checks again, under the lock). */
+static void drain(struct sink *k)
+{
+	if (k->busy)
+		return;
+	k->busy = 1;
+	while (!k->err && k->written < k->nsl && k->done[k->written]) {
+		struct slice *sl = &k->sl[k->written];
+		int err;
+
+		pthread_mutex_unlock(&k->mu);
+		err = append_slice(k, sl);
+		pthread_mutex_lock(&k->mu);
+		if (err)
+			fail(k, err);
+		else
+			k->written++;
+	}
+	k->busy = 0;
+}
+
+static void *sink_worker(void *arg)
+{
+	struct sink *k = arg;
+	struct libdeflate_compressor *z = libdeflate_alloc_compressor(1);
+
+	pthread_mutex_lock(&k->mu);
+	if (!z)
+		fail(k, ks_err_set(KS_ENOMEM, "cannot set up compression"));
+	while (!k->err && k->next < k->nsl) {
+		size_t i = k->next++;
+
+		pthread_mutex_unlock(&k->mu);
+		compress_slice(z, &k->sl[i]);
+		pthread_mutex_lock(&k->mu);
+		k->done[i] = 1;
+		drain(k);
+	}
+	pthread_mutex_unlock(&k->mu);
+	libdeflate_free_compressor(z);
+	return NULL;
+}
+
+/* Writes the pack body into @k->fd on @nt threads; the trailer's sum in
+ * @sum. */
+static int write_body(struct sink *k, struct ks_pack *pk, size_t nt, unsigned char sum[20])
+{
+	unsigned char hdr[12];
+	pthread_t *tids = ks_xcalloc(nt, sizeof(*tids));
+	int *started = ks_xcalloc(nt, sizeof(*started));
+	size_t t;
+
+	memcpy(hdr, "PACK\0\0\0\2", 8);
+	be32(hdr + 8, (uint32_t)pk->n);
+	k->base = sizeof(hdr);
+	ks_sha1_update(k->sha, hdr, sizeof(hdr));
+	if (write_all(k->fd, hdr, sizeof(hdr)))
+		fail(k, ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno)));
+	for (t = 1; t < nt && !k->err; t++)
+		started[t] = !pthread_create(&tids[t], NULL, sink_worker, k);
+	if (!k->err)
+		sink_worker(k);
+	for (t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
+	free(started);
+	free(tids);
+	if (k->err)
+		return ks_err_set(k->err, "%s", k->msg);
+	ks_sha1_final(k->sha, sum);
+	k->sha = NULL;
+	if (write_all(k->fd, sum, 20))
+		return ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno));
+	return 0;
+}
+
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 {
+	static const struct idx_layout l = {
+		sizeof(struct pack_obj), offsetof(struct pack_obj, id),
+		offsetof(struct pack_obj, crc), offsetof(struct pack_obj, offset),
+	};
 	unsigned char sum[20];
-	struct ks_buf idx = KS_BUF_INIT, *parts;
-	struct slice *sl;
-	pthread_t *tids;
-	struct ks_sha1 *c;
-	uint64_t base = 12;
+	struct ks_buf idx = KS_BUF_INIT;
+	struct sink k;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t i, k, nt;
-	int err = 0;
+	char hex[41], *dir, *tmp, *packname = NULL, *idxname = NULL;
+	size_t i, nt;
+	int err;
 
 	if (!pk->n)
 		return 0;
@@ -576,63 +696,63 @@ int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 	nt = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
 	if (pk->n < 512)
 		nt = 1;
-	sl = ks_xcalloc(nt, sizeof(*sl));
-	tids = ks_xcalloc(nt, sizeof(*tids));
-	split(pk, sl, nt);
-	for (k = 0; k < nt; k++) {
-		if (k && pthread_create(&tids[k], NULL, compress_slice, &sl[k]))
-			compress_slice(&sl[k]), tids[k] = 0;
-	}
-	compress_slice(&sl[0]);
-	for (k = 1; k < nt; k++)
-		if (tids[k])
-			pthread_join(tids[k], NULL);
+	memset(&k, 0, sizeof(k));
+	/* slices small enough for the last ones to keep every thread
+	 * busy, large enough that locking stays rare */
+	k.nsl = nt == 1 ? 1 : 16 * nt;
+	if (k.nsl > pk->n / 64)
+		k.nsl = pk->n / 64 ? pk->n / 64 : 1;
+	k.sl = ks_xcalloc(k.nsl, sizeof(*k.sl));
+	k.done = ks_xcalloc(k.nsl, 1);
+	split(pk, k.sl, k.nsl);
+	pthread_mutex_init(&k.mu, NULL);
+	k.sha = ks_sha1_new();
 
-	/* parts: header, one body per worker, trailer */
-	parts = ks_xcalloc(nt + 2, sizeof(*parts));
-	ks_buf_add(&parts[0], "PACK\0\0\0\2", 8);
-	{
-		unsigned char b[4];
-
-		be32(b, (uint32_t)pk->n);
-		ks_buf_add(&parts[0], b, 4);
-	}
-	c = ks_sha1_new();
-	ks_sha1_update(c, parts[0].p, parts[0].len);
-	for (k = 0; k < nt; k++) {
-		if (sl[k].err)
-			err = ks_err_set(KS_EIO, "compressing objects failed");
-		for (i = sl[k].first; i < sl[k].last; i++)
-			pk->objs[i].offset += base;
-		base += sl[k].out.len;
-		ks_sha1_update(c, sl[k].out.p, sl[k].out.len);
-		parts[k + 1] = sl[k].out;
-	}
-	ks_sha1_final(c, sum);
-	ks_buf_add(&parts[nt + 1], sum, 20);
-	if (!err && base >= (1ull << 31))
-		err = ks_err_set(KS_EINVAL, "snapshot too large for one pack");
-	if (err)
+	dir = ks_xasprintf("%s/pack", objects_dir);
+	/* the pid tells a later writer whether the file is a leftover */
+	tmp = ks_xasprintf("%s/tmp_kstruct_%ld_XXXXXX", dir, (long)getpid());
+	k.tmp = tmp;
+	k.fd = mkstemp(tmp);
+	if (k.fd < 0) {
+		err = ks_err_set(KS_EIO, "cannot create a file in %s: %s", dir, strerror(errno));
 		goto out;
-
-	sort_by_id(pk->objs, pk->n);
-	{
-		static const struct idx_layout l = {
-			sizeof(struct pack_obj), offsetof(struct pack_obj, id),
-			offsetof(struct pack_obj, crc), offsetof(struct pack_obj, offset),
-		};
-		char *dir = ks_xasprintf("%s/pack", objects_dir);
-
-		build_idx(&idx, pk->objs, pk->n, &l, sum);
-		err = install_pack(dir, parts, nt + 2, &idx, sum, NULL);
-		free(dir);
 	}
+	err = write_body(&k, pk, nt, sum);
+	if (!err && fsync(k.fd))
+		err = ks_err_set(KS_EIO, "writing %s: %s", tmp, strerror(errno));
+	fchmod(k.fd, 0444);
+	close(k.fd);
+	if (err) {
+		unlink(tmp);
+		goto out;
+	}
+	ks_hex(hex, sum, 20);
+	packname = ks_xasprintf("%s/pack-%s.pack", dir, hex);
+	idxname = ks_xasprintf("%s/pack-%s.idx", dir, hex);
+	/* The pack first: an index is what makes git look at a pack. */
+	if (rename(tmp, packname)) {
+		err = ks_err_set(KS_EIO, "renaming %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	sort_by_id(pk->objs, pk->n);
+	build_idx(&idx, pk->objs, pk->n, &l, sum);
+	err = write_file_atomic(dir, idxname, &idx, 1);
+	if (err)
+		unlink(packname);
 out:
-	for (k = 0; k < nt + 2; k++)
-		ks_buf_free(&parts[k]);
-	free(parts);
-	free(sl);
-	free(tids);
+	for (i = 0; i < k.nsl; i++)
+		ks_buf_free(&k.sl[i].out);
+	free(k.sl);
+	free(k.done);
+	free(k.msg);
+	if (k.sha)
+		ks_sha1_free(k.sha);
+	pthread_mutex_destroy(&k.mu);
+	free(packname);
+	free(idxname);
+	free(tmp);
+	free(dir);
 	ks_buf_free(&idx);
 	return err;
 }

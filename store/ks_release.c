@@ -423,7 +423,7 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	lineage = ks_xasprintf("%s/%s/%s", distro, meta->arch, meta->flavor);
 	tag = ks_tag_ref(lineage, meta->release);
 
-	objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
+	objdir = ks_xstrdup(s->objdir);
 	pk = ks_pack_new(s->odb, objdir);
 	snapshot_tree(pk, meta, snap, opts->plan, &tree, &top);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);

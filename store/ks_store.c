@@ -227,7 +227,8 @@ int ks_store_open(struct ks_store **out, const char *path)
 		return err;
 	}
 	s->path = ks_xstrdup(path);
-	s->objdir = ks_xasprintf("%s/objects", git_repository_path(s->repo));
+	/* git_repository_path() ends in a slash */
+	s->objdir = ks_xasprintf("%sobjects", git_repository_path(s->repo));
 	*out = s;
 	return 0;
 }
