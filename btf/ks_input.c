@@ -24,85 +24,13 @@
 #include "ks_buf.h"
 #include "ks_distro.h"
 #include "ks_err.h"
+#include "ks_file.h"
 #include "ks_hash.h"
 #include "ks_symbols.h"
 #include "ks_unpack.h"
 
 #define BTF_MAGIC_LE "\x9f\xeb"
 #define BTF_MAGIC_BE "\xeb\x9f"
-
-/* The file's bytes: mapped when it is a regular file (a vmlinux with
- * debug info is hundreds of MB), read otherwise (sysfs, pipes). */
-struct file_bytes {
-	const unsigned char *p;
-	size_t len;
-	void *map;
-	unsigned char *heap;
-};
-
-static int read_file(struct file_bytes *fb, const char *path)
-{
-	struct stat st;
-	struct ks_buf b = KS_BUF_INIT;
-	int fd;
-
-	memset(fb, 0, sizeof(*fb));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ks_err_set(errno == ENOENT ? KS_ENOTFOUND : KS_EIO,
-				  "%s: %s", path, strerror(errno));
-	/* sysfs files may refuse mmap; the read loop below takes over. */
-	if (fstat(fd, &st)) {
-		int e = errno;
-
-		close(fd);
-		return ks_err_set(KS_EIO, "%s: %s", path, strerror(e));
-	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return ks_err_set(KS_EFORMAT, "%s: is a directory", path);
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		fb->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (fb->map != MAP_FAILED) {
-			close(fd);
-			fb->p = fb->map;
-			fb->len = (size_t)st.st_size;
-			return 0;
-		}
-		fb->map = NULL;
-	}
-	for (;;) {
-		ssize_t n;
-
-		ks_buf_grow(&b, 1 << 16);
-		n = read(fd, b.p + b.len, b.cap - b.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			ks_buf_free(&b);
-			return ks_err_set(KS_EIO, "%s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-	}
-	close(fd);
-	fb->heap = (unsigned char *)ks_buf_detach(&b, &fb->len);
-	fb->p = fb->heap;
-	return 0;
-}
-
-static void file_bytes_free(struct file_bytes *fb)
-{
-	if (fb->map)
-		munmap(fb->map, fb->len);
-	free(fb->heap);
-	memset(fb, 0, sizeof(*fb));
-}
 
 const char *ks_input_kind_name(enum ks_input_kind kind)
 {
@@ -413,31 +341,7 @@ static int parse_btf(struct ks_input *in, const unsigned char *data,
 	return err;
 }
 
-static int section_by_name(Elf *elf, size_t shstrndx, const char *name,
-			   size_t file_len, GElf_Shdr *out_sh, Elf_Scn **out)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-
-		if (!gelf_getshdr(scn, &sh))
-			return -1;
-		n = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (n && !strcmp(n, name)) {
-			if (sh.sh_type != SHT_NOBITS &&
-			    (sh.sh_offset > file_len || sh.sh_size > file_len - sh.sh_offset))
-				return -1;
-			*out_sh = sh;
-			*out = scn;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int open_elf(struct ks_input *in, const struct file_bytes *fb,
+static int open_elf(struct ks_input *in, const struct ks_file_bytes *fb,
 		    struct btf *base, int unpacked)
 {
 	char memfd_path[64] = "";
@@ -473,7 +377,7 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 	if (elf_arch(&eh))
 		in->arch = ks_xstrdup(elf_arch(&eh));
 
-	r = section_by_name(elf, shstrndx, ".modinfo", fb->len, &sh, &scn);
+	r = ks_elf_section(elf, shstrndx, ".modinfo", fb->len, &sh, &scn);
 	if (r > 0 && sh.sh_type != SHT_NOBITS) {
 		in->kind = KS_INPUT_MODULE;
 		in->release = find_vermagic(fb->p + sh.sh_offset, sh.sh_size);
@@ -481,7 +385,7 @@ static int open_elf(struct ks_input *in, const struct file_bytes *fb,
 		in->kind = KS_INPUT_ELF;
 	}
 
-	r = section_by_name(elf, shstrndx, ".BTF", fb->len, &sh, &scn);
+	r = ks_elf_section(elf, shstrndx, ".BTF", fb->len, &sh, &scn);
 	if (r < 0) {
 		err = ks_err_set(KS_EFORMAT, "%s: corrupt or truncated ELF section table",
 				 in->path);
@@ -543,11 +447,11 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 {
 	struct ks_input *in = ks_xcalloc(1, sizeof(*in));
 	struct ks_unpacked u = { 0 };
-	struct file_bytes fb;
+	struct ks_file_bytes fb;
 	int err, unpacked;
 
 	in->path = ks_xstrdup(path);
-	err = read_file(&fb, path);
+	err = ks_file_read(&fb, path);
 	if (err)
 		goto fail;
 	/* packages, images, archives and compressed files: down to the
@@ -555,11 +459,11 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 	unpacked = ks_unpack(&u, path, fb.p, fb.len);
 	if (unpacked < 0) {
 		err = unpacked;
-		file_bytes_free(&fb);
+		ks_file_bytes_free(&fb);
 		goto fail;
 	}
 	if (unpacked) {
-		file_bytes_free(&fb);
+		ks_file_bytes_free(&fb);
 		fb.p = fb.heap = u.data;
 		fb.len = u.len;
 		u.data = NULL;
@@ -588,7 +492,7 @@ int ks_input_open(struct ks_input **out, const char *path, struct btf *base)
 		err = ks_err_set(KS_ENOTKERNEL, "%s: not BTF, ELF or a kernel module "
 				 "(unrecognised content)", path);
 	}
-	file_bytes_free(&fb);
+	ks_file_bytes_free(&fb);
 	if (!err && unpacked) {
 		/* what the package says, where the kernel itself said nothing */
 		if (!in->release && u.release)
@@ -630,7 +534,7 @@ fail:
 int ks_input_read_kallsyms(struct ks_input *in, const char *release)
 {
 	const char *env = getenv("KSTRUCT_KALLSYMS"), *path;
-	struct file_bytes fb;
+	struct ks_file_bytes fb;
 	struct utsname u;
 	int err;
 
@@ -640,7 +544,7 @@ int ks_input_read_kallsyms(struct ks_input *in, const char *release)
 	if ((!env && !in->running_kernel) || uname(&u) || strcmp(u.release, release))
 		return 0;
 	path = env ? env : "/proc/kallsyms";
-	err = read_file(&fb, path);
+	err = ks_file_read(&fb, path);
 	if (err) {
 		if (env) {
 			ks_err_prefix("$KSTRUCT_KALLSYMS");
@@ -652,7 +556,7 @@ int ks_input_read_kallsyms(struct ks_input *in, const char *release)
 	if (!ks_symtab_from_map(&in->symtab, (const char *)fb.p, fb.len, 0))
 		in->symtab_from = ks_xstrdup(path);
 	ks_err_clear();
-	file_bytes_free(&fb);
+	ks_file_bytes_free(&fb);
 	return 0;
 }
 
