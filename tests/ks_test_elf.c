@@ -118,6 +118,9 @@ int ks_test_write_elf_syms(const char *path, int machine, int type,
 		gelf_getshdr(scn, &sh);
 		sh.sh_name = names[i];
 		sh.sh_type = SHT_PROGBITS;
+		/* "kprobe/vfs_read", "xdp": an eBPF program's code */
+		if (secs[i].name[0] != '.')
+			sh.sh_flags = SHF_ALLOC | SHF_EXECINSTR;
 		gelf_update_shdr(scn, &sh);
 	}
 	if (syms)

@@ -19,7 +19,8 @@ struct ks_test_sym {
 	int defined;
 };
 
-/* Returns 0, or -1 when libelf fails. */
+/* Returns 0, or -1 when libelf fails. A section whose name does not
+ * start with '.' ("kprobe/vfs_read") is code, as eBPF programs are. */
 int ks_test_write_elf(const char *path, int machine, int type,
 		      const struct ks_test_sec *secs, size_t nsecs);
 
