@@ -20,12 +20,12 @@ static const char import_desc[] =
 	"Records the types of each kernel as one release: structs, unions, enums,\n"
 	"typedefs, functions, tracepoints, syscalls, LSM hooks and kfuncs. Importing\n"
 	"a release that an older kstruct recorded with fewer kinds completes it.\n"
-	"FILE is raw\n"
-	"BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file with a .BTF\n"
-	"section (vmlinux, .o) or a kernel module (.ko, with --base); the kind is\n"
-	"read from the content. A DIR means every file below it that holds kernel\n"
-	"data (other files are skipped). Consecutive files of one release (a vmlinux\n"
-	"and its modules) become one snapshot. Creates the store if it does not exist.\n";
+	"FILE is raw BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file\n"
+	"with a .BTF section (vmlinux, .o) or a kernel module (.ko, with --base);\n"
+	"the kind is read from the content. A DIR means every file below it that\n"
+	"holds kernel data (other files are skipped). Consecutive files of one\n"
+	"release (a vmlinux and its modules) become one snapshot. Creates the store\n"
+	"if it does not exist.\n";
 
 static const char import_footer[] =
 	"A file that cannot be imported is reported and the others go on; the exit\n"
