@@ -27,6 +27,7 @@ int do_releases(int argc, char **argv);
 int do_show(int argc, char **argv);
 int do_log(int argc, char **argv);
 int do_grep(int argc, char **argv);
+int do_check(int argc, char **argv);
 int do_blame(int argc, char **argv);
 int do_diff(int argc, char **argv);
 int do_clone(int argc, char **argv);

@@ -26,6 +26,7 @@ static const struct cmd {
 	{ "blame", do_blame, "in which release each field (or one field) got its form" },
 	{ "diff", do_diff, "what changed between two releases" },
 	{ "grep", do_grep, "which types or members match a pattern, and in which releases" },
+	{ "check", do_check, "on which releases an eBPF object loads and reads what it means" },
 	{ "status", do_status, "a struct in every release, arch and flavor" },
 	{ "report", do_report, "a struct's page: status, definitions, differences" },
 	{ "site", do_site, "a static HTML site of the whole store" },

@@ -219,6 +219,16 @@ typedef int (*ks_blob_fn)(const char *kind, const char *name, unsigned int varia
 			  const char *blob_hex, void *ctx);
 int ks_store_foreach_blob(struct ks_store *store, const char *lineage,
 			  const char *release, unsigned int kinds, ks_blob_fn fn, void *ctx);
+/* One release's snapshot held open for lookups by kind and name. */
+struct ks_view;
+int ks_store_view_open(struct ks_store *store, const char *lineage, const char *release,
+		       struct ks_view **out);
+/* 1 and the blob id of KIND NAME (variant 1, 2, ...) in the release, 0
+ * when the release has no such entry. */
+int ks_store_view_blob(struct ks_view *view, const char *kind, const char *name,
+		       unsigned int variant, char hex[41]);
+void ks_store_view_free(struct ks_view *view);
+
 /* A blob's content, '\0'-terminated (not counted in @len). */
 int ks_store_read_blob(struct ks_store *store, const char *blob_hex, char **text,
 		       size_t *len);
