@@ -532,12 +532,12 @@ static void set_attach(struct ks_ct_arena *a, struct ks_bpf_prog *p, const char 
 		if (strncmp(sec, sec_defs[i].prefix, n) || !*t)
 			continue;
 		if (sec_defs[i].attach == KS_ATTACH_EVENT) {
-			/* tracepoint/CATEGORY/NAME: the event's name */
+			/* tracepoint/CATEGORY/NAME: both kept, the category
+			 * tells a syscall's event from a tracepoint */
 			const char *s = strchr(t, '/');
 
-			if (!s || !s[1])
+			if (!s || !s[1] || s == t)
 				return;
-			t = s + 1;
 		}
 		/* kprobe/FUNC+0x10: the function */
 		e = sec_defs[i].by_symbol ? t + strcspn(t, "+") : t + strlen(t);

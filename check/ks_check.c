@@ -179,6 +179,7 @@ static enum ks_attach_status check_attach(struct target_ctx *c, const struct ks_
 					  unsigned int recorded)
 {
 	enum ks_kind kind;
+	const char *name;
 	char hex[41];
 	char *text = NULL;
 	size_t len;
@@ -193,9 +194,22 @@ static enum ks_attach_status check_attach(struct target_ctx *c, const struct ks_
 	case KS_ATTACH_SYSCALL: kind = KS_KIND_SYSCALL; break;
 	default: return KS_ATTACH_NEEDS_NOTHING;
 	}
+	name = p->target;
+	if (p->attach == KS_ATTACH_EVENT) {
+		/* syscalls/sys_enter_NAME is the syscall's own event, which
+		 * has no tracepoint type in BTF: the syscall says it exists */
+		const char *slash = strchr(name, '/');
+
+		name = slash + 1;
+		if (!strncmp(p->target, "syscalls/", 9) &&
+		    (!strncmp(name, "sys_enter_", 10) || !strncmp(name, "sys_exit_", 9))) {
+			kind = KS_KIND_SYSCALL;
+			name += name[4] == 'e' && name[5] == 'n' ? 10 : 9;
+		}
+	}
 	if (!(recorded & (1u << kind)))
 		return KS_ATTACH_NOT_RECORDED;
-	if (ks_store_view_blob(c->view, ks_kind_name(kind), p->target, 1, hex) != 1)
+	if (ks_store_view_blob(c->view, ks_kind_name(kind), name, 1, hex) != 1)
 		return KS_ATTACH_MISSING;
 	if (!p->by_symbol || kind != KS_KIND_FUNC)
 		return KS_ATTACH_OK;

@@ -637,8 +637,14 @@ int ks_core_resolve(const struct ks_relo *r, const struct ks_core_target *target
 		}
 		if (w.err)
 			return w.err;
-		if (n && !nmatch)
-			why(&w, "enum %s has no enumerator %s", name, r->enumerator, "");
+		if (n && !nmatch) {
+			char e[256];
+			size_t el = ks_ct_essential_len(r->enumerator);
+
+			/* the enumerator as the kernel would spell it */
+			snprintf(e, sizeof(e), "%.*s", (int)(el < 255 ? el : 255), r->enumerator);
+			why(&w, "enum %s has no enumerator %s", name, e, "");
+		}
 		res->status = nmatch ? KS_CORE_OK :
 			      r->kind == KS_RELO_ENUMVAL_EXISTS ? KS_CORE_ABSENT : KS_CORE_POISONED;
 		res->value_known = 1;

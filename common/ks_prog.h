@@ -76,7 +76,9 @@ struct ks_bpf_prog {
 	const char *name;	/* the function's symbol, "" when unknown */
 	const char *type;	/* the section prefix ("kprobe"), or the whole name */
 	enum ks_attach_kind attach;
-	const char *target;	/* the function, tracepoint, hook or syscall; NULL when none */
+	/* the function, tracepoint, hook or syscall; NULL when none; an
+	 * event is CATEGORY/NAME ("syscalls/sys_enter_openat") */
+	const char *target;
 	/* the target as libbpf would ask the kernel for it only at attach
 	 * time (kprobe on a name that may be inlined): a weaker check */
 	int by_symbol;

@@ -143,7 +143,7 @@ static void test_reads_object(void **state)
 	assert_string_equal(p->progs[0].target, "vfs_read");
 	assert_true(p->progs[0].by_symbol);
 	assert_int_equal(p->progs[1].attach, KS_ATTACH_EVENT);
-	assert_string_equal(p->progs[1].target, "sched_switch");
+	assert_string_equal(p->progs[1].target, "sched/sched_switch");
 
 	assert_int_equal(p->nrelos, 5);
 	assert_int_equal(p->relos[0].kind, KS_RELO_FIELD_BYTE_OFFSET);
