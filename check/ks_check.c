@@ -346,6 +346,16 @@ static int check_release(struct ks_store *s, const struct ks_prog *p,
 		struct ks_core_result *res = &cr->relos[i].core;
 
 		err = ks_core_resolve(&p->relos[i], &t, res);
+		/* the classic portability bug: registers by x86 name */
+		if (!err && res->status != KS_CORE_OK && p->relos[i].root->name &&
+		    !strncmp(p->relos[i].root->name, "pt_regs", 7) &&
+		    ks_ct_essential_len(p->relos[i].root->name) == 7) {
+			size_t l = strlen(res->reason);
+
+			snprintf(res->reason + l, sizeof(res->reason) - l,
+				 " (pt_regs is arch-specific: this release is %s; build the "
+				 "object for it)", ri->arch ? ri->arch : "another arch");
+		}
 		/* an older import without enums or typedefs cannot tell */
 		if (!err && res->status != KS_CORE_OK &&
 		    (~ri->recorded & ((1u << KS_KIND_ENUM) | (1u << KS_KIND_TYPEDEF))) &&

@@ -89,22 +89,45 @@ static void problem_lines(const struct ks_prog *p, const struct ks_check_release
 	}
 }
 
-/* The releases of group @group, a line per lineage. */
+/* The releases of group @group, a line per lineage, consecutive ones
+ * (in the lineage's version order) as "FIRST .. LAST". */
 static void print_releases(const struct ks_check_result *res, const char *const *sig,
 			   size_t group)
 {
-	const char *lineage = NULL;
-	size_t i;
+	size_t i, run = 0;
+	int any = 0;
 
 	for (i = 0; i < res->n; i++) {
-		if (strcmp(sig[i], sig[group]))
+		int in = !strcmp(sig[i], sig[group]);
+		int new_lineage = !i || strcmp(res->rel[i - 1].lineage, res->rel[i].lineage);
+
+		if (new_lineage)
+			run = 0;
+		if (!in) {
+			run = 0;
 			continue;
-		if (!lineage || strcmp(lineage, res->rel[i].lineage)) {
-			printf("%s  %s%s%s ", lineage ? "\n" : "", col(C_YELLOW), res->rel[i].lineage,
-			       col(C_RESET));
-			lineage = res->rel[i].lineage;
 		}
-		printf(" %s", res->rel[i].release);
+		if (new_lineage || !any || !run) {
+			/* a lineage's first member of the group opens its line */
+			int first_here = 1;
+			size_t k;
+
+			for (k = i; k-- > 0 && !strcmp(res->rel[k].lineage, res->rel[i].lineage);)
+				if (!strcmp(sig[k], sig[group]))
+					first_here = 0;
+			if (first_here)
+				printf("%s  %s%s%s ", any ? "\n" : "", col(C_YELLOW),
+				       res->rel[i].lineage, col(C_RESET));
+			else
+				printf(",");
+			printf(" %s", res->rel[i].release);
+		}
+		any = 1;
+		run++;
+		/* the run ends here: close it */
+		if (run > 1 && (i + 1 == res->n || strcmp(sig[i + 1], sig[group]) ||
+				strcmp(res->rel[i + 1].lineage, res->rel[i].lineage)))
+			printf(" .. %s (%zu)", res->rel[i].release, run);
 	}
 	printf("\n");
 }
@@ -196,12 +219,46 @@ static const char *core_status_name(enum ks_core_status s)
 static void json_release(struct ks_json *j, const struct ks_prog *p,
 			 const struct ks_check_release *cr)
 {
-	size_t i;
+	size_t i, k;
 
 	ks_json_begin_object(j, NULL);
 	ks_json_put_str(j, "lineage", cr->lineage);
 	ks_json_put_str(j, "release", cr->release);
 	ks_json_put_str(j, "verdict", ks_verdict_name(cr->verdict));
+	/* what a CI step reads first: the failures and the guarded checks */
+	for (k = 0; k < 2; k++) {
+		ks_json_begin_array(j, k ? "guarded" : "failures");
+		for (i = 0; i < p->nrelos; i++) {
+			const struct ks_relo *r = &p->relos[i];
+			const struct ks_check_relo *x = &cr->relos[i];
+
+			if (k ? x->verdict != KS_RV_GUARD_FALSE && x->verdict != KS_RV_GUARDED
+			      : x->verdict != KS_RV_FAIL)
+				continue;
+			ks_json_begin_object(j, NULL);
+			ks_json_put_str(j, "section", r->section);
+			ks_json_put_uint(j, "insn", r->insn);
+			ks_json_put_str(j, "kind", ks_relo_kind_name(r->kind));
+			ks_json_put_str(j, "access", r->access);
+			if (x->core.reason[0])
+				ks_json_put_str(j, "reason", x->core.reason);
+			ks_json_end_object(j);
+		}
+		for (i = 0; !k && i < p->nprogs; i++) {
+			const struct ks_bpf_prog *g = &p->progs[i];
+
+			if (cr->attach[i] != KS_ATTACH_MISSING && cr->attach[i] != KS_ATTACH_NOT_CALLABLE)
+				continue;
+			ks_json_begin_object(j, NULL);
+			ks_json_put_str(j, "section", g->section);
+			ks_json_put_str(j, "kind", "attach");
+			ks_json_put_str(j, "access", g->target);
+			ks_json_put_str(j, "reason", cr->attach[i] == KS_ATTACH_MISSING ?
+				       "not in this release" : "no callable symbol (inlined)");
+			ks_json_end_object(j);
+		}
+		ks_json_end_array(j);
+	}
 	ks_json_begin_array(j, "attach");
 	for (i = 0; i < p->nprogs; i++) {
 		const struct ks_bpf_prog *g = &p->progs[i];
