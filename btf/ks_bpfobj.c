@@ -548,56 +548,105 @@ static void set_attach(struct ks_ct_arena *a, struct ks_bpf_prog *p, const char 
 	}
 }
 
-static int read_progs(struct reader *r, Elf *elf, size_t shstrndx)
+/* A section's instructions in host form; @big: the object is big-endian
+ * (bpfeb), whose register nibbles are swapped too. */
+static struct ks_insn *decode(struct ks_ct_arena *a, const unsigned char *p, size_t n, int big)
+{
+	struct ks_insn *in = ks_ct_alloc(a, (n ? n : 1) * sizeof(*in));
+	size_t i;
+
+	for (i = 0; i < n; i++, p += 8) {
+		in[i].code = p[0];
+		in[i].dst = big ? p[1] >> 4 : p[1] & 15;
+		in[i].src = big ? p[1] & 15 : p[1] >> 4;
+		in[i].off = (int16_t)(big ? (p[2] << 8 | p[3]) : (p[3] << 8 | p[2]));
+		in[i].imm = (int32_t)(big ? ((uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+					     (uint32_t)p[6] << 8 | p[7])
+					  : ((uint32_t)p[7] << 24 | (uint32_t)p[6] << 16 |
+					     (uint32_t)p[5] << 8 | p[4]));
+	}
+	return in;
+}
+
+/* Function symbols of section @ndx: their offsets (in instructions) into
+ * @entries, the one at offset 0 named in *@first. */
+static size_t func_entries(struct reader *r, Elf *elf, Elf_Scn *symscn, size_t ndx, size_t ninsns,
+			   uint32_t **entries, const char **first)
+{
+	GElf_Shdr sh;
+	Elf_Data *sd;
+	size_t k, nsyms, n = 0;
+
+	*entries = NULL;
+	*first = "";
+	if (!symscn || !(sd = elf_getdata(symscn, NULL)) || !gelf_getshdr(symscn, &sh) ||
+	    !sh.sh_entsize)
+		return 0;
+	nsyms = sd->d_size / sh.sh_entsize;
+	*entries = ks_ct_alloc(r->prog->arena, (nsyms ? nsyms : 1) * sizeof(**entries));
+	for (k = 0; k < nsyms; k++) {
+		GElf_Sym sym;
+		const char *sn;
+
+		if (!gelf_getsym(sd, (int)k, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
+		    sym.st_shndx != ndx || sym.st_value % 8 || sym.st_value / 8 >= ninsns)
+			continue;
+		(*entries)[n++] = (uint32_t)(sym.st_value / 8);
+		sn = elf_strptr(elf, sh.sh_link, sym.st_name);
+		if (sn && !sym.st_value && !**first)
+			*first = sn;
+	}
+	return n;
+}
+
+static int read_progs(struct reader *r, Elf *elf, size_t shstrndx, const struct ks_file_bytes *fb,
+		      int big)
 {
 	struct ks_ct_arena *a = r->prog->arena;
 	Elf_Scn *scn = NULL, *symscn = NULL;
 	GElf_Shdr sh;
-	size_t cap = 0;
+	size_t cap = 0, ccap = 0;
 
 	while ((scn = elf_nextscn(elf, scn)))
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
 			symscn = scn;
 	scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
-		const char *name, *fname = "";
-		Elf_Data *sd;
+		const char *name, *fname;
 		struct ks_bpf_prog *p;
-		size_t k, nsyms;
+		struct ks_code *c;
+		uint32_t *entries;
+		size_t n;
 
 		if (!gelf_getshdr(scn, &sh))
 			return ks_err_set(KS_EFORMAT, "%s: broken ELF section table", r->path);
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
 		if (!name || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
-		    !sh.sh_size || !strcmp(name, ".text"))
+		    !sh.sh_size)
 			continue;
-		/* the program's function: a global function symbol at offset
-		 * 0 of the section */
-		if (symscn && (sd = elf_getdata(symscn, NULL)) && gelf_getshdr(symscn, &sh) &&
-		    sh.sh_entsize) {
-			nsyms = sd->d_size / sh.sh_entsize;
-			for (k = 0; k < nsyms; k++) {
-				GElf_Sym sym;
-				const char *sn;
-
-				if (!gelf_getsym(sd, (int)k, &sym) ||
-				    GELF_ST_TYPE(sym.st_info) != STT_FUNC ||
-				    sym.st_shndx != elf_ndxscn(scn) || sym.st_value)
-					continue;
-				sn = elf_strptr(elf, sh.sh_link, sym.st_name);
-				if (sn) {
-					fname = sn;
-					break;
-				}
-			}
+		if (sh.sh_offset > fb->len || sh.sh_size > fb->len - sh.sh_offset || sh.sh_size % 8)
+			return ks_err_set(KS_EFORMAT, "%s: section %s is cut off or not whole "
+					  "instructions", r->path, name);
+		n = sh.sh_size / 8;
+		if (r->prog->ncode == ccap) {
+			ccap = ccap ? ccap * 2 : 8;
+			r->prog->code = ks_xrealloc(r->prog->code, ccap * sizeof(*r->prog->code));
 		}
+		c = &r->prog->code[r->prog->ncode++];
+		c->section = ks_ct_strdup(a, name);
+		c->insns = decode(a, fb->p + sh.sh_offset, n, big);
+		c->n = n;
+		c->nentries = func_entries(r, elf, symscn, elf_ndxscn(scn), n, &entries, &fname);
+		c->entries = entries;
+		if (!strcmp(name, ".text"))	/* subprograms, not a program */
+			continue;
 		if (r->prog->nprogs == cap) {
 			cap = cap ? cap * 2 : 8;
 			r->prog->progs = ks_xrealloc(r->prog->progs, cap * sizeof(*r->prog->progs));
 		}
 		p = &r->prog->progs[r->prog->nprogs++];
 		memset(p, 0, sizeof(*p));
-		p->section = ks_ct_strdup(a, name);
+		p->section = c->section;
 		p->name = ks_ct_strdup(a, fname);
 		set_attach(a, p, name);
 	}
@@ -663,7 +712,7 @@ static int read_object(struct reader *r, const struct ks_file_bytes *fb)
 	}
 	if ((err = read_btf(r, fb->p + sh.sh_offset, sh.sh_size)))
 		goto out;
-	if ((err = read_progs(r, elf, shstrndx)))
+	if ((err = read_progs(r, elf, shstrndx, fb, eh.e_ident[EI_DATA] == ELFDATA2MSB)))
 		goto out;
 	found = ks_elf_section(elf, shstrndx, ".BTF.ext", fb->len, &sh, &scn);
 	if (found < 0 || (found && sh.sh_type == SHT_NOBITS)) {

@@ -12,6 +12,7 @@
 #include "ks_ctype_parse.h"
 #include "ks_err.h"
 #include "ks_kind.h"
+#include "ks_reach.h"
 
 /* ---- a small string map (open addressing) ---- */
 
@@ -264,8 +265,41 @@ static int covered(const struct ks_prog *p, const struct ks_relo *r, enum ks_rel
 	return 0;
 }
 
+/* The instructions of @r's section that run here, once this release's
+ * values are patched in; NULL for .text (subprograms: reached through
+ * calls this does not follow), where the earlier existence check in
+ * the same section decides instead. */
+static unsigned char *reached_in(const struct ks_prog *p, const struct ks_check_release *cr,
+				 const char *section)
+{
+	const struct ks_code *code = ks_prog_code(p, section);
+	struct ks_patch *patches;
+	unsigned char *reached;
+	size_t i, n = 0;
+
+	if (!code || !strcmp(section, ".text") || !code->n)
+		return NULL;
+	patches = ks_xcalloc(p->nrelos ? p->nrelos : 1, sizeof(*patches));
+	for (i = 0; i < p->nrelos; i++) {
+		const struct ks_core_result *c = &cr->relos[i].core;
+
+		if (strcmp(p->relos[i].section, section))
+			continue;
+		if ((c->status == KS_CORE_OK && c->value_known) || c->status == KS_CORE_ABSENT) {
+			patches[n].insn = p->relos[i].insn;
+			patches[n++].value = c->status == KS_CORE_OK ? (int64_t)c->value : 0;
+		}
+	}
+	reached = ks_xmalloc(code->n);
+	ks_reach(code, patches, n, reached);
+	free(patches);
+	return reached;
+}
+
 static void judge(const struct ks_prog *p, struct ks_check_release *cr)
 {
+	const char *sec = NULL;
+	unsigned char *reached = NULL;
 	size_t i, k;
 	int fail = 0, guarded = 0;
 
@@ -289,7 +323,19 @@ static void judge(const struct ks_prog *p, struct ks_check_release *cr)
 			x->verdict = KS_RV_GUARD_FALSE;
 			break;
 		case KS_CORE_POISONED:
+			/* libbpf poisons the instruction; the verifier refuses
+			 * the program only if it can reach it */
+			if (!sec || strcmp(sec, r->section)) {
+				free(reached);
+				sec = r->section;
+				reached = reached_in(p, cr, sec);
+			}
 			x->verdict = KS_RV_FAIL;
+			if (reached) {
+				if (r->insn < ks_prog_code(p, sec)->n && !reached[r->insn])
+					x->verdict = KS_RV_GUARDED;
+				break;
+			}
 			for (k = 0; k < p->nrelos; k++)
 				if (cr->relos[k].core.status == KS_CORE_ABSENT &&
 				    guards(&p->relos[k], r))
@@ -302,6 +348,7 @@ static void judge(const struct ks_prog *p, struct ks_check_release *cr)
 		fail |= x->verdict == KS_RV_FAIL;
 		guarded |= x->verdict == KS_RV_GUARDED || x->verdict == KS_RV_GUARD_FALSE;
 	}
+	free(reached);
 	for (i = 0; i < p->nprogs; i++)
 		fail |= cr->attach[i] == KS_ATTACH_MISSING || cr->attach[i] == KS_ATTACH_NOT_CALLABLE;
 	cr->verdict = fail ? KS_VERDICT_FAIL : guarded ? KS_VERDICT_GUARDED : KS_VERDICT_OK;

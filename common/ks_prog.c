@@ -1,5 +1,6 @@
 /* Names of CO-RE relocation kinds, and freeing a read eBPF object. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ks_prog.h"
 
@@ -10,7 +11,18 @@ void ks_prog_free(struct ks_prog *p)
 	ks_ct_arena_free(p->arena);
 	free(p->progs);
 	free(p->relos);
+	free(p->code);
 	free(p);
+}
+
+const struct ks_code *ks_prog_code(const struct ks_prog *p, const char *section)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncode; i++)
+		if (!strcmp(p->code[i].section, section))
+			return &p->code[i];
+	return NULL;
 }
 
 /* As libbpf's debug output spells them, so the two can be compared. */

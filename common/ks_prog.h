@@ -84,6 +84,24 @@ struct ks_bpf_prog {
 	int by_symbol;
 };
 
+/* One BPF instruction, decoded from the object's byte order. */
+struct ks_insn {
+	uint8_t code;
+	uint8_t dst, src;
+	int16_t off;
+	int32_t imm;
+};
+
+/* A section of code: a program section or .text (subprograms), with the
+ * offsets (in instructions) where its functions start. */
+struct ks_code {
+	const char *section;
+	const struct ks_insn *insns;
+	size_t n;
+	const uint32_t *entries;
+	size_t nentries;
+};
+
 struct ks_prog {
 	struct ks_ct_arena *arena;	/* every string and type below */
 	const char *path;
@@ -91,7 +109,12 @@ struct ks_prog {
 	size_t nprogs;
 	struct ks_relo *relos;
 	size_t nrelos;
+	struct ks_code *code;	/* every executable section */
+	size_t ncode;
 };
+
+/* The code of @section, or NULL. */
+const struct ks_code *ks_prog_code(const struct ks_prog *p, const char *section);
 
 void ks_prog_free(struct ks_prog *p);
 

@@ -10,7 +10,10 @@ each object.
 1. Verdicts, from what the kernels are (each fact is also what libbpf
    says in part 2): core_reads loads on 6.1 x86 only (inode.i_ctime became
    i_ctime_sec in 6.11; pt_regs.di is x86); guarded is never a failure and
-   is guarded everywhere; attach fails where blk_mq_init_queue, the
+   is guarded everywhere; misguarded checks a member's existence and
+   reads it anyway, so it fails where the member is gone (the verdict comes
+   from the program's control flow, not from the order of the checks);
+   attach fails where blk_mq_init_queue, the
    io_uring_submit_sqe or the block_io_start tracepoint is missing.
 2. Relocation for relocation against libbpf: `bpftool -d gen min_core_btf`
    runs libbpf's CO-RE matcher on each kernel and prints, per program
@@ -185,6 +188,12 @@ def test(tmp):
         fails = [x for x in r["relocations"] if x["verdict"] == "fail"]
         check("guarded on %s: no unguarded read" % rel, not fails, str(fails[:1]))
 
+    p, doc = kstruct_check(store, objs["misguarded"])
+    for rel, r in verdicts(doc).items():
+        want = "ok" if rel.startswith("6.1.") else "fail"
+        check("misguarded on %s: %s (the check guards nothing)" % (rel, want),
+              r["verdict"] == want, r["verdict"])
+
     p, doc = kstruct_check(store, objs["attach"])
     v = verdicts(doc)
     for rel, r in v.items():
@@ -203,7 +212,7 @@ def test(tmp):
 
     # -- 2. against libbpf, relocation for relocation --
     agree = disagree = 0
-    for name in ("core_reads", "guarded"):
+    for name in ("core_reads", "guarded", "misguarded"):
         _, doc = kstruct_check(store, objs[name])
         for rel, r in verdicts(doc).items():
             lib = libbpf_relos(ks[rel], objs[name], tmp)
