@@ -541,8 +541,12 @@ static int resolve_field(struct walk *w, const struct ks_relo *r, struct ks_ctyp
 			if (w->err)
 				return w->err;
 			res->status = KS_CORE_ERROR;
-			why(w, "libbpf cannot compute %s for %s here", ks_relo_kind_name(r->kind),
-			    r->access, "");
+			if (w->unknown)
+				why(w, "%s is not in this release (%s needs its size)", w->unknown,
+				    r->access, "");
+			else
+				why(w, "libbpf cannot compute %s for %s here",
+				    ks_relo_kind_name(r->kind), r->access, "");
 			return 0;
 		}
 		one.bit_offset = s.bit_offset;
