@@ -184,9 +184,11 @@ static void print_text(const struct ks_prog *p, const struct ks_check_result *re
 				continue;	/* printed with its first */
 			for (k = i; k < res->n; k++)
 				count += !strcmp(sig[k], sig[i]);
-			printf("%s%s%s in %zu release%s:\n", col(order[v] == KS_VERDICT_OK ? C_GREEN :
+			printf("%s%s%s%s in %zu release%s:\n", col(order[v] == KS_VERDICT_OK ? C_GREEN :
 							order[v] == KS_VERDICT_FAIL ? C_RED : C_CYAN),
-			       ks_verdict_name(order[v]), col(C_RESET), count, count == 1 ? "" : "s");
+			       ks_verdict_name(order[v]), col(C_RESET),
+			       order[v] == KS_VERDICT_OK && strchr(sig[i], '\n')[1] ?
+			       ", with warnings," : "", count, count == 1 ? "" : "s");
 			print_releases(res, sig, i);
 			{
 				const char *line = strchr(sig[i], '\n') + 1;
@@ -259,6 +261,30 @@ static void json_release(struct ks_json *j, const struct ks_prog *p,
 		}
 		ks_json_end_array(j);
 	}
+	ks_json_begin_array(j, "warnings");
+	for (i = 0; i < p->nrelos; i++) {
+		const struct ks_relo *r = &p->relos[i];
+		const struct ks_check_relo *x = &cr->relos[i];
+
+		for (k = 0; k < 2; k++) {
+			if (!(k ? x->sign_differs : x->size_differs))
+				continue;
+			ks_json_begin_object(j, NULL);
+			ks_json_put_str(j, "section", r->section);
+			ks_json_put_uint(j, "insn", r->insn);
+			ks_json_put_str(j, "access", r->access);
+			ks_json_put_str(j, "differs", k ? "signedness" : "size");
+			if (k) {
+				ks_json_put_bool(j, "signed", x->core.is_signed);
+				ks_json_put_bool(j, "local_signed", x->core.local_signed);
+			} else {
+				ks_json_put_uint(j, "size", x->core.size);
+				ks_json_put_uint(j, "local_size", x->core.local_size);
+			}
+			ks_json_end_object(j);
+		}
+	}
+	ks_json_end_array(j);
 	ks_json_begin_array(j, "attach");
 	for (i = 0; i < p->nprogs; i++) {
 		const struct ks_bpf_prog *g = &p->progs[i];
@@ -292,12 +318,6 @@ static void json_release(struct ks_json *j, const struct ks_prog *p,
 			ks_json_put_uint(j, "bit_offset", x->core.bit_offset);
 		if (x->core.reason[0] && x->verdict != KS_RV_OK)
 			ks_json_put_str(j, "reason", x->core.reason);
-		if (x->size_differs || x->sign_differs) {
-			ks_json_put_uint(j, "size", x->core.size);
-			ks_json_put_uint(j, "local_size", x->core.local_size);
-			ks_json_put_bool(j, "signed", x->core.is_signed);
-			ks_json_put_bool(j, "local_signed", x->core.local_signed);
-		}
 		ks_json_end_object(j);
 	}
 	ks_json_end_array(j);

@@ -13,7 +13,9 @@ each object.
    is guarded everywhere; misguarded checks a member's existence and
    reads it anyway, so it fails where the member is gone (the verdict comes
    from the program's control flow, not from the order of the checks);
-   attach fails where blk_mq_init_queue, the
+   sizes loads everywhere but is warned about where inode.i_state and
+   sock.sk_gso_type changed size or signedness (not sk_tsflags, whose size
+   the program asks for); attach fails where blk_mq_init_queue, the
    io_uring_submit_sqe or the block_io_start tracepoint is missing.
 2. Relocation for relocation against libbpf: `bpftool -d gen min_core_btf`
    runs libbpf's CO-RE matcher on each kernel and prints, per program
@@ -194,6 +196,16 @@ def test(tmp):
         check("misguarded on %s: %s (the check guards nothing)" % (rel, want),
               r["verdict"] == want, r["verdict"])
 
+    p, doc = kstruct_check(store, objs["sizes"])
+    check("sizes: exit 0 (warnings do not fail)", p.returncode == 0)
+    for rel, r in verdicts(doc).items():
+        w = sorted((x["access"], x["differs"]) for x in r["warnings"])
+        want = [] if rel.startswith("6.1.") else [
+            ("struct inode.i_state", "size"), ("struct sock.sk_gso_type", "signedness"),
+            ("struct sock.sk_gso_type", "size")]
+        check("sizes on %s: warnings %s" % (rel, want), w == want, str(w))
+        check("sizes on %s: ok" % rel, r["verdict"] == "ok", r["verdict"])
+
     p, doc = kstruct_check(store, objs["attach"])
     v = verdicts(doc)
     for rel, r in v.items():
@@ -212,7 +224,7 @@ def test(tmp):
 
     # -- 2. against libbpf, relocation for relocation --
     agree = disagree = 0
-    for name in ("core_reads", "guarded", "misguarded"):
+    for name in ("core_reads", "guarded", "misguarded", "sizes"):
         _, doc = kstruct_check(store, objs[name])
         for rel, r in verdicts(doc).items():
             lib = libbpf_relos(ks[rel], objs[name], tmp)
