@@ -378,6 +378,18 @@ static int parse_relo(struct reader *r, struct ks_relo *rl, __u32 type_id,
 	return err;
 }
 
+/* Section and symbol names reach messages and terminals: libbpf's are
+ * printable ASCII without spaces, and nothing else is accepted. */
+static int printable(const char *s)
+{
+	if (!*s || strlen(s) > 255)
+		return 0;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* ---- .BTF.ext ---- */
 
 struct ext {
@@ -450,7 +462,7 @@ static int read_ext(struct reader *r, const unsigned char *p, size_t len)
 		sec = btf__str_by_offset(r->btf, ext_u32(&x, off));
 		nrec = ext_u32(&x, off + 4);
 		off += 8;
-		if (!sec || !*sec) {
+		if (!sec || !printable(sec)) {
 			err = truncated(r, "section name of CO-RE records");
 			break;
 		}
@@ -593,7 +605,7 @@ static size_t func_entries(struct reader *r, Elf *elf, Elf_Scn *symscn, size_t n
 			continue;
 		(*entries)[n++] = (uint32_t)(sym.st_value / 8);
 		sn = elf_strptr(elf, sh.sh_link, sym.st_name);
-		if (sn && !sym.st_value && !**first)
+		if (sn && printable(sn) && !sym.st_value && !**first)
 			*first = sn;
 	}
 	return n;
@@ -624,6 +636,9 @@ static int read_progs(struct reader *r, Elf *elf, size_t shstrndx, const struct 
 		if (!name || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) ||
 		    !sh.sh_size)
 			continue;
+		if (!printable(name))
+			return ks_err_set(KS_EFORMAT, "%s: a code section's name is not printable",
+					  r->path);
 		if (sh.sh_offset > fb->len || sh.sh_size > fb->len - sh.sh_offset || sh.sh_size % 8)
 			return ks_err_set(KS_EFORMAT, "%s: section %s is cut off or not whole "
 					  "instructions", r->path, name);

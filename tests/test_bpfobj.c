@@ -10,7 +10,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <bpf/btf.h>
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "ks_bpfobj.h"
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_test_bpf.h"
 #include "ks_test_elf.h"
 #include "ks_test_fs.h"
 
@@ -26,103 +26,33 @@
 #define EM_BPF 247
 #endif
 
-struct relo {
-	const char *sec;
-	unsigned int insn;
-	const char *spec;
-	unsigned int kind;
-	int type;	/* 0: the struct, 1: the enum */
-};
-
-/* struct task { int pid; struct { unsigned int a:3; unsigned int b:5; };
- * int comm[16]; }; enum mode { M_A = 1, M_B = -2 }; */
-static struct btf *make_btf(int *st, int *en)
-{
-	struct btf *b = btf__new_empty();
-	int i32 = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
-	int u32 = btf__add_int(b, "unsigned int", 4, 0);
-	int anon = btf__add_struct(b, NULL, 4);
-	int arr;
-
-	btf__add_field(b, "a", u32, 0, 3);
-	btf__add_field(b, "b", u32, 3, 5);
-	arr = btf__add_array(b, i32, i32, 16);
-	*st = btf__add_struct(b, "task", 72);
-	btf__add_field(b, "pid", i32, 0, 0);
-	btf__add_field(b, "", anon, 32, 0);
-	btf__add_field(b, "comm", arr, 64, 0);
-	*en = btf__add_enum(b, "mode___new", 4);
-	btf__add_enum_value(b, "M_A", 1);
-	btf__add_enum_value(b, "M_B", -2);
-	return b;
-}
-
-static void put32(struct ks_buf *b, uint32_t v)
-{
-	ks_buf_add(b, &v, 4);	/* little-endian, as the test machine */
-}
-
-/* .BTF.ext with @n records, all of section @relos[0].sec */
-static void make_ext(struct btf *b, const struct relo *relos, size_t n, int st, int en,
-		     struct ks_buf *ext)
-{
-	struct ks_buf recs = KS_BUF_INIT;
-	size_t i;
-
-	put32(&recs, 16);
-	put32(&recs, (uint32_t)btf__add_str(b, relos[0].sec));
-	put32(&recs, (uint32_t)n);
-	for (i = 0; i < n; i++) {
-		put32(&recs, relos[i].insn * 8);
-		put32(&recs, (uint32_t)(relos[i].type ? en : st));
-		put32(&recs, (uint32_t)btf__add_str(b, relos[i].spec));
-		put32(&recs, relos[i].kind);
-	}
-	ks_buf_add(ext, "\x9f\xeb\x01\x00", 4);
-	put32(ext, 32);	/* hdr_len */
-	put32(ext, 0);	/* func_info_off, _len */
-	put32(ext, 0);
-	put32(ext, 0);	/* line_info_off, _len */
-	put32(ext, 0);
-	put32(ext, 0);	/* core_relo_off, _len */
-	put32(ext, (uint32_t)recs.len);
-	ks_buf_add(ext, recs.p, recs.len);
-	ks_buf_free(&recs);
-}
-
-static char *write_obj(int machine, const struct relo *relos, size_t n, size_t ext_cut,
+static char *write_obj(int machine, const struct ks_test_relo *relos, size_t n, size_t ext_cut,
 		       int with_btf)
 {
 	static const unsigned char insns[16] = { 0xb7 };	/* r0 = 0; (and one more) */
-	struct ks_buf ext = KS_BUF_INIT;
-	int st, en;
-	struct btf *b = make_btf(&st, &en);
+	struct ks_buf btf = KS_BUF_INIT, ext = KS_BUF_INIT;
 	static int seq;
 	char *path, name[32];
-	const void *raw;
-	__u32 rawlen;
 	struct ks_test_sec secs[4];
 	size_t ns = 0;
 
 	snprintf(name, sizeof(name), "prog%d.bpf.o", seq++);
 	path = ks_test_path(name);
-	if (n)
-		make_ext(b, relos, n, st, en, &ext);
-	raw = btf__raw_data(b, &rawlen);
+	ks_test_bpf_sections(relos, n, &btf, &ext);
 	secs[ns++] = (struct ks_test_sec){ "kprobe/vfs_read", insns, sizeof(insns) };
 	secs[ns++] = (struct ks_test_sec){ "tracepoint/sched/sched_switch", insns, sizeof(insns) };
 	if (with_btf)
-		secs[ns++] = (struct ks_test_sec){ ".BTF", raw, rawlen };
+		secs[ns++] = (struct ks_test_sec){ ".BTF", btf.p, btf.len };
 	if (n)
 		secs[ns++] = (struct ks_test_sec){ ".BTF.ext", ext.p,
 						  ext_cut ? ext_cut : ext.len };
 	assert_int_equal(ks_test_write_elf(path, machine, ET_REL, secs, ns), 0);
 	ks_buf_free(&ext);
-	btf__free(b);
+	ks_buf_free(&btf);
 	return path;
 }
 
-static const struct relo g_relos[] = {
+static const struct ks_test_relo g_relos[] = {
 	{ "kprobe/vfs_read", 0, "0:0", 0, 0 },		/* task.pid byte_off */
 	{ "kprobe/vfs_read", 1, "0:1:1", 4, 0 },	/* task.b lshift, through the anonymous */
 	{ "kprobe/vfs_read", 2, "0:2:3", 0, 0 },	/* task.comm[3] */
@@ -182,15 +112,15 @@ static void expect_refused(const char *path, const char *words)
 
 static void test_refuses_broken_objects(void **state)
 {
-	static const struct relo bad_member[] = { { "kprobe/vfs_read", 0, "0:9", 0, 0 } };
-	static const struct relo bad_index[] = { { "kprobe/vfs_read", 0, "0:2:16", 0, 0 } };
-	static const struct relo bad_kind[] = { { "kprobe/vfs_read", 0, "0:0", 99, 0 } };
-	static const struct relo bad_spec[] = { { "kprobe/vfs_read", 0, "0:x", 0, 0 } };
-	static const struct relo bad_type[] = { { "kprobe/vfs_read", 0, "1:0", 8, 0 } };
-	static const struct relo bad_enum[] = { { "kprobe/vfs_read", 0, "5", 10, 1 } };
+	static const struct ks_test_relo bad_member[] = { { "kprobe/vfs_read", 0, "0:9", 0, 0 } };
+	static const struct ks_test_relo bad_index[] = { { "kprobe/vfs_read", 0, "0:2:16", 0, 0 } };
+	static const struct ks_test_relo bad_kind[] = { { "kprobe/vfs_read", 0, "0:0", 99, 0 } };
+	static const struct ks_test_relo bad_spec[] = { { "kprobe/vfs_read", 0, "0:x", 0, 0 } };
+	static const struct ks_test_relo bad_type[] = { { "kprobe/vfs_read", 0, "1:0", 8, 0 } };
+	static const struct ks_test_relo bad_enum[] = { { "kprobe/vfs_read", 0, "5", 10, 1 } };
 	static const struct {
 		int machine;
-		const struct relo *relos;
+		const struct ks_test_relo *relos;
 		size_t n, cut;
 		int with_btf;
 		const char *words;

@@ -3,13 +3,16 @@
  * on the blobs of a store, a store that may come from anyone (clone,
  * pull). An input is one text, or two separated by a NUL byte (a text
  * never holds one): then the two definitions are also diffed (ks_diff),
- * both ways, and each with itself. */
+ * both ways, and each with itself. Each text also goes through the
+ * reader into C types (ks_ctype_parse) that `kstruct check` uses, and
+ * each line through its declaration reader. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
 #include "ks_buf.h"
 #include "ks_canon_parse.h"
+#include "ks_ctype_parse.h"
 #include "ks_diff.h"
 #include "ks_kind.h"
 #include "ks_err.h"
@@ -62,12 +65,44 @@ static void check_diff(const struct ks_def *a, const struct ks_def *b)
 	ks_diff_free(df);
 }
 
+/* the C type reader: an error is KS_EFORMAT with no type */
+static void ctype_one(const char *text, size_t len)
+{
+	struct ks_ct_arena *a = ks_ct_arena_new();
+	struct ks_ct_abi abi;
+	struct ks_ctype *t = NULL;
+	int err;
+
+	ks_ct_abi_for(&abi, "x86_64");
+	err = ks_ctype_parse(a, text, len, &abi, &t);
+	KS_FUZZ_CHECK(err ? err == KS_EFORMAT && !t : t != NULL, "ks_ctype_parse returned %d", err);
+	ks_err_clear();
+	ks_ct_arena_free(a);
+}
+
+static void decl_one(const char *line)
+{
+	struct ks_ct_arena *a = ks_ct_arena_new();
+	struct ks_ct_abi abi;
+	struct ks_ctype *t = NULL;
+	const char *name;
+	int err;
+
+	ks_ct_abi_for(&abi, "aarch64");
+	err = ks_ctype_parse_decl(a, line, &abi, &t, &name);
+	KS_FUZZ_CHECK(err ? err == KS_EFORMAT && !t : t != NULL && name != NULL,
+		      "ks_ctype_parse_decl returned %d", err);
+	ks_err_clear();
+	ks_ct_arena_free(a);
+}
+
 static struct ks_def *parse_one(const char *text, size_t len)
 {
 	struct ks_def *d = NULL;
 	int err = ks_canon_parse(&d, text, len);
 	size_t i;
 
+	ctype_one(text, len);
 	if (err) {
 		KS_FUZZ_CHECK(err == KS_EFORMAT && !d, "ks_canon_parse returned %d", err);
 		ks_err_clear();
@@ -113,8 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char *copy = ks_xstrndup(text, size), *line, *save = NULL;
 
 			for (line = strtok_r(copy, "\n", &save); line;
-			     line = strtok_r(NULL, "\n", &save))
+			     line = strtok_r(NULL, "\n", &save)) {
 				free(ks_decl_name(line));
+				decl_one(line);
+			}
 			free(copy);
 		}
 		return 0;

@@ -15,7 +15,11 @@
  *   tar, x86 bzImage, arm64/riscv Image, EFI zboot, Debian packages;
  * - fuzz_canon_parse: canonical texts of real and synthetic types, and
  *   pairs (a type in two kernels, NUL-separated) for the diff;
- * - fuzz_meta: meta blobs, commit texts, ref names, lineages, releases.
+ * - fuzz_meta: meta blobs, commit texts, ref names, lineages, releases;
+ * - fuzz_bpfobj: eBPF objects (BTF with a struct, an anonymous member,
+ *   an array and an enum; CO-RE records of every class; program sections
+ *   with branches on patched values, a subprogram call, a 16-byte load),
+ *   cut short at several places.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -39,6 +43,7 @@
 #include "ks_input.h"
 #include "ks_store.h"
 #include "ks_store_int.h"
+#include "ks_test_bpf.h"
 #include "ks_test_elf.h"
 
 static const char *out_dir;
@@ -1246,6 +1251,54 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* ---- fuzz_bpfobj ---- */
+
+static void bpfobj_seeds(void)
+{
+	static const struct ks_test_relo relos[] = {
+		{ "kprobe/vfs_read", 0, "0:0", 2, 0 },	/* exists task.pid */
+		{ "kprobe/vfs_read", 2, "0:0", 0, 0 },	/* its offset */
+		{ "kprobe/vfs_read", 3, "0:1:1", 4, 0 },	/* a bitfield's shift */
+		{ "kprobe/vfs_read", 4, "0:2:3", 1, 0 },	/* an array element's size */
+		{ "kprobe/vfs_read", 5, "1", 11, 1 },	/* an enumerator's value */
+		{ "kprobe/vfs_read", 7, "0", 8, 0 },	/* type exists */
+	};
+	/* r1 = exists; if r1 == 0 goto +2; r2 = off; r3 = *(r1 + 0);
+	 * r4 = shift; r5 = size; r0 = enum; r1 = type (ld_imm64); call
+	 * +1; exit; exit */
+	static const unsigned char code[] = {
+		0xb7, 0x01, 0, 0, 1, 0, 0, 0,	0x15, 0x01, 2, 0, 0, 0, 0, 0,
+		0xb7, 0x02, 0, 0, 0, 0, 0, 0,	0x79, 0x13, 0, 0, 0, 0, 0, 0,
+		0xb7, 0x04, 0, 0, 5, 0, 0, 0,	0xb7, 0x05, 0, 0, 4, 0, 0, 0,
+		0xb7, 0x00, 0, 0, 2, 0, 0, 0,	0x18, 0x01, 0, 0, 1, 0, 0, 0,
+		0, 0, 0, 0, 0, 0, 0, 0,		0x85, 0x10, 0, 0, 1, 0, 0, 0,
+		0x95, 0, 0, 0, 0, 0, 0, 0,	0x95, 0, 0, 0, 0, 0, 0, 0,
+	};
+	struct ks_buf btf = KS_BUF_INIT, ext = KS_BUF_INIT, obj = KS_BUF_INIT;
+	struct ks_test_sec secs[4];
+	size_t cut;
+
+	prepare_dir("fuzz_bpfobj");
+	ks_test_bpf_sections(relos, sizeof(relos) / sizeof(relos[0]), &btf, &ext);
+	secs[0] = (struct ks_test_sec){ "kprobe/vfs_read", code, sizeof(code) };
+	secs[1] = (struct ks_test_sec){ "tracepoint/sched/sched_switch", code, 16 };
+	secs[2] = (struct ks_test_sec){ ".BTF", btf.p, btf.len };
+	secs[3] = (struct ks_test_sec){ ".BTF.ext", ext.p, ext.len };
+	elf_of(247 /* EM_BPF */, ET_REL, secs, 4, &obj);
+	put_seed("fuzz_bpfobj", "object", obj.p, obj.len);
+	for (cut = 64; cut < obj.len; cut += obj.len / 5) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "object-cut-%zu", cut);
+		put_seed("fuzz_bpfobj", name, obj.p, cut);
+	}
+	elf_of(247, ET_REL, secs, 3, &obj);	/* no .BTF.ext */
+	put_seed("fuzz_bpfobj", "no-ext", obj.p, obj.len);
+	ks_buf_free(&btf);
+	ks_buf_free(&ext);
+	ks_buf_free(&obj);
+}
+
 int main(int argc, char **argv)
 {
 	struct kernel *ks;
@@ -1262,6 +1315,7 @@ int main(int argc, char **argv)
 	input_seeds(ks, nk);
 	canon_seeds(ks, nk);
 	meta_seeds();
+	bpfobj_seeds();
 	for (i = 0; i < nk; i++) {
 		ks_input_free(ks[i].in);
 		ks_snapshot_free(ks[i].set);
