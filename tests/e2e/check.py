@@ -13,6 +13,9 @@ each object.
    is guarded everywhere; misguarded checks a member's existence and
    reads it anyway, so it fails where the member is gone (the verdict comes
    from the program's control flow, not from the order of the checks);
+   later reads, unguarded, a member that only 6.11 on have (i_ctime_sec)
+   and kprobes do_fsync, which 6.1's BTF lacks; with a symbol table, a
+   kretprobe on a function without a callable symbol is refused;
    sizes loads everywhere but is warned about where inode.i_state and
    sock.sk_gso_type changed size or signedness (not sk_tsflags, whose size
    the program asks for); attach fails where blk_mq_init_queue, the
@@ -206,6 +209,32 @@ def test(tmp):
         check("sizes on %s: warnings %s" % (rel, want), w == want, str(w))
         check("sizes on %s: ok" % rel, r["verdict"] == "ok", r["verdict"])
 
+    p, doc = kstruct_check(store, objs["later"])
+    for rel, r in verdicts(doc).items():
+        v61 = rel.startswith("6.1.")
+        check("later on %s: %s" % (rel, "fail" if v61 else "ok"),
+              r["verdict"] == ("fail" if v61 else "ok"), r["verdict"])
+        if v61:
+            why = " ".join(f.get("reason", "") + " " + f["access"] for f in r["failures"])
+            check("later on 6.1: i_ctime_sec is not there yet, nor do_fsync",
+                  "no member i_ctime_sec" in why and "do_fsync" in why, why)
+
+    # a kprobe needs a symbol to attach to: with a symbol table (kallsyms
+    # of "the running kernel") that lacks vfs_write, the function is in
+    # BTF but inlined
+    ksyms = os.path.join(tmp, "kallsyms")
+    with open(ksyms, "w") as f:
+        f.write("0000000000000000 T vfs_read\n0000000000000000 T do_fsync\n")
+    sym_store = os.path.join(tmp, "sym-store")
+    run([KSTRUCT, "--store", sym_store, "import", ks["6.12.117-generic-amd64"], "--release",
+         os.uname().release], env=dict(os.environ, KSTRUCT_KALLSYMS=ksyms))
+    p, doc = kstruct_check(sym_store, objs["later"])
+    r = doc[0]["releases"][0]
+    st = {a["section"]: a["status"] for a in r["attach"]}
+    check("kretprobe on a function without a callable symbol: refused",
+          st.get("kretprobe/vfs_write") == "no callable symbol" and r["verdict"] == "fail", str(st))
+    check("kprobe on a function with its symbol: ok", st.get("kprobe/do_fsync") == "ok", str(st))
+
     p, doc = kstruct_check(store, objs["attach"])
     v = verdicts(doc)
     for rel, r in v.items():
@@ -224,7 +253,7 @@ def test(tmp):
 
     # -- 2. against libbpf, relocation for relocation --
     agree = disagree = 0
-    for name in ("core_reads", "guarded", "misguarded", "sizes"):
+    for name in ("core_reads", "guarded", "misguarded", "sizes", "later"):
         _, doc = kstruct_check(store, objs[name])
         for rel, r in verdicts(doc).items():
             lib = libbpf_relos(ks[rel], objs[name], tmp)
