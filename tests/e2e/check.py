@@ -25,7 +25,10 @@ each object.
    section and relocation, whether a candidate matched and where the access
    lands ("@ offset 2344.1" is byte 2344, bit 1) or the enumerator's value.
    kstruct's JSON must agree on every relocation: matched or not, the bit
-   offset, the value.
+   offset, the value. The values libbpf does not print (byte sizes,
+   signedness, bitfield shifts, type sizes) are recomputed by libbpf's
+   formulas from the kernel's raw BTF (`bpftool btf dump -j`) at the
+   member libbpf matched, and must agree too.
 3. Bad input: a file that is not an object, a truncated object, an
    unknown release.
 Last line: `N passed, M failed`.
@@ -103,10 +106,74 @@ def kernels(tmp):
 RELO_RE = re.compile(r"^libbpf: prog '([^']+)': relo #(\d+): (.*)$")
 OFF_RE = re.compile(r"@ offset (\d+)(?:\.(\d+))?\)")
 VAL_RE = re.compile(r" = (-?\d+)$")
+CAND_RE = re.compile(r"^matching candidate #\d+ <\w+> \[(\d+)\][^(]*(?:\(([\d:]+) @)?")
+
+
+class RawTypes:
+    """The kernel's types by id, from `bpftool btf dump file F -j`: the
+    second, independent side of the values libbpf's debug output does not
+    print (sizes, signedness, bitfield shifts)."""
+
+    def __init__(self, path):
+        p = run(["bpftool", "btf", "dump", "file", path, "-j"])
+        self.t = {x["id"]: x for x in json.loads(p.stdout)["types"]}
+
+    def skip(self, tid):
+        t = self.t.get(tid)
+        while t and t["kind"] in ("TYPEDEF", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG"):
+            t = self.t.get(t["type_id"])
+        return t
+
+    def size(self, tid):
+        t = self.skip(tid)
+        if t["kind"] == "PTR":
+            return 8
+        if t["kind"] == "ARRAY":
+            return t["nr_elems"] * self.size(t["type_id"])
+        return t["size"]
+
+    def member(self, root, spec):
+        """the member the raw access spec "0:67:1" ends at: (owner, member)"""
+        t, owner, m = self.skip(root), None, None
+        for i in [int(x) for x in spec.split(":")][1:]:
+            if t["kind"] in ("STRUCT", "UNION"):
+                owner, m = t, t["members"][i]
+                t = self.skip(m["type_id"])
+            else:  # an array index
+                owner, m = None, None
+                t = self.skip(t["type_id"])
+        return owner, m
+
+    def value(self, kind, root, spec, bit_off):
+        """libbpf's bpf_core_calc_field_relo and type size, on these types"""
+        if kind == "type_size":
+            return self.size(root)
+        owner, m = self.member(root, spec)
+        if m is None:
+            return None
+        mt = self.skip(m["type_id"])
+        bit_sz = m.get("bitfield_size", 0)
+        if kind == "signed":
+            enc = mt.get("encoding", "")
+            return int(enc == "SIGNED" or (mt["kind"] == "INT" and "SIGNED" in enc and
+                                          enc != "UNSIGNED"))
+        if bit_sz:
+            byte_sz = mt["size"]
+            byte_off = bit_off // 8 // byte_sz * byte_sz
+            while bit_off + bit_sz - byte_off * 8 > byte_sz * 8:
+                byte_sz *= 2
+                byte_off = bit_off // 8 // byte_sz * byte_sz
+        else:
+            byte_sz = self.size(m["type_id"])
+            byte_off = bit_off // 8
+            bit_sz = byte_sz * 8
+        return {"byte_sz": byte_sz, "lshift_u64": 64 - (bit_off + bit_sz - byte_off * 8),
+                "rshift_u64": 64 - bit_sz}.get(kind)
 
 
 def libbpf_relos(btf, obj, tmp):
-    """{(section, n): (matched, bit_offset or None, value or None)}"""
+    """{(section, n): (matched, bit_offset or None, value or None, target id,
+    raw spec)}"""
     p = run(["bpftool", "-d", "gen", "min_core_btf", btf, os.path.join(tmp, "min.btf"), obj],
             want=(0, 1, 255))
     res = {}
@@ -115,13 +182,16 @@ def libbpf_relos(btf, obj, tmp):
         if not m:
             continue
         key = (m.group(1), int(m.group(2)))
-        res.setdefault(key, (False, None, None))
+        res.setdefault(key, (False, None, None, None, None))
         rest = m.group(3)
         if rest.startswith("matching candidate"):
             off = OFF_RE.search(rest)
             val = VAL_RE.search(rest)
+            cand = CAND_RE.match(rest)
             bit = int(off.group(1)) * 8 + int(off.group(2) or 0) if off else None
-            res[key] = (True, bit, int(val.group(1)) if val else None)
+            res[key] = (True, bit, int(val.group(1)) if val else None,
+                        int(cand.group(1)) if cand else None,
+                        cand.group(2) if cand else None)
     return res
 
 
@@ -252,11 +322,14 @@ def test(tmp):
         check("attach on %s: fail" % rel, r["verdict"] == "fail")
 
     # -- 2. against libbpf, relocation for relocation --
-    agree = disagree = 0
+    agree = disagree = values = 0
+    raw = {}
     for name in ("core_reads", "guarded", "misguarded", "sizes", "later"):
         _, doc = kstruct_check(store, objs[name])
         for rel, r in verdicts(doc).items():
             lib = libbpf_relos(ks[rel], objs[name], tmp)
+            if rel not in raw:
+                raw[rel] = RawTypes(ks[rel])
             seen = {}
             for x in r["relocations"]:
                 n = seen.get(x["section"], 0)
@@ -274,13 +347,20 @@ def test(tmp):
                     same = want[1] == x.get("bit_offset")
                 if same and got_match and want[2] is not None and x["kind"] == "enumval_value":
                     same = want[2] == x.get("value")
+                if same and got_match and want[3] is not None and x["kind"] in (
+                        "byte_sz", "signed", "lshift_u64", "rshift_u64", "type_size"):
+                    v = raw[rel].value(x["kind"], want[3], want[4] or "0", want[1] or 0)
+                    same = v is not None and v == x.get("value")
+                    values += same
                 if same:
                     agree += 1
                 else:
                     disagree += 1
                     bad(msg, "libbpf %s, kstruct %s" % (want, (got_match, x.get("bit_offset"),
                                                              x.get("value"))))
-    print("# against libbpf: %d relocations agree, %d disagree" % (agree, disagree))
+    print("# against libbpf: %d relocations agree, %d disagree; %d sizes, signs and shifts "
+          "recomputed from bpftool's dump of the kernel agree" % (agree, disagree, values))
+    check("sizes, signs and shifts recomputed from the raw BTF (%d)" % values, values >= 20)
     check("every relocation agrees with libbpf (%d)" % agree, disagree == 0 and agree >= 40)
 
     # -- 3. bad input --
