@@ -177,8 +177,9 @@ static int lookup(void *ctx, enum ks_ct_kind kind, const char *name,
 /* ---- attach points ---- */
 
 static enum ks_attach_status check_attach(struct target_ctx *c, const struct ks_bpf_prog *p,
-					  unsigned int recorded)
+					  const struct ks_release_info *ri)
 {
+	unsigned int recorded = ri->recorded;
 	enum ks_kind kind;
 	const char *name;
 	char hex[41];
@@ -208,7 +209,9 @@ static enum ks_attach_status check_attach(struct target_ctx *c, const struct ks_
 			name += name[4] == 'e' && name[5] == 'n' ? 10 : 9;
 		}
 	}
-	if (!(recorded & (1u << kind)))
+	/* BTF without a single function (btfhub's of old kernels, made by
+	 * an older pahole) cannot tell an absent one either */
+	if (!(recorded & (1u << kind)) || !ri->count[kind])
 		return KS_ATTACH_NOT_RECORDED;
 	if (ks_store_view_blob(c->view, ks_kind_name(kind), name, 1, hex) != 1)
 		return KS_ATTACH_MISSING;
@@ -410,7 +413,7 @@ static int check_release(struct ks_store *s, const struct ks_prog *p,
 			strcat(res->reason, " (enums and typedefs not recorded: import it again)");
 	}
 	for (i = 0; i < p->nprogs && !err; i++)
-		cr->attach[i] = check_attach(&c, &p->progs[i], ri->recorded);
+		cr->attach[i] = check_attach(&c, &p->progs[i], ri);
 	map_free(&c.names, 1);
 	ks_store_view_free(c.view);
 	if (!err)

@@ -60,7 +60,8 @@ static void problem_lines(const struct ks_prog *p, const struct ks_check_release
 			ks_buf_printf(b, "%s: %s %s: %s\n", g->section, g->type, g->target,
 				      cr->attach[i] == KS_ATTACH_MISSING ? "not in this release" :
 				      cr->attach[i] == KS_ATTACH_NOT_CALLABLE ?
-				      "no callable symbol (inlined)" : "not recorded (import it again)");
+				      "no callable symbol (inlined)" :
+				      "cannot tell: this release did not record them");
 	}
 	for (i = 0; i < p->nrelos; i++) {
 		const struct ks_relo *r = &p->relos[i];

@@ -2,7 +2,8 @@
 /* Attach points that exist in some kernels only: blk_mq_init_queue and
  * the io_uring_submit_sqe tracepoint are gone by 6.12, the block_io_start
  * tracepoint is new in 6.5; sched_switch, the file_open LSM hook and the
- * openat syscall's tracepoint are everywhere. */
+ * openat syscall's tracepoint are everywhere; xdp and uprobe programs
+ * need no kernel symbol at all. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -41,6 +42,18 @@ int BPF_PROG(file_open, struct file *file)
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int enter_openat(void *ctx)
+{
+	return 0;
+}
+
+SEC("xdp")
+int pass(struct xdp_md *ctx)
+{
+	return 2;	/* XDP_PASS */
+}
+
+SEC("uprobe")
+int user_probe(void *ctx)
 {
 	return 0;
 }
