@@ -338,6 +338,37 @@ static void test_enum_and_type(void **state)
 	assert_int_equal(res.status, KS_CORE_ABSENT);
 }
 
+/* bpf_core_type_matches: every local member there by name, ints of the
+ * same size and signedness */
+static void test_type_matches(void **state)
+{
+	struct ks_ctype *i32 = int_t("int", 4, 1), *i64 = int_t("long int", 8, 1);
+	struct ks_ctype *local = struct_t(KS_CT_STRUCT, "m", 4, 1, M("a", 0, 0, i32));
+	struct ks_ctype *more = struct_t(KS_CT_STRUCT, "m", 16, 2, M("b", 0, 0, i64),
+					 M("a", 64, 0, i32));
+	struct ks_ctype *wider = struct_t(KS_CT_STRUCT, "m", 8, 1, M("a", 0, 0, i64));
+	struct ks_core_result res;
+	struct ks_relo r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.section = "x";
+	r.root = local;
+	r.spec = "0";
+	r.access = "struct m";
+	r.kind = KS_RELO_TYPE_MATCHES;
+	kernel(1, more);
+	resolve(&r, &res);
+	assert_int_equal(res.status, KS_CORE_OK);
+	assert_int_equal(res.value, 1);
+	kernel(1, wider);
+	resolve(&r, &res);
+	assert_int_equal(res.status, KS_CORE_ABSENT);
+	r.kind = KS_RELO_TYPE_EXISTS;	/* exists is only by name */
+	resolve(&r, &res);
+	assert_int_equal(res.status, KS_CORE_OK);
+}
+
 /* ---- reachability ---- */
 
 #define INSN(c, d, s, o, i) { (c), (d), (s), (o), (i) }
@@ -401,6 +432,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bitfield, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambiguous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enum_and_type, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_type_matches, setup, teardown),
 		cmocka_unit_test(test_reach),
 		cmocka_unit_test(test_reach_join_and_bad),
 	};
