@@ -112,6 +112,16 @@ char *ks_meta_format(const struct ks_release_meta *meta, size_t nstructs,
 /* The kinds a meta blob records (KS_KINDS_LEGACY without a kinds line)
  * and their counts, checking those lines as a fetch must: KS_EFORMAT
  * with a message when they are not as docs/format.md writes them. */
+/* 0 when @tree is a well-formed snapshot of @release of @arch/@flavor
+ * (store/ks_validate.c), else 1 with the problem in @why; trees found
+ * good go into @cache. */
+struct ks_vcache;
+/* A name from another store, fit for a message: non-printable bytes as
+ * '?', at most 60 of them. */
+void ks_store__shown_name(char *out, size_t n, const char *name);
+int ks_store__validate_tree(struct ks_store *s, struct ks_vcache *cache, const git_oid *tree,
+			    const char *release, const char *arch, const char *flavor,
+			    char *why, size_t whysz);
 int ks_meta_kinds(const char *text, size_t len, unsigned int *recorded,
 		  unsigned long count[KS_KIND_COUNT]);
 /* Reads one "key value" line's value from a meta blob; NULL if absent. */

@@ -3,6 +3,7 @@
  * re-derives the lineage branches, so two stores that pull from each
  * other hold the same tags and therefore the same branches. A tag that
  * names other content here than there is a conflict, never chosen. */
+#include <dirent.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "ks_buf.h"
 #include "ks_err.h"
 #include "ks_store_int.h"
+#include "ks_validate.h"
 
 #define KS_AUTH_TRIES 6
 
@@ -327,74 +329,99 @@ static int fail_remote(git_remote *r, const char *what)
 			  e && e->message ? e->message : "unknown error");
 }
 
-/* A snapshot tree's top level: the meta, and a folder for each kind it
- * records and no other (a folder of a kind its meta does not record
- * would read as "not recorded" and yet hold definitions). */
-static int valid_top(git_tree *t, const git_blob *meta)
-{
-	unsigned long count[KS_KIND_COUNT];
-	unsigned int rec;
-	size_t i;
-
-	if (ks_meta_kinds(git_blob_rawcontent(meta), (size_t)git_blob_rawsize(meta), &rec, count))
-		return 0;
-	for (i = 0; i < git_tree_entrycount(t); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		const char *name = git_tree_entry_name(e);
-		enum ks_kind k;
-
-		if (!strcmp(name, KS_META_PATH) && git_tree_entry_type(e) == GIT_OBJECT_BLOB)
-			continue;
-		if (git_tree_entry_type(e) != GIT_OBJECT_TREE ||
-		    ks_kind_parse(name, (size_t)-1, &k) || !(rec & (1u << k)))
-			return 0;
-	}
-	return 1;
-}
-
-/* A commit that claims to be a release must be one: exactly the commit
- * kstruct writes for the tag's lineage and release over its tree, whose
- * meta is a snapshot's and whose folders are those its meta records. */
-static int valid_release(struct ks_store *s, const git_oid *id, const char *ref)
+/* What is wrong with the release @ref of another store points to, or
+ * NULL when it is exactly what kstruct writes: a parentless commit whose
+ * text is kstruct's for the tag's lineage and release over its tree,
+ * that tree a well-formed snapshot of that release (ks_validate.c). */
+static char *release_problem(struct ks_store *s, struct ks_vcache *cache, const git_oid *id,
+			     const char *ref)
 {
 	char *distro = NULL, *arch = NULL, *flavor = NULL, *release = NULL, *lineage = NULL;
+	char *problem = NULL, *want = NULL, why[256];
+	git_object *obj = NULL;
 	git_commit *c = NULL;
-	git_tree *t = NULL;
-	git_tree_entry *e = NULL;
-	git_blob *b = NULL;
-	int ok = 0;
+	git_oid want_id;
+	size_t len;
 
 	if (!ks_release_ref_parse(ref, &distro, &arch, &flavor, &release) ||
-	    git_commit_lookup(&c, s->repo, id) || git_commit_parentcount(c) ||
-	    git_commit_tree(&t, c) || git_tree_entry_bypath(&e, t, KS_META_PATH) ||
-	    git_blob_lookup(&b, s->repo, git_tree_entry_id(e)))
+	    ks_store_check_release_name(release) ||
+	    ks_store_check_lineage(lineage = ks_xasprintf("%s/%s/%s", distro, arch, flavor))) {
+		problem = ks_xstrdup("not a release tag's name");
 		goto out;
-	lineage = ks_xasprintf("%s/%s/%s", distro, arch, flavor);
-	if (!ks_store_check_lineage(lineage)) {
-		char *fmt = ks_meta_get(git_blob_rawcontent(b), (size_t)git_blob_rawsize(b),
-					"kstruct-format");
-		size_t len;
-		char *want = ks_commit_format(git_commit_tree_id(c), NULL, lineage, release, &len);
-		git_oid want_id;
-
-		ks_object_id(&want_id, GIT_OBJECT_COMMIT, want, len);
-		ok = fmt && atoi(fmt) == KS_SNAPSHOT_FORMAT && !git_oid_cmp(&want_id, id) &&
-		     valid_top(t, b);
-		free(fmt);
-		free(want);
 	}
-	ks_err_clear();
+	if (git_object_lookup(&obj, s->repo, id, GIT_OBJECT_ANY)) {
+		problem = ks_xstrdup("the object it names was not sent");
+		goto out;
+	}
+	if (git_object_type(obj) != GIT_OBJECT_COMMIT) {
+		problem = ks_xasprintf("it names a %s, not a release commit",
+				       git_object_type2string(git_object_type(obj)));
+		goto out;
+	}
+	c = (git_commit *)obj;
+	want = ks_commit_format(git_commit_tree_id(c), NULL, lineage, release, &len);
+	ks_object_id(&want_id, GIT_OBJECT_COMMIT, want, len);
+	if (git_commit_parentcount(c) || git_oid_cmp(&want_id, id)) {
+		problem = ks_xstrdup("not a kstruct release commit");
+		goto out;
+	}
+	if (ks_store__validate_tree(s, cache, git_commit_tree_id(c), release, arch, flavor, why,
+				    sizeof(why)))
+		problem = ks_xstrdup(why[0] ? why : "its snapshot cannot be read");
 out:
-	git_blob_free(b);
-	git_tree_entry_free(e);
-	git_tree_free(t);
-	git_commit_free(c);
+	ks_err_clear();
+	git_object_free(obj);
+	free(want);
 	free(lineage);
 	free(distro);
 	free(arch);
 	free(flavor);
 	free(release);
-	return ok;
+	return problem;
+}
+
+/* The pack folder's file names, sorted: what a refused fetch compares
+ * with to remove the pack it downloaded. */
+static char **pack_files(const char *objdir, size_t *n)
+{
+	char *dir = ks_xasprintf("%s/pack", objdir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **v = NULL;
+
+	*n = 0;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		v = ks_xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = ks_xstrdup(de->d_name);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return v;
+}
+
+/* Removes what a refused fetch downloaded: the files of the pack folder
+ * that were not there before (the writer lock is held, so no other
+ * writer added them). Nothing it brought is then left, reachable or not. */
+static void remove_new_packs(struct ks_store *s, char **before, size_t nbefore)
+{
+	size_t n, i, k;
+	char **now = pack_files(s->objdir, &n);
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < nbefore && strcmp(before[k], now[i]); k++)
+			;
+		if (k == nbefore) {
+			char *p = ks_xasprintf("%s/pack/%s", s->objdir, now[i]);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	ks_strv_free(now, n);
+	git_odb_refresh(s->odb);
 }
 
 static void add_message(struct ks_sync_result *res, char *msg)
@@ -448,6 +475,9 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 	char **lineages = NULL;
 	git_strarray specs = { 0 };
 	const git_indexer_progress *stats;
+	struct ks_vcache *cache;
+	char **packs_before = NULL;
+	size_t npacks_before = 0;
 	int err = 0;
 
 	init_callbacks(&cb, &st);
@@ -515,6 +545,7 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 			goto out;
 		}
 	}
+	packs_before = pack_files(s->objdir, &npacks_before);
 	if (nwant) {
 		git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 		fo.callbacks = cb;
@@ -529,7 +560,30 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 		res->objects += stats->received_objects;
 		git_odb_refresh(s->odb);
 	}
-	/* integrate: every tag this store lacks, after checking it */
+	/* Every tag this store lacks is checked before any ref moves: one
+	 * that is not a release, and the fetch records nothing. */
+	cache = ks_vcache_new();
+	for (i = 0; i < nheads && !err; i++) {
+		const char *ref = heads[i]->name;
+		git_oid here;
+		char *problem, shown[128];
+
+		if (!ks_release_ref_parse(ref, NULL, NULL, NULL, NULL) ||
+		    !git_reference_name_to_id(&here, s->repo, ref))
+			continue;
+		if ((problem = release_problem(s, cache, &heads[i]->oid, ref))) {
+			ks_store__shown_name(shown, sizeof(shown), ref + 10);
+			err = ks_err_set(KS_EFORMAT, "%s: %s: %s; nothing was recorded",
+					 git_remote_url(r), shown, problem);
+			free(problem);
+		}
+	}
+	ks_vcache_free(cache);
+	if (err) {
+		remove_new_packs(s, packs_before, npacks_before);
+		goto out;
+	}
+	/* integrate: every tag this store lacks */
 	for (i = 0; i < nheads; i++) {
 		const char *ref = heads[i]->name;
 		git_oid here;
@@ -549,11 +603,6 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 						      "kept this store's", ref + 10, a, b,
 						      git_remote_url(r)));
 			res->conflicts++;
-			continue;
-		}
-		if (!valid_release(s, &heads[i]->oid, ref)) {
-			add_message(res, ks_xasprintf("skipped %s: not a kstruct release", ref + 10));
-			res->skipped++;
 			continue;
 		}
 		if (git_reference_create_matching(&nref, s->repo, ref, &heads[i]->oid, 0, NULL,
@@ -578,6 +627,7 @@ out:
 		free(specs.strings[i]);
 	free(specs.strings);
 	ks_strv_free(lineages, nlin);
+	ks_strv_free(packs_before, npacks_before);
 	ks_buf_free(&st.rejected);
 	return err;
 }
