@@ -26,7 +26,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 SECS=${1:-60}
 OUT=${2:-${KSTRUCT_FUZZ_DIR:-$SRC/build/fuzz}}
-HARNESSES=(fuzz_input fuzz_canon_parse fuzz_meta fuzz_bpfobj)
+HARNESSES=(fuzz_input fuzz_canon_parse fuzz_meta fuzz_bpfobj fuzz_validate)
 # KSTRUCT_FUZZ_ONLY="fuzz_input ...": fuzz only these
 [ -n "${KSTRUCT_FUZZ_ONLY:-}" ] && read -r -a HARNESSES <<<"$KSTRUCT_FUZZ_ONLY"
 case $SECS in ''|*[!0-9]*) echo "usage: $0 [SECONDS_PER_HARNESS] [BUILD_DIR]" >&2; exit 2;; esac

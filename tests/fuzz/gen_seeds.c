@@ -19,7 +19,9 @@
  * - fuzz_bpfobj: eBPF objects (BTF with a struct, an anonymous member,
  *   an array and an enum; CO-RE records of every class; program sections
  *   with branches on patched values, a subprogram call, a 16-byte load),
- *   cut short at several places.
+ *   cut short at several places;
+ * - fuzz_validate: snapshot trees described as text (a good one of two
+ *   kinds, and one departure from it each).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -1299,6 +1301,47 @@ static void bpfobj_seeds(void)
 	ks_buf_free(&obj);
 }
 
+/* ---- fuzz_validate ---- */
+
+static void validate_seeds(void)
+{
+	static const char good[] =
+		"tree root\nb meta m\nt enum e\nt struct s\n"
+		"tree s\nt b sb\ntree sb\nt bp sbp\ntree sbp\nb bpf_mem_alloc x\nb bpf_mem_alloc~2 y\n"
+		"tree e\nt b eb\ntree eb\nt bp ebp\ntree ebp\nb bpf_prog_type z\n"
+		"blob m 0\nkstruct-format 1\nrelease 6.1.0-47\narch x86_64\nflavor generic\n"
+		"btf-sha256 0000000000000000000000000000000000000000000000000000000000000000\n"
+		"structs 2\nunions 0\nkinds struct union enum\nenums 1\n.\n"
+		"blob x 40\nstruct bpf_mem_alloc {\n};\t/* size 0 */\n.\n"
+		"blob y 40\nstruct bpf_mem_alloc {\n};\t/* size 8 */\n.\n"
+		"blob z 30\nenum bpf_prog_type {\n};\n.\n";
+	static const char *const edits[][2] = {
+		{ "b bpf_mem_alloc x", "b task_struct x" },
+		{ "t bp sbp", "b bp sbp" },
+		{ "structs 2", "structs 3" },
+		{ "blob x 40", "blob x 1073741824" },
+		{ "b meta m", "t meta m" },
+		{ "t enum e", "t enums e" },
+		{ "b bpf_mem_alloc~2 y", "b bpf_mem_alloc%2f y" },
+	};
+	size_t i;
+
+	prepare_dir("fuzz_validate");
+	put_seed("fuzz_validate", "good", good, sizeof(good) - 1);
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		struct ks_buf b = KS_BUF_INIT;
+		const char *at = strstr(good, edits[i][0]);
+		char name[32];
+
+		ks_buf_add(&b, good, (size_t)(at - good));
+		ks_buf_puts(&b, edits[i][1]);
+		ks_buf_puts(&b, at + strlen(edits[i][0]));
+		snprintf(name, sizeof(name), "edit-%zu", i);
+		put_seed("fuzz_validate", name, b.p, b.len);
+		ks_buf_free(&b);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct kernel *ks;
@@ -1316,6 +1359,7 @@ int main(int argc, char **argv)
 	canon_seeds(ks, nk);
 	meta_seeds();
 	bpfobj_seeds();
+	validate_seeds();
 	for (i = 0; i < nk; i++) {
 		ks_input_free(ks[i].in);
 		ks_snapshot_free(ks[i].set);
