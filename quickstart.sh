@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config git xz-utils python3
 	libgit2-dev libbpf-dev libelf-dev zlib1g-dev libdeflate-dev libssl-dev libcmocka-dev
 	libarchive-dev dwarves openssh-server openssh-client lz4 binutils bpftool
-	clang libclang-rt-14-dev valgrind chromium chromium-driver fonts-noto-color-emoji)
+	clang libclang-rt-14-dev valgrind chromium chromium-driver fonts-noto-color-emoji openssl)
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_err.h"
 
 static const char *const clone_usage[] = { "kstruct clone URL [DIR]", NULL };
 
@@ -30,7 +31,11 @@ int do_clone(int argc, char **argv)
 	err = ks_store_clone(argv[1], dir, &o, &r);
 	if (!err) {
 		sync_report("clone", &o, &r);
-		printf("cloned %s into %s\n", argv[1], dir);
+		char *shown = strdup(argv[1]);
+
+		ks_redact_credentials(shown);
+		printf("cloned %s into %s\n", shown, dir);
+		free(shown);
 	}
 	ks_sync_result_free(&r);
 	free(dir);

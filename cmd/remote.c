@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ks_err.h"
 
 static const char *const remote_usage[] = {
 	"kstruct remote add NAME URL",
@@ -46,8 +47,10 @@ int do_remote(int argc, char **argv)
 		size_t n, i;
 
 		err = ks_store_remote_list(store, &names, &urls, &n);
-		for (i = 0; !err && i < n; i++)
+		for (i = 0; !err && i < n; i++) {
+			ks_redact_credentials(urls[i]);	/* a listing is shown too */
 			printf("%s\t%s\n", names[i], urls[i]);
+		}
 		if (!err) {
 			ks_strv_free(names, n);
 			ks_strv_free(urls, n);

@@ -6,6 +6,22 @@
 
 static _Thread_local char err_msg[1024];
 
+void ks_redact_credentials(char *s)
+{
+	char *p = s;
+
+	while ((p = strstr(p, "://"))) {
+		char *host = p + 3, *q, *colon = NULL;
+
+		for (q = host; *q && *q != '/' && *q != '@' && *q != ' ' && *q != '\t'; q++)
+			if (*q == ':' && !colon)
+				colon = q;
+		if (*q == '@' && colon)	/* "user:password@": the password goes */
+			memmove(colon, q, strlen(q) + 1);
+		p = host;
+	}
+}
+
 int ks_err_set(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -13,6 +29,7 @@ int ks_err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err_msg, sizeof(err_msg), fmt, ap);
 	va_end(ap);
+	ks_redact_credentials(err_msg);
 	return code;
 }
 
@@ -22,6 +39,7 @@ void ks_err_append(const char *detail)
 
 	if (detail && n < sizeof(err_msg))
 		snprintf(err_msg + n, sizeof(err_msg) - n, ": %s", detail);
+	ks_redact_credentials(err_msg);
 }
 
 void ks_err_prefix(const char *fmt, ...)
@@ -40,6 +58,7 @@ void ks_err_prefix(const char *fmt, ...)
 	err_msg[n++] = ' ';
 	/* prefix < 512 bytes, so the old message keeps at least 510 */
 	snprintf(err_msg + n, sizeof(err_msg) - n, "%.*s", (int)(sizeof(err_msg) - n - 1), old);
+	ks_redact_credentials(err_msg);
 }
 
 const char *ks_err_msg(void)

@@ -44,4 +44,9 @@ void ks_err_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ks_err_msg(void);
 void ks_err_clear(void);
 
+/* Removes the password of every "scheme://user:password@host" in @s, in
+ * place: no message, and no line kstruct prints, shows one. Every
+ * message set above goes through it. */
+void ks_redact_credentials(char *s);
+
 #endif

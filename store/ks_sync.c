@@ -286,6 +286,33 @@ static void init_callbacks(git_remote_callbacks *cb, struct cb_state *st)
 
 /* ---- fetch ---- */
 
+/* Where https certificates are checked against, in git's order:
+ * $GIT_SSL_CAINFO, else git's http.sslCAInfo (of @repo when there is
+ * one, which includes the user's and the system's git config), else
+ * $SSL_CERT_FILE and $SSL_CERT_DIR (OpenSSL's), else libgit2's default,
+ * the system's store. */
+static void tls_setup(git_repository *repo)
+{
+	const char *file = getenv("GIT_SSL_CAINFO"), *dir = NULL;
+	git_config *cfg = NULL;
+	git_buf path = { 0 };
+
+	if ((!file || !*file) && !(repo ? git_repository_config(&cfg, repo)
+					: git_config_open_default(&cfg)) &&
+	    !git_config_get_path(&path, cfg, "http.sslCAInfo"))
+		file = path.ptr;
+	if (!file || !*file) {
+		file = getenv("SSL_CERT_FILE");
+		dir = getenv("SSL_CERT_DIR");
+	}
+	if ((file && *file) || (dir && *dir))
+		git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file && *file ? file : NULL,
+				 dir && *dir ? dir : NULL);
+	git_buf_dispose(&path);
+	git_config_free(cfg);
+	git_error_clear();
+}
+
 static int is_local_path(const char *url)
 {
 	const char *colon = strchr(url, ':');
@@ -299,6 +326,7 @@ static int open_remote(struct ks_store *s, const char *name, git_remote **out)
 	const char *url;
 	struct stat st;
 
+	tls_setup(s->repo);
 	if (!git_remote_lookup(out, s->repo, name)) {
 		url = git_remote_url(*out);
 		if (url && is_local_path(url) && stat(url, &st)) {
@@ -324,9 +352,23 @@ static int open_remote(struct ks_store *s, const char *name, git_remote **out)
 static int fail_remote(git_remote *r, const char *what)
 {
 	const git_error *e = git_error_last();
+	const char *url = git_remote_url(r) ? git_remote_url(r) : "?";
+	char msg[512];
+	size_t i;
 
-	return ks_err_set(KS_EGIT, "%s %s: %s", what, git_remote_url(r) ? git_remote_url(r) : "?",
-			  e && e->message ? e->message : "unknown error");
+	/* libgit2's TLS messages span lines: one line here */
+	snprintf(msg, sizeof(msg), "%s", e && e->message ? e->message : "unknown error");
+	for (i = 0; msg[i]; i++)
+		if (msg[i] == '\n' || msg[i] == '\r')
+			msg[i] = i + 1 < sizeof(msg) && msg[i + 1] ? ';' : ' ';
+
+	/* the one refusal a user must act on: say how */
+	if (e && (e->klass == GIT_ERROR_SSL ||
+		  (e->message && strstr(e->message, "certificate"))))
+		return ks_err_set(KS_EGIT, "%s %s: the server's certificate is not trusted here "
+				  "(%s); give its CA in SSL_CERT_FILE or git's http.sslCAInfo",
+				  what, url, msg);
+	return ks_err_set(KS_EGIT, "%s %s: %s", what, url, msg);
 }
 
 /* What is wrong with the release @ref of another store points to, or
@@ -426,6 +468,7 @@ static void remove_new_packs(struct ks_store *s, char **before, size_t nbefore)
 
 static void add_message(struct ks_sync_result *res, char *msg)
 {
+	ks_redact_credentials(msg);
 	res->messages = ks_xrealloc(res->messages, (res->nmessages + 1) * sizeof(char *));
 	res->messages[res->nmessages++] = msg;
 }
