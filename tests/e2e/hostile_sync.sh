@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Hostile stores: fetched stores are untrusted input. Each case below is a
 # copy of a good store (one real release) altered with plain git
-# plumbing, then fetched into a local store over file:// (and some over
-# git:// from a `git daemon`). Every one must be refused with one line
+# plumbing, then fetched into a local store over file:// and again over
+# git:// from a `git daemon`. Every one must be refused with one line
 # naming the remote, the ref and the problem, and leave the local store
 # unchanged: the same refs, the same files (the downloaded pack is
 # removed), git fsck clean.
@@ -45,8 +45,10 @@ plant() { # GIT_DIR PATH MODE TYPE ID
 }
 blob() { printf '%s' "$2" | git --git-dir="$1" hash-object -w --stdin; }
 
+CASES=()	# "DIR|NAME|REGEX" of every file:// case, run again over git://
 refused() { # NAME URL REGEX
 	local before_refs before_sum err rc
+	case $2 in file://*) CASES+=("${2#file://$T/}|$1|$3") ;; esac
 	before_refs=$(refs "$LOCAL")
 	before_sum=$(store_sum "$LOCAL")
 	err=$(ks --store "$LOCAL" fetch "$2" 2>&1 >/dev/null); rc=$?
@@ -108,9 +110,12 @@ if command -v git >/dev/null && git daemon -h 2>&1 | grep -q -- '--base-path'; t
 		python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && break
 		sleep 0.1
 	done
-	refused "over git://: a tree 1,000 levels deep" "git://127.0.0.1:$PORT/deep" "struct/d/de/d is a folder"
-	refused "over git://: a meta that lies about its counts" "git://127.0.0.1:$PORT/counts" "meta counts"
-	refused "over git://: a tag on a blob" "git://127.0.0.1:$PORT/onblob" "it names a blob"
+	for c in "${CASES[@]}"; do
+		IFS='|' read -r dir name re <<<"$c"
+		# the message names this remote, not the file:// one
+		refused "over git://: $name" "git://127.0.0.1:$PORT/$dir" \
+			"git://127.0.0.1:$PORT/$dir: .*${re#*: }"
+	done
 	kill "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null
 else
