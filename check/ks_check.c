@@ -13,75 +13,7 @@
 #include "ks_err.h"
 #include "ks_kind.h"
 #include "ks_reach.h"
-
-/* ---- a small string map (open addressing) ---- */
-
-struct slot {
-	char *key;
-	void *val;
-	size_t n;
-};
-
-struct map {
-	struct slot *s;
-	size_t cap, used;
-};
-
-static size_t hash(const char *k)
-{
-	size_t h = 1469598103934665603ull;
-
-	while (*k)
-		h = (h ^ (unsigned char)*k++) * 1099511628211ull;
-	return h;
-}
-
-static struct slot *map_find(struct map *m, const char *key, int add)
-{
-	size_t i;
-
-	if (add && (m->used + 1) * 2 > m->cap) {
-		struct map bigger = { NULL, m->cap ? m->cap * 2 : 256, 0 };
-
-		bigger.s = ks_xcalloc(bigger.cap, sizeof(*bigger.s));
-		for (i = 0; i < m->cap; i++)
-			if (m->s[i].key) {
-				struct slot *d = map_find(&bigger, m->s[i].key, 1);
-
-				*d = m->s[i];
-			}
-		free(m->s);
-		*m = bigger;
-		m->used = 0;
-		for (i = 0; i < m->cap; i++)
-			m->used += m->s[i].key != NULL;
-	}
-	if (!m->cap)
-		return NULL;
-	for (i = hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->s[i].key) {
-			if (!add)
-				return NULL;
-			m->used++;
-			return &m->s[i];
-		}
-		if (!strcmp(m->s[i].key, key))
-			return &m->s[i];
-	}
-}
-
-static void map_free(struct map *m, int free_vals)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++) {
-		free(m->s[i].key);
-		if (free_vals)
-			free(m->s[i].val);
-	}
-	free(m->s);
-	memset(m, 0, sizeof(*m));
-}
+#include "ks_strmap.h"
 
 /* ---- the target: one release's types ---- */
 
@@ -89,8 +21,8 @@ struct target_ctx {
 	struct ks_store *store;
 	struct ks_view *view;
 	struct ks_ct_arena *arena;	/* parsed types, shared by all releases */
-	struct map *blobs;		/* "hex abi" -> struct ks_ctype * */
-	struct map names;		/* "kind name" -> struct ks_ctype *[] (this release) */
+	struct ks_strmap *blobs;	/* "hex abi" -> struct ks_ctype * */
+	struct ks_strmap names;		/* "kind name" -> struct ks_ctype *[] (this release) */
 	const struct ks_ct_abi *abi;
 };
 
@@ -108,15 +40,14 @@ static const char *kind_word(enum ks_ct_kind k)
 static int parsed_blob(struct target_ctx *c, const char *hex, struct ks_ctype **out)
 {
 	char key[64];
-	struct slot *sl;
+	struct ks_strmap_val *sl;
 	char *text;
 	size_t len;
-	int err;
+	int err, found;
 
 	snprintf(key, sizeof(key), "%s %u %d", hex, c->abi->ptr_size, c->abi->char_signed);
-	sl = map_find(c->blobs, key, 1);
-	if (sl->key) {
-		*out = sl->val;
+	if ((sl = ks_strmap_find(c->blobs, key))) {
+		*out = sl->ptr;
 		return 0;
 	}
 	if ((err = ks_store_read_blob(c->store, hex, &text, &len)))
@@ -125,8 +56,7 @@ static int parsed_blob(struct target_ctx *c, const char *hex, struct ks_ctype **
 	if (ks_ctype_parse(c->arena, text, len, c->abi, out))
 		*out = NULL;
 	free(text);
-	sl->key = ks_xstrdup(key);
-	sl->val = *out;
+	ks_strmap_slot(c->blobs, key, &found)->ptr = *out;
 	return 0;
 }
 
@@ -136,21 +66,20 @@ static int lookup(void *ctx, enum ks_ct_kind kind, const char *name,
 	struct target_ctx *c = ctx;
 	const char *word = kind_word(kind);
 	struct ks_ctype **v = NULL;
-	struct slot *sl;
+	struct ks_strmap_val *sl;
 	char *key;
 	unsigned int variant;
 	size_t cnt = 0;
-	int err = 0;
+	int err = 0, found;
 
 	*defs = NULL;
 	*n = 0;
 	if (!word || !*name)
 		return 0;
 	key = ks_xasprintf("%s %s", word, name);
-	sl = map_find(&c->names, key, 1);
-	if (sl->key) {
+	if ((sl = ks_strmap_find(&c->names, key))) {
 		free(key);
-		*defs = sl->val;
+		*defs = sl->ptr;
 		*n = sl->n;
 		return 0;
 	}
@@ -166,8 +95,9 @@ static int lookup(void *ctx, enum ks_ct_kind kind, const char *name,
 		v = ks_xrealloc(v, (cnt + 1) * sizeof(*v));
 		v[cnt++] = t;
 	}
-	sl->key = key;
-	sl->val = v;
+	sl = ks_strmap_slot(&c->names, key, &found);
+	free(key);
+	sl->ptr = v;
 	sl->n = cnt;
 	*defs = v;
 	*n = cnt;
@@ -373,7 +303,7 @@ static int selected(const struct ks_release_info *ri, const struct ks_check_opts
 
 static int check_release(struct ks_store *s, const struct ks_prog *p,
 			 const struct ks_release_info *ri, struct ks_ct_arena *arena,
-			 struct map *blobs, struct ks_check_release *cr)
+			 struct ks_strmap *blobs, struct ks_check_release *cr)
 {
 	struct ks_ct_abi abi;
 	struct target_ctx c = { .store = s, .arena = arena, .blobs = blobs, .abi = &abi };
@@ -414,7 +344,7 @@ static int check_release(struct ks_store *s, const struct ks_prog *p,
 	}
 	for (i = 0; i < p->nprogs && !err; i++)
 		cr->attach[i] = check_attach(&c, &p->progs[i], ri);
-	map_free(&c.names, 1);
+	ks_strmap_free(&c.names, 1);
 	ks_store_view_free(c.view);
 	if (!err)
 		judge(p, cr);
@@ -427,7 +357,7 @@ int ks_check_run(struct ks_store *s, const struct ks_prog *p, const struct ks_ch
 	struct ks_release_list *list = NULL;
 	struct ks_check_result *res;
 	struct ks_ct_arena *arena;
-	struct map blobs = { NULL, 0, 0 };
+	struct ks_strmap blobs = KS_STRMAP_INIT;
 	size_t i, k;
 	int err;
 
@@ -458,7 +388,7 @@ int ks_check_run(struct ks_store *s, const struct ks_prog *p, const struct ks_ch
 			continue;
 		err = check_release(s, p, &list->items[i], arena, &blobs, &res->rel[res->n++]);
 	}
-	map_free(&blobs, 0);
+	ks_strmap_free(&blobs, 0);
 	ks_ct_arena_free(arena);
 	ks_release_list_free(list);
 	if (err) {

@@ -163,6 +163,23 @@ static void body_add(struct ks_buf *b, const char *s, const char *sep)
 	ks_buf_puts(b, sep);
 }
 
+int ks__cut_comment(char *content, char **comment)
+{
+	char *cm = strstr(content, "\t/* ");
+	size_t cl;
+
+	*comment = NULL;
+	if (!cm)
+		return 0;
+	cl = strlen(cm);
+	if (cl < 7 || strcmp(cm + cl - 3, " */"))
+		return -1;
+	cm[cl - 3] = '\0';
+	*cm = '\0';
+	*comment = cm + 4;
+	return 0;
+}
+
 /* A struct or union (also the record of a tracepoint, and the body of a
  * typedef of an anonymous struct, which arrive rewritten as one). */
 int ks__parse_composite(struct ks_def **out, const char *text, size_t len)
@@ -198,19 +215,11 @@ int ks__parse_composite(struct ks_def **out, const char *text, size_t len)
 		while (line[tabs] == '\t')
 			tabs++;
 		content = line + tabs;
-		cm = strstr(content, "\t/* ");
-		if (cm) {
-			size_t cl = strlen(cm);
-
-			if (cl < 7 || strcmp(cm + cl - 3, " */")) {
-				err = -1;
-				break;
-			}
-			cm[cl - 3] = '\0';
-			*cm = '\0';
-			cm += 4;
-			has_comment = 1;
+		if (ks__cut_comment(content, &cm)) {
+			err = -1;
+			break;
 		}
+		has_comment = cm != NULL;
 
 		if (lineno == 1) {
 			char *sp = strchr(content, ' ');

@@ -10,6 +10,7 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_parse_int.h"
 
 #define MAX_NEST 64
 
@@ -294,16 +295,9 @@ int ks_ctype_parse(struct ks_ct_arena *a, const char *text, size_t len,
 		while (line[tabs] == '\t')
 			tabs++;
 		content = line + tabs;
-		if ((cm = strstr(content, "\t/* "))) {
-			size_t l = strlen(cm);
-
-			if (l < 7 || strcmp(cm + l - 3, " */")) {
-				err = -1;
-				break;
-			}
-			cm[l - 3] = '\0';
-			*cm = '\0';
-			cm += 4;
+		if (ks__cut_comment(content, &cm)) {
+			err = -1;
+			break;
 		}
 		if (lineno == 1) {
 			size_t cl = strlen(content);

@@ -43,17 +43,9 @@ static int next_line(struct reader *r)
 	c = r->line.p ? r->line.p : (char *)"";
 	for (r->tabs = 0; c[r->tabs] == '\t'; r->tabs++)
 		;
-	r->comment = NULL;
-	cm = strstr(c + r->tabs, "\t/* ");
-	if (cm) {
-		size_t cl = strlen(cm);
-
-		if (cl < 7 || strcmp(cm + cl - 3, " */"))
-			return -1;
-		cm[cl - 3] = '\0';
-		*cm = '\0';
-		r->comment = cm + 4;
-	}
+	if (ks__cut_comment(c + r->tabs, &cm))
+		return -1;
+	r->comment = cm;
 	return 1;
 }
 

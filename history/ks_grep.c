@@ -8,71 +8,9 @@
 #include "ks_canon_parse.h"
 #include "ks_err.h"
 #include "ks_kind.h"
+#include "ks_strmap.h"
 #include "ks_snapshot.h"
 
-/* A string-keyed open-addressing map to indices: hits by kind, name and
- * member; member lists by blob id, so that each distinct text is read
- * and parsed once however many releases share it. */
-struct map {
-	char **keys;
-	size_t *vals;
-	size_t cap, n;
-};
-
-static size_t map_hash(const char *s)
-{
-	size_t h = 1469598103934665603ull;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static size_t *map_slot(struct map *m, const char *key, int *found)
-{
-	size_t i;
-
-	if (2 * (m->n + 1) > m->cap) {
-		struct map big = { 0 };
-		size_t k;
-
-		big.cap = m->cap ? 2 * m->cap : 1024;
-		big.keys = ks_xcalloc(big.cap, sizeof(*big.keys));
-		big.vals = ks_xcalloc(big.cap, sizeof(*big.vals));
-		for (k = 0; k < m->cap; k++) {
-			if (!m->keys[k])
-				continue;
-			for (i = map_hash(m->keys[k]) & (big.cap - 1); big.keys[i];
-			     i = (i + 1) & (big.cap - 1))
-				;
-			big.keys[i] = m->keys[k];
-			big.vals[i] = m->vals[k];
-		}
-		big.n = m->n;
-		free(m->keys);
-		free(m->vals);
-		*m = big;
-	}
-	for (i = map_hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
-		if (!strcmp(m->keys[i], key)) {
-			*found = 1;
-			return &m->vals[i];
-		}
-	*found = 0;
-	m->keys[i] = ks_xstrdup(key);
-	m->n++;
-	return &m->vals[i];
-}
-
-static void map_free(struct map *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->vals);
-}
 
 /* The member names of one text that match. */
 struct members {
@@ -88,8 +26,8 @@ struct walk {
 	unsigned int kinds;
 	struct ks_grep *g;
 	size_t hcap;
-	struct map hits;
-	struct map blobs;
+	struct ks_strmap hits;	/* kind:name.member -> index into hits */
+	struct ks_strmap blobs;	/* blob id -> index into lists */
 	struct members *lists;
 	size_t nlists, lcap;
 	size_t lin, rel;	/* where the walk is */
@@ -105,7 +43,7 @@ static void mark(struct walk *w, const char *kind, const char *name, const char 
 	struct ks_grep *g = w->g;
 	char *key = ks_xasprintf("%s:%s.%s", kind, name, member ? member : "");
 	int found;
-	size_t *slot = map_slot(&w->hits, key, &found);
+	struct ks_strmap_val *slot = ks_strmap_slot(&w->hits, key, &found);
 	struct ks_grep_hit *h;
 
 	free(key);
@@ -120,9 +58,9 @@ static void mark(struct walk *w, const char *kind, const char *name, const char 
 		h->name = ks_xstrdup(name);
 		h->member = member ? ks_xstrdup(member) : NULL;
 		h->in = ks_xcalloc(g->nlin + 1, sizeof(*h->in));
-		*slot = g->n++;
+		slot->n = g->n++;
 	}
-	h = &g->hits[*slot];
+	h = &g->hits[slot->n];
 	if (!h->in[w->lin])
 		h->in[w->lin] = ks_xcalloc(g->lin[w->lin].n + 1, 1);
 	h->in[w->lin][w->rel] = 1;
@@ -133,21 +71,22 @@ static int blob_members(struct walk *w, const char *name, const char *hex,
 			const struct members **out)
 {
 	int found, err;
-	size_t *slot = map_slot(&w->blobs, hex, &found), i;
+	struct ks_strmap_val *slot = ks_strmap_slot(&w->blobs, hex, &found);
+	size_t i;
 	struct members *ms;
 	struct ks_def *def = NULL;
 	char *text = NULL;
 	size_t len;
 
 	if (found) {
-		*out = &w->lists[*slot];
+		*out = &w->lists[slot->n];
 		return 0;
 	}
 	if (w->nlists == w->lcap) {
 		w->lcap = w->lcap ? 2 * w->lcap : 256;
 		w->lists = ks_xrealloc(w->lists, w->lcap * sizeof(*w->lists));
 	}
-	*slot = w->nlists;
+	slot->n = w->nlists;
 	ms = &w->lists[w->nlists++];
 	memset(ms, 0, sizeof(*ms));
 	*out = ms;
@@ -287,8 +226,8 @@ int ks_grep_run(struct ks_store *store, const struct ks_grep_opts *o, struct ks_
 		qsort(g->hits, g->n, sizeof(*g->hits), hit_cmp);
 out:
 	ks_strv_free(lineages, nl);
-	map_free(&w.hits);
-	map_free(&w.blobs);
+	ks_strmap_free(&w.hits, 0);
+	ks_strmap_free(&w.blobs, 0);
 	for (i = 0; i < w.nlists; i++) {
 		size_t j;
 

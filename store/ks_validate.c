@@ -14,17 +14,12 @@
 #include "ks_kind.h"
 #include "ks_store.h"
 #include "ks_store_int.h"
+#include "ks_strmap.h"
 
 /* ---- the cache: "kind id" -> entries below ---- */
 
-struct vslot {
-	char *key;
-	size_t count;
-};
-
 struct ks_vcache {
-	struct vslot *s;
-	size_t cap, used;
+	struct ks_strmap m;
 };
 
 struct ks_vcache *ks_vcache_new(void)
@@ -34,64 +29,10 @@ struct ks_vcache *ks_vcache_new(void)
 
 void ks_vcache_free(struct ks_vcache *c)
 {
-	size_t i;
-
 	if (!c)
 		return;
-	for (i = 0; i < c->cap; i++)
-		free(c->s[i].key);
-	free(c->s);
+	ks_strmap_free(&c->m, 0);
 	free(c);
-}
-
-static size_t vhash(const char *k)
-{
-	size_t h = 5381;
-
-	while (*k)
-		h = h * 33 + (unsigned char)*k++;
-	return h;
-}
-
-static struct vslot *vfind(struct ks_vcache *c, const char *key)
-{
-	size_t i;
-
-	if (!c || !c->cap)
-		return NULL;
-	for (i = vhash(key) & (c->cap - 1); c->s[i].key; i = (i + 1) & (c->cap - 1))
-		if (!strcmp(c->s[i].key, key))
-			return &c->s[i];
-	return NULL;
-}
-
-static void vput(struct ks_vcache *c, const char *key, size_t count)
-{
-	size_t i;
-
-	if (!c)
-		return;
-	if ((c->used + 1) * 2 > c->cap) {
-		struct ks_vcache big = { NULL, c->cap ? c->cap * 2 : 1024, 0 };
-
-		big.s = ks_xcalloc(big.cap, sizeof(*big.s));
-		for (i = 0; i < c->cap; i++)
-			if (c->s[i].key) {
-				size_t j = vhash(c->s[i].key) & (big.cap - 1);
-
-				while (big.s[j].key)
-					j = (j + 1) & (big.cap - 1);
-				big.s[j] = c->s[i];
-				big.used++;
-			}
-		free(c->s);
-		*c = big;
-	}
-	for (i = vhash(key) & (c->cap - 1); c->s[i].key; i = (i + 1) & (c->cap - 1))
-		;
-	c->s[i].key = ks_xstrdup(key);
-	c->s[i].count = count;
-	c->used++;
 }
 
 /* ---- checks ---- */
@@ -202,12 +143,12 @@ static int check_kind(struct check *c, const char *kind, const char *id, size_t 
 	const struct ks_ventry *le, *be, *ee;
 	size_t nl, nb, ne, i, j, k;
 	char key[128], got[64];
-	struct vslot *hit;
-	int r;
+	struct ks_strmap_val *hit;
+	int r, found;
 
 	snprintf(key, sizeof(key), "%s %s", kind, id);
-	if ((hit = vfind(c->cache, key))) {
-		*count = hit->count;
+	if (c->cache && (hit = ks_strmap_find(&c->cache->m, key))) {
+		*count = hit->n;
 		return 0;
 	}
 	*count = 0;
@@ -247,7 +188,8 @@ static int check_kind(struct check *c, const char *kind, const char *id, size_t 
 		if (!nb)
 			return bad(c, "%s/%s is an empty folder", kind, letter);
 	}
-	vput(c->cache, key, *count);
+	if (c->cache)
+		ks_strmap_slot(&c->cache->m, key, &found)->n = *count;
 	return 0;
 }
 
