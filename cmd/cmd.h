@@ -40,6 +40,11 @@ int do_status(int argc, char **argv);
 int do_report(int argc, char **argv);
 int do_site(int argc, char **argv);
 int do_upgrade(int argc, char **argv);
+int do_gc(int argc, char **argv);
+
+/* After a command wrote to the store at @path: rolls the newest packs up
+ * when they want it, in a detached `kstruct gc --auto` (cmd/gc.c). */
+void gc_auto(const char *path);
 
 /* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
 void sync_opts_init(struct ks_sync_opts *o);

@@ -42,6 +42,8 @@ static int run(const struct ks_opt_cmd *cmd, int argc, char **argv)
 			err = ks_err_set(KS_ECONFLICT, "%zu release%s differ between this store "
 					 "and %s", r.conflicts, r.conflicts > 1 ? "s" : "", remote);
 	}
+	if (!err && r.added)
+		gc_auto(ks_store_path(store));
 	ks_sync_result_free(&r);
 	ks_store_free(store);
 	return err ? fail(err) : EXIT_OK;

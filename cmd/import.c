@@ -167,8 +167,10 @@ int do_import(int argc, char **argv)
 	ks_err_clear();
 	err = ks_import_run(path, (const char *const *)argv + 1, (size_t)n,
 			    &o, &sum);
-	free(path);
 	erase_progress(&pr);
+	if (!err && (sum.imported || sum.replaced || sum.completed))
+		gc_auto(path);
+	free(path);
 	if (err)
 		return fail(err);
 	if (sum.files > 1) {

@@ -37,6 +37,7 @@ static const struct cmd {
 	{ "pull", do_pull, "the same as fetch" },
 	{ "push", do_push, "send this store's releases to another one" },
 	{ "upgrade", do_upgrade, "bring a store of an older format to this one's" },
+	{ "gc", do_gc, "pack the store's objects with deltas (done by itself after writes)" },
 	{ NULL, NULL, NULL },
 };
 

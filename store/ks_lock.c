@@ -48,7 +48,8 @@ static int dead_writer_tmp(const char *name)
 static int is_leftover(const char *dir_rel, const char *name)
 {
 	if (!dir_rel[0])
-		return ends_with(name, ".lock") && strcmp(name, KS_LOCK_FILE);
+		return ends_with(name, ".lock") && strcmp(name, KS_LOCK_FILE) &&
+		       strcmp(name, KS_REPACK_LOCK_FILE);
 	if (!strncmp(dir_rel, "refs", 4) || !strncmp(dir_rel, "logs", 4))
 		return ends_with(name, ".lock");
 	if (!strncmp(dir_rel, "objects", 7))

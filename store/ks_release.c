@@ -504,12 +504,6 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		err = ks_store__write_note(s, &commit, opts->source);
 	if (!err)
 		err = ks_store__update_head(s);
-	/* Many small packs slow every lookup down; merging is best effort,
-	 * the release is recorded whatever happens here. */
-	if (!err)
-		ks_pack_consolidate(objdir, s->odb, KS_MAX_PACKS);
-	if (!err)
-		git_odb_refresh(s->odb);
 out:
 	if (locked)
 		ks_store_unlock(s);

@@ -352,6 +352,29 @@ int ks_store_clone(const char *url, const char *path, const struct ks_sync_opts 
 		   struct ks_sync_result *res);
 void ks_sync_result_free(struct ks_sync_result *res);
 
+/* ---- keeping the store compact (ks_repack.c) ---- */
+
+#define KS_REPACK_ALL 1u	/* every pack and loose object into one pack */
+#define KS_REPACK_BACKGROUND 2u	/* one thread: a roll-up nobody waits for */
+
+struct ks_repack_result {
+	size_t packs_before;	/* packs found */
+	size_t packs_merged;	/* of them written again as one */
+	size_t loose_merged;
+	size_t objects;		/* in the new pack */
+	int busy;		/* another roll-up was running: nothing done */
+};
+
+/* Whether the packs want rolling up after a write: more than a few, and
+ * not in a progression of factor 2 by object count. Cheap: reads the
+ * packs' index headers only. */
+int ks_store_repack_wanted(struct ks_store *store);
+/* Writes the smallest packs that break the progression (every pack with
+ * KS_REPACK_ALL) again as one pack with deltas, then removes them; no
+ * object is lost, readers go on meanwhile. One roll-up at a time: a
+ * second one returns at once with res->busy set. */
+int ks_store_repack(struct ks_store *store, unsigned int flags, struct ks_repack_result *res);
+
 /* ---- helpers shared with tests and other modules ---- */
 
 /* Sets the lineage that commands use when none is named and that status

@@ -31,8 +31,12 @@ struct ks_store {
 int ks_store_lock(struct ks_store *s);
 void ks_store_unlock(struct ks_store *s);
 
-/* More packs than this are merged into one after a write. */
-#define KS_MAX_PACKS 16
+/* The roll-up's own lock (ks_repack.c), kept apart from the writer's: a
+ * roll-up takes seconds and imports need not wait for it. */
+#define KS_REPACK_LOCK_FILE "kstruct-repack.lock"
+
+/* Up to this many packs, a store is left as it is (ks_repack.c). */
+#define KS_AUTO_PACKS 8
 
 /* ---- object writing (ks_pack.c) ---- */
 
@@ -57,11 +61,6 @@ size_t ks_pack_count(const struct ks_pack *pk);
 /* Writes the pack into @objects_dir/pack/; no-op without objects. */
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
 void ks_pack_free(struct ks_pack *pk);
-/* Merges the packs of @objects_dir/pack into one when there are more
- * than @max_packs. Only packs without deltas are merged (kstruct writes
- * no deltas); others, and packs with a .keep file, are left alone.
- * Loose objects join the merged pack. */
-int ks_pack_consolidate(const char *objects_dir, git_odb *odb, size_t max_packs);
 
 /* ---- snapshot plans (ks_plan.c) ---- */
 

@@ -662,8 +662,6 @@ static int fetch_remote(struct ks_store *s, git_remote *r, const struct ks_sync_
 		err = ks_lineage_rebuild(s, lineages[i]);
 	if (!err && nlin)
 		err = ks_store__update_head(s);
-	if (!err && res->added)
-		ks_pack_consolidate(s->objdir, s->odb, KS_MAX_PACKS);
 out:
 	git_remote_disconnect(r);
 	for (i = 0; i < nwant; i++)

@@ -843,14 +843,20 @@ static size_t count_packs(const char *dir)
 	return n;
 }
 
-/* Each import writes one pack; many packs are merged so that lookups
- * stay fast, without losing an object. */
-static void test_store_packs_are_merged(void **state)
+/* Each import writes one pack; the newest packs are rolled up (as a
+ * writing command does after it wrote) so that few packs remain, and
+ * gc puts everything into one pack with deltas, without losing an
+ * object. */
+static void test_store_packs_are_rolled_up(void **state)
 {
 	enum ks_add_status st;
 	struct ks_type_text *t = NULL;
+	struct ks_repack_result r;
+	git_repository *repo;
+	git_oid loose;
 	char *dir, rel[32], *cmd;
 	struct ks_store *s = new_store(&dir);
+	size_t rolled = 0;
 	int i;
 
 	(void)state;
@@ -858,8 +864,23 @@ static void test_store_packs_are_merged(void **state)
 		snprintf(rel, sizeof(rel), "5.%d", i);
 		assert_int_equal(add(s, rel, i % 2, 0, &st), 0);
 		assert_int_equal(st, KS_ADD_NEW);
-		assert_true(count_packs(dir) <= 17);
+		if (ks_store_repack_wanted(s)) {
+			assert_int_equal(ks_store_repack(s, KS_REPACK_BACKGROUND, &r), 0);
+			assert_false(r.busy);
+			assert_true(r.packs_merged >= 2);
+			rolled++;
+		}
+		assert_true(count_packs(dir) <= 9);
 	}
+	/* geometric: far fewer roll-ups than imports */
+	assert_true(rolled >= 2 && rolled <= 20);
+	/* a loose object (as libgit2 writes notes) goes into the pack too */
+	assert_int_equal(git_repository_open(&repo, dir), 0);
+	assert_int_equal(git_blob_create_from_buffer(&loose, repo, "loose\n", 6), 0);
+	git_repository_free(repo);
+	assert_int_equal(ks_store_repack(s, KS_REPACK_ALL, &r), 0);
+	assert_int_equal(count_packs(dir), 1);
+	assert_int_equal(r.loose_merged, 1);
 	for (i = 1; i <= 40; i++) {
 		snprintf(rel, sizeof(rel), "5.%d", i);
 		assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", rel, "point", &t), 0);
@@ -867,8 +888,12 @@ static void test_store_packs_are_merged(void **state)
 		ks_type_text_free(t);
 	}
 	ks_store_free(s);
+	/* whole, nothing loose, and trees stored as deltas */
 	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1 && "
-			   "test -z \"$(find '%s'/objects -type f ! -path '*/pack/*')\"", dir, dir);
+			   "test -z \"$(find '%s'/objects -type f ! -path '*/pack/*')\" && "
+			   "git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | "
+			   "grep -q '^chain length = 1:' && git --git-dir='%s' cat-file -e %s",
+			   dir, dir, dir, dir, dir, git_oid_tostr_s(&loose));
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	ks_test_rm_rf(dir);
@@ -1055,7 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_store_upgrade_format1),
 		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
-		cmocka_unit_test(test_store_packs_are_merged),
+		cmocka_unit_test(test_store_packs_are_rolled_up),
 		cmocka_unit_test(test_store_loose_objects_known),
 		cmocka_unit_test(test_store_plan_matches),
 		cmocka_unit_test(test_store_error_space_apart),

@@ -1,0 +1,647 @@
+/* Keeping the store compact: every import writes one pack without deltas
+ * (fast, and objects of one release compress poorly against each other),
+ * so a store of many releases is mostly near-copies of the trees and
+ * blobs that changed. Packs are rolled up as git's geometric repack does
+ * (`git repack --geometric=2`): sorted by object count, the smallest
+ * packs that break a progression of factor 2 are written again as one
+ * pack with deltas, by libgit2's packbuilder. Each object is rewritten
+ * O(log releases) times over the store's life, and a roll-up costs what
+ * it rolls up, never the whole store unless the store doubled since.
+ *
+ * The objects go in walked from their release commits with their paths
+ * as names, so that the packbuilder's window (sorted by name and size)
+ * puts each tree and blob beside its previous version: deltas against
+ * the previous release of the same path, the design of the issue. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ks_buf.h"
+#include "ks_err.h"
+#include "ks_store_int.h"
+
+#define FACTOR 2
+
+struct pack_info {
+	char *base;		/* <objects>/pack/pack-<hex>, without suffix */
+	uint32_t count;
+	uint64_t bytes;		/* of the pack file */
+	int rolled;		/* written by a roll-up: has its deltas */
+	int take;		/* to be rolled up now */
+};
+
+/* The packs written by roll-ups, one name a line, so that the packs of
+ * imports (no deltas, fast compression) are known to want rolling up. A
+ * derived list: lost, every pack only looks unrolled once. */
+#define ROLLED_LIST "kstruct-rolled"
+
+
+static uint32_t rd32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The object count of a version-2 index, 0 when it is not one. */
+static uint32_t idx_count(const char *path)
+{
+	unsigned char h[8 + 1024];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, "\377tOc\0\0\0\2", 8))
+		return 0;
+	return rd32(h + 8 + 255 * 4);
+}
+
+static int cmp_pack(const void *a, const void *b)
+{
+	const struct pack_info *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? -1 : 1;
+	return strcmp(x->base, y->base);
+}
+
+static void packs_free(struct pack_info *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(p[i].base);
+	free(p);
+}
+
+/* The packs a roll-up may take (not kept by a .keep file), smallest first. */
+static char *read_rolled(struct ks_store *s)
+{
+	char *path = ks_xasprintf("%s/%s", git_repository_path(s->repo), ROLLED_LIST);
+	struct ks_buf b = KS_BUF_INIT;
+	char chunk[4096];
+	size_t got;
+	FILE *f = fopen(path, "re");
+
+	free(path);
+	ks_buf_add(&b, "\n", 1);
+	while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20))
+		ks_buf_add(&b, chunk, got);
+	if (f)
+		fclose(f);
+	return ks_buf_detach(&b, NULL);
+}
+
+static int listed(const char *list, const char *base)
+{
+	const char *name = strrchr(base, '/') + 1;
+	char *line = ks_xasprintf("\n%s\n", name);
+	int hit = strstr(list, line) != NULL;
+
+	free(line);
+	return hit;
+}
+
+static struct pack_info *list_packs(struct ks_store *s, size_t *n)
+{
+	const char *objdir = s->objdir;
+	char *dir = ks_xasprintf("%s/pack", objdir), *rolled = read_rolled(s);
+	DIR *d = opendir(dir);
+	struct pack_info *p = NULL;
+	struct dirent *e;
+	size_t cap = 0;
+
+	*n = 0;
+	while (d && (e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		char *base, *keep, *idx, *pack;
+		struct stat st;
+		uint32_t count;
+		uint64_t bytes = 0;
+
+		if (l < 10 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + l - 4, ".idx"))
+			continue;
+		base = ks_xasprintf("%s/%.*s", dir, (int)(l - 4), e->d_name);
+		keep = ks_xasprintf("%s.keep", base);
+		idx = ks_xasprintf("%s.idx", base);
+		pack = ks_xasprintf("%s.pack", base);
+		count = stat(keep, &st) ? idx_count(idx) : 0;
+		if (count && !stat(pack, &st))
+			bytes = (uint64_t)st.st_size;
+		free(keep);
+		free(idx);
+		free(pack);
+		if (!count) {
+			free(base);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			p = ks_xrealloc(p, cap * sizeof(*p));
+		}
+		p[*n].base = base;
+		p[*n].count = count;
+		p[*n].bytes = bytes;
+		p[*n].rolled = listed(rolled, base);
+		p[(*n)++].take = 0;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	free(rolled);
+	if (*n)
+		qsort(p, *n, sizeof(*p), cmp_pack);
+	return p;
+}
+
+/* How many of the smallest packs to roll up so that the rest, and the
+ * new pack, form a progression of factor 2 (git's split_pack_geometry). */
+static size_t geometric_split(const struct pack_info *p, size_t n)
+{
+	uint64_t total = 0;
+	size_t i, split;
+
+	if (n < 2)
+		return 0;
+	for (i = n - 1; i > 0; i--)
+		if ((uint64_t)p[i].count < (uint64_t)FACTOR * p[i - 1].count)
+			break;
+	split = i ? i + 1 : 0;
+	for (i = 0; i < split; i++)
+		total += p[i].count;
+	for (i = split; i < n && (uint64_t)p[i].count < FACTOR * total; i++) {
+		total += p[i].count;
+		split++;
+	}
+	return split >= 2 ? split : 0;
+}
+
+/* Marks the packs to roll up: all of them with KS_REPACK_ALL; else,
+ * when there are many packs or the imports' packs are more than an
+ * eighth of the store, the geometric split and every import's pack (so
+ * that no release stays without deltas for long). How many it marked. */
+static size_t choose(struct pack_info *p, size_t n, unsigned int flags)
+{
+	uint64_t raw = 0, total = 0;
+	size_t i, split, taken = 0;
+
+	for (i = 0; i < n; i++) {
+		total += p[i].bytes;
+		if (!p[i].rolled)
+			raw += p[i].bytes;
+	}
+	if (!(flags & KS_REPACK_ALL) && n <= KS_AUTO_PACKS && raw * 8 <= total)
+		return 0;
+	split = (flags & KS_REPACK_ALL) ? n : geometric_split(p, n);
+	for (i = 0; i < n; i++)
+		if ((p[i].take = i < split || !p[i].rolled))
+			taken++;
+	if (taken < 2)
+		for (i = 0; i < n; i++)
+			p[i].take = 0;
+	return taken < 2 ? 0 : taken;
+}
+
+int ks_store_repack_wanted(struct ks_store *s)
+{
+	size_t n;
+	struct pack_info *p = list_packs(s, &n);
+	int wanted = choose(p, n, 0) > 0;
+
+	packs_free(p, n);
+	return wanted;
+}
+
+/* ---- the objects of the packs rolled up ---- */
+
+struct oidset {
+	git_oid *ids;		/* sorted, unique */
+	unsigned char *done;	/* inserted into the packbuilder */
+	size_t n, cap;
+};
+
+static void oidset_add(struct oidset *o, const unsigned char *raw)
+{
+	if (o->n == o->cap) {
+		o->cap = o->cap ? o->cap * 2 : 4096;
+		o->ids = ks_xrealloc(o->ids, o->cap * sizeof(*o->ids));
+	}
+	memcpy(o->ids[o->n++].id, raw, GIT_OID_RAWSZ);
+}
+
+static int cmp_oid(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+static void oidset_finish(struct oidset *o)
+{
+	size_t i, k = 0;
+
+	if (o->n)
+		qsort(o->ids, o->n, sizeof(*o->ids), cmp_oid);
+	for (i = 0; i < o->n; i++)
+		if (!k || git_oid_cmp(&o->ids[k - 1], &o->ids[i]))
+			o->ids[k++] = o->ids[i];
+	o->n = k;
+	o->done = ks_xcalloc(o->n ? o->n : 1, 1);
+}
+
+/* The position of @id in the set, or -1. */
+static ptrdiff_t oidset_find(const struct oidset *o, const git_oid *id)
+{
+	size_t lo = 0, hi = o->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = git_oid_cmp(&o->ids[mid], id);
+
+		if (!c)
+			return (ptrdiff_t)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void oidset_free(struct oidset *o)
+{
+	free(o->ids);
+	free(o->done);
+}
+
+/* Every object id an index lists. */
+static int read_idx_ids(const char *path, struct oidset *o)
+{
+	struct stat st;
+	unsigned char *idx;
+	uint32_t count, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ok = 0;
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 8 + 1024 + 40) {
+		if (fd >= 0)
+			close(fd);
+		return ks_err_set(KS_EIO, "cannot read %s", path);
+	}
+	idx = ks_xmalloc((size_t)st.st_size);
+	if (pread(fd, idx, (size_t)st.st_size, 0) == st.st_size &&
+	    !memcmp(idx, "\377tOc\0\0\0\2", 8)) {
+		count = rd32(idx + 8 + 255 * 4);
+		if ((uint64_t)st.st_size >= 8 + 1024 + (uint64_t)count * 28 + 40) {
+			for (i = 0; i < count; i++)
+				oidset_add(o, idx + 8 + 1024 + (size_t)i * GIT_OID_RAWSZ);
+			ok = 1;
+		}
+	}
+	close(fd);
+	free(idx);
+	return ok ? 0 : ks_err_set(KS_EFORMAT, "%s is not a pack index", path);
+}
+
+/* Loose objects (notes, chain commits of a concurrent re-link) join the
+ * roll-up; their files are removed with the packs. */
+static char **read_loose_ids(const char *objdir, struct oidset *o, size_t *n)
+{
+	char **paths = NULL;
+	int d;
+
+	*n = 0;
+	for (d = 0; d < 256; d++) {
+		char *sub = ks_xasprintf("%s/%02x", objdir, d);
+		DIR *dir = opendir(sub);
+		struct dirent *e;
+
+		while (dir && (e = readdir(dir))) {
+			char hex[GIT_OID_HEXSZ + 1];
+			git_oid id;
+
+			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
+				continue;
+			snprintf(hex, sizeof(hex), "%02x%s", d, e->d_name);
+			if (git_oid_fromstr(&id, hex))
+				continue;
+			oidset_add(o, id.id);
+			paths = ks_xrealloc(paths, (*n + 1) * sizeof(*paths));
+			paths[(*n)++] = ks_xasprintf("%s/%s", sub, e->d_name);
+		}
+		if (dir)
+			closedir(dir);
+		free(sub);
+	}
+	return paths;
+}
+
+/* ---- filling the packbuilder ---- */
+
+static int insert(git_packbuilder *pb, struct oidset *o, ptrdiff_t at, const char *name)
+{
+	if (o->done[at])
+		return 0;
+	o->done[at] = 1;
+	return git_packbuilder_insert(pb, &o->ids[at], name) ?
+	       ks_err_git("cannot pack an object") : 0;
+}
+
+/* The objects of @tree that are in the set, named by their paths; a
+ * subtree not in the set holds nothing new (an import writes what a
+ * tree needs with it), so it is not entered. */
+static int insert_tree(git_repository *repo, git_packbuilder *pb, struct oidset *o,
+		       const git_oid *id, struct ks_buf *path, int depth)
+{
+	ptrdiff_t at = oidset_find(o, id);
+	git_tree *t = NULL;
+	size_t i, n, len = path->len;
+	int err;
+
+	if (at < 0 || o->done[at])
+		return 0;
+	if ((err = insert(pb, o, at, path->p)))
+		return err;
+	if (depth > 8 || git_tree_lookup(&t, repo, id))
+		return 0;	/* left for the pass over the rest */
+	n = git_tree_entrycount(t);
+	for (i = 0; i < n && !err; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+		git_object_t type = git_tree_entry_type(e);
+		ptrdiff_t eat;
+
+		ks_buf_truncate(path, len);
+		ks_buf_printf(path, "%s%s", len ? "/" : "", git_tree_entry_name(e));
+		if (type == GIT_OBJECT_TREE)
+			err = insert_tree(repo, pb, o, git_tree_entry_id(e), path, depth + 1);
+		else if (type == GIT_OBJECT_BLOB &&
+			 (eat = oidset_find(o, git_tree_entry_id(e))) >= 0)
+			err = insert(pb, o, eat, path->p);
+	}
+	ks_buf_truncate(path, len);
+	git_tree_free(t);
+	return err;
+}
+
+static int fill(git_repository *repo, git_odb *odb, git_packbuilder *pb, struct oidset *o)
+{
+	struct ks_buf path = KS_BUF_INIT;
+	size_t i;
+	int err = 0;
+
+	ks_buf_add(&path, "", 0);
+	for (i = 0; i < o->n && !err; i++) {
+		git_object_t type;
+		size_t size;
+		git_commit *c = NULL;
+
+		if (git_odb_read_header(&size, &type, odb, &o->ids[i]))
+			return ks_err_git("cannot read an object to repack");
+		if (type != GIT_OBJECT_COMMIT)
+			continue;
+		if ((err = insert(pb, o, (ptrdiff_t)i, NULL)))
+			break;
+		if (!git_commit_lookup(&c, repo, &o->ids[i])) {
+			ks_buf_truncate(&path, 0);
+			err = insert_tree(repo, pb, o, git_commit_tree_id(c), &path, 0);
+			git_commit_free(c);
+		}
+	}
+	/* what no release commit of these packs reaches: notes, and the
+	 * objects of releases whose commits are elsewhere */
+	for (i = 0; i < o->n && !err; i++)
+		err = insert(pb, o, (ptrdiff_t)i, NULL);
+	ks_buf_free(&path);
+	return err;
+}
+
+/* ---- writing ---- */
+
+static int fsync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	if (fd < 0)
+		return -1;
+	err = fsync(fd);
+	close(fd);
+	return err;
+}
+
+/* Writes the pack in a folder of its own (the writer lock's sweep
+ * removes libgit2's temporary files it finds beside the packs), then
+ * moves it in: the pack first, as an index is what makes git look. */
+static int write_rollup(struct ks_store *s, git_packbuilder *pb, char **base_out)
+{
+	char *tmp = ks_xasprintf("%s/pack/tmp_kstruct_%ld_repack", s->objdir, (long)getpid());
+	char *from = NULL, *to = NULL, *packdir = ks_xasprintf("%s/pack", s->objdir);
+	const char *name;
+	int err = 0, k;
+	static const char *const sfx[] = { ".pack", ".idx" };
+
+	if (mkdir(tmp, 0755) && errno != EEXIST) {
+		err = ks_err_set(KS_EIO, "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (git_packbuilder_write(pb, tmp, 0444, NULL, NULL)) {
+		err = ks_err_git("cannot write the repacked objects of %s", s->path);
+		goto out;
+	}
+	name = git_packbuilder_name(pb);
+	for (k = 0; k < 2 && !err; k++) {
+		free(from);
+		free(to);
+		from = ks_xasprintf("%s/pack-%s%s", tmp, name, sfx[k]);
+		to = ks_xasprintf("%s/pack-%s%s", packdir, name, sfx[k]);
+		if (fsync_path(from) || rename(from, to))
+			err = ks_err_set(KS_EIO, "cannot install %s: %s", to, strerror(errno));
+	}
+	if (!err && fsync_path(packdir))
+		err = ks_err_set(KS_EIO, "cannot sync %s: %s", packdir, strerror(errno));
+	if (!err)
+		*base_out = ks_xasprintf("%s/pack-%s", packdir, name);
+out:
+	/* what the packbuilder may have left */
+	{
+		DIR *d = opendir(tmp);
+		struct dirent *e;
+
+		while (d && (e = readdir(d))) {
+			char *p;
+
+			if (e->d_name[0] == '.')
+				continue;
+			p = ks_xasprintf("%s/%s", tmp, e->d_name);
+			unlink(p);
+			free(p);
+		}
+		if (d)
+			closedir(d);
+		rmdir(tmp);
+	}
+	free(from);
+	free(to);
+	free(tmp);
+	free(packdir);
+	return err;
+}
+
+/* The folders of roll-ups whose process is gone. */
+static void remove_dead_tmp(const char *objdir)
+{
+	char *dir = ks_xasprintf("%s/pack", objdir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		long pid;
+		char *end, *p;
+
+		if (strncmp(e->d_name, "tmp_kstruct_", 12))
+			continue;
+		pid = strtol(e->d_name + 12, &end, 10);
+		if (pid <= 0 || strcmp(end, "_repack") || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		p = ks_xasprintf("%s/%s", dir, e->d_name);
+		{
+			DIR *sd = opendir(p);
+			struct dirent *se;
+
+			while (sd && (se = readdir(sd))) {
+				char *f;
+
+				if (se->d_name[0] == '.')
+					continue;
+				f = ks_xasprintf("%s/%s", p, se->d_name);
+				unlink(f);
+				free(f);
+			}
+			if (sd)
+				closedir(sd);
+		}
+		rmdir(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+static int take_repack_lock(struct ks_store *s, int *fd)
+{
+	const char *gitdir = git_repository_path(s->repo);
+	char *path = ks_xasprintf("%s/%s", gitdir, KS_REPACK_LOCK_FILE);
+	int err = 0;
+
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		err = ks_err_set(KS_EIO, "cannot open %s: %s", path, strerror(errno));
+	else if (flock(*fd, LOCK_EX | LOCK_NB)) {
+		close(*fd);
+		*fd = -1;	/* another roll-up runs: it does the work */
+	}
+	free(path);
+	return err;
+}
+
+/* The roll-ups' packs after this one: those still there and the new. */
+static void write_rolled(struct ks_store *s, const struct pack_info *p, size_t n,
+			 const char *newbase)
+{
+	char *path = ks_xasprintf("%s/%s", git_repository_path(s->repo), ROLLED_LIST);
+	char *tmp = ks_xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "we");
+	size_t i;
+	int bad = !f;
+
+	for (i = 0; f && i < n; i++)
+		if (p[i].rolled && !p[i].take)
+			bad |= fprintf(f, "%s\n", strrchr(p[i].base, '/') + 1) < 0;
+	if (f) {
+		bad |= fprintf(f, "%s\n", strrchr(newbase, '/') + 1) < 0;
+		bad |= fclose(f) != 0;
+	}
+	/* a list not written only makes a pack look unrolled */
+	if (bad || rename(tmp, path))
+		unlink(tmp);
+	free(tmp);
+	free(path);
+}
+
+int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_result *res)
+{
+	struct pack_info *p = NULL;
+	struct oidset o = { 0 };
+	git_packbuilder *pb = NULL;
+	char **loose = NULL, *newbase = NULL;
+	size_t n = 0, taken, nloose = 0, i;
+	int err, fd;
+
+	memset(res, 0, sizeof(*res));
+	if ((err = ks_store__writable(s)) || (err = take_repack_lock(s, &fd)))
+		return err;
+	if (fd < 0) {
+		res->busy = 1;
+		return 0;
+	}
+	remove_dead_tmp(s->objdir);
+	p = list_packs(s, &n);
+	res->packs_before = n;
+	taken = choose(p, n, flags);
+	for (i = 0; i < n && !err; i++) {
+		char *idx;
+
+		if (!p[i].take)
+			continue;
+		idx = ks_xasprintf("%s.idx", p[i].base);
+		err = read_idx_ids(idx, &o);
+		free(idx);
+	}
+	/* loose objects (the notes of each import) go with any roll-up */
+	if (!err && (taken || (flags & KS_REPACK_ALL)))
+		loose = read_loose_ids(s->objdir, &o, &nloose);
+	if (err || taken + nloose < 2)
+		goto out;
+	oidset_finish(&o);
+	if (git_packbuilder_new(&pb, s->repo)) {
+		err = ks_err_git("cannot repack %s", s->path);
+		goto out;
+	}
+	git_packbuilder_set_threads(pb, (flags & KS_REPACK_BACKGROUND) ? 1 : 0);
+	if ((err = fill(s->repo, s->odb, pb, &o)) || (err = write_rollup(s, pb, &newbase)))
+		goto out;
+	write_rolled(s, p, n, newbase);
+	/* the sources go once the new pack is in: an index first, so that
+	 * no reader finds an index without its pack */
+	for (i = 0; i < n; i++) {
+		char *idx, *pack;
+
+		if (!p[i].take || !strcmp(p[i].base, newbase))
+			continue;
+		idx = ks_xasprintf("%s.idx", p[i].base);
+		pack = ks_xasprintf("%s.pack", p[i].base);
+		unlink(idx);
+		unlink(pack);
+		free(idx);
+		free(pack);
+	}
+	for (i = 0; i < nloose; i++)
+		unlink(loose[i]);
+	res->packs_merged = taken;
+	res->loose_merged = nloose;
+	res->objects = o.n;
+	git_odb_refresh(s->odb);
+out:
+	git_packbuilder_free(pb);
+	ks_strv_free(loose, nloose);
+	oidset_free(&o);
+	packs_free(p, n);
+	free(newbase);
+	close(fd);
+	return err;
+}
