@@ -56,7 +56,9 @@
 # saying so. Disk: about 200 MB free in TMPDIR for one package and its
 # vmlinux, plus 6 MB of raw BTF per kernel; the cache holds about 1.5 MB
 # per kernel. The full Debian 12 archive (57 kernels, 3.8 GB of packages)
-# takes a few minutes to download on a fast link; the imports about 30 s.
+# took 9 minutes the first time (downloads 100 s at about 40 MB/s, the
+# extraction about 5 s per kernel on 2 cores) and 1 minute after that
+# (imports 25 s).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

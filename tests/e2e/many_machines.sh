@@ -103,8 +103,8 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 wait_for() { # wait_for FILE: until it exists (60 s at most)
-	local i
-	for i in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done
+	local _
+	for _ in $(seq 1200); do [ -e "$1" ] && return 0; sleep 0.05; done
 	return 1
 }
 # the releases along a lineage branch, oldest first (from the commits'
@@ -154,11 +154,11 @@ $KYREAL $KY $KYREAL.btf
 EOF
 # imp STORE RELEASE...: imports these releases into STORE, one command
 # each, with the release name, distro, arch and flavor given
-IMPORTED_M1= IMPORTED_M2= IMPORTED_M3=
+IMPORTED_M1='' IMPORTED_M2='' IMPORTED_M3=''
 imp() {
 	local store=$1 r lin file distro arch flavor; shift
 	for r in "$@"; do
-		read -r _ lin file < <(grep "^$r " "$T/corpus.txt")
+		read -r _ lin file < <(awk -v r="$r" '$1 == r' "$T/corpus.txt")
 		[ -n "$lin" ] || { bad "no release $r in the corpus"; continue; }
 		IFS=/ read -r distro arch flavor <<<"$lin"
 		run --store "$store" import "$C/$file" --release "$r" --distro "$distro" \
@@ -178,7 +178,8 @@ R=$T/R
 # (the kylin one as raw BTF: the machines import its .tar.xz)
 run --store "$R" import "$C/$OLD.btf" "$C/$NEW.btf" "$C/$KYREAL.btf"
 check "reference: the three real kernels import in one command" test $RC -eq 0
-imp "$R" $(grep -v -e "^$OLD " -e "^$NEW " -e "^$KYREAL " "$T/corpus.txt" | cut -d' ' -f1 | tac)
+imp "$R" $(awk -v a="$OLD" -v b="$NEW" -v c="$KYREAL" '$1 != a && $1 != b && $1 != c {print $1}' \
+	"$T/corpus.txt" | tac)
 STORES+=("$R")
 same "reference: 14 releases in 3 lineages" \
 	"$(tags "$R" | wc -l) $(git --git-dir="$R" for-each-ref refs/heads | wc -l)" "14 3"
@@ -274,7 +275,7 @@ mkdir "$GATE/armed"
 ( timeout -k 10 300 "$KSTRUCT" --store "$M1" push > "$T/m1push.out" 2> "$T/m1push.err"
   echo $? > "$T/m1push.rc" ) &
 M1PUSH=$!
-PIDS+=($M1PUSH)
+PIDS+=("$M1PUSH")
 if wait_for "$GATE/waiting"; then
 	ok "M1's push reached the server's pre-receive and waits there"
 else
