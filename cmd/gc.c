@@ -47,7 +47,7 @@ int do_gc(int argc, char **argv)
 		return usage_err(&cmd, "unexpected argument '%s'", argv[1]);
 	if ((err = open_store_write(&store)))
 		return err;
-	err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND : KS_REPACK_ALL, &r);
+	err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND | KS_REPACK_QUEUE : KS_REPACK_ALL, &r);
 	if (!err && !quiet) {
 		if (r.busy)
 			printf("another kstruct gc is running on %s\n", ks_store_path(store));
@@ -83,7 +83,7 @@ void gc_auto(const char *path)
 		struct ks_repack_result r;
 
 		/* best effort: the write itself has succeeded */
-		if (ks_store_repack(store, 0, &r))
+		if (ks_store_repack(store, KS_REPACK_QUEUE, &r))
 			p_err("%s", ks_err_msg());
 	}
 	ks_store_free(store);

@@ -49,7 +49,7 @@ static int is_leftover(const char *dir_rel, const char *name)
 {
 	if (!dir_rel[0])
 		return ends_with(name, ".lock") && strcmp(name, KS_LOCK_FILE) &&
-		       strcmp(name, KS_REPACK_LOCK_FILE);
+		       strcmp(name, KS_REPACK_LOCK_FILE) && strcmp(name, KS_REPACK_QUEUE_FILE);
 	if (!strncmp(dir_rel, "refs", 4) || !strncmp(dir_rel, "logs", 4))
 		return ends_with(name, ".lock");
 	if (!strncmp(dir_rel, "objects", 7))

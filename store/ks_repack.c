@@ -532,20 +532,42 @@ static void remove_dead_tmp(const char *objdir)
 	free(dir);
 }
 
-static int take_repack_lock(struct ks_store *s, int *fd)
+static int open_lock(struct ks_store *s, const char *name, int *fd)
 {
-	const char *gitdir = git_repository_path(s->repo);
-	char *path = ks_xasprintf("%s/%s", gitdir, KS_REPACK_LOCK_FILE);
+	char *path = ks_xasprintf("%s/%s", git_repository_path(s->repo), name);
 	int err = 0;
 
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0)
 		err = ks_err_set(KS_EIO, "cannot open %s: %s", path, strerror(errno));
-	else if (flock(*fd, LOCK_EX | LOCK_NB)) {
-		close(*fd);
-		*fd = -1;	/* another roll-up runs: it does the work */
-	}
 	free(path);
+	return err;
+}
+
+/* One roll-up at a time. Without KS_REPACK_QUEUE a busy lock is an
+ * answer (*fd -1). With it, the caller waits for the running roll-up,
+ * unless another already waits: that one starts after the running one
+ * and lists the packs then, so it does this caller's work too; and no
+ * pack written while a roll-up runs is left without one after it. */
+static int take_repack_lock(struct ks_store *s, unsigned int flags, int *fd)
+{
+	int err, q = -1;
+
+	if ((err = open_lock(s, KS_REPACK_LOCK_FILE, fd)))
+		return err;
+	if (!flock(*fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if ((flags & KS_REPACK_QUEUE) && !(err = open_lock(s, KS_REPACK_QUEUE_FILE, &q)) &&
+	    !flock(q, LOCK_EX | LOCK_NB)) {
+		while (flock(*fd, LOCK_EX) && errno == EINTR)
+			;
+		close(q);	/* the next caller may queue now */
+		return 0;
+	}
+	if (q >= 0)
+		close(q);
+	close(*fd);
+	*fd = -1;
 	return err;
 }
 
@@ -583,7 +605,7 @@ int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_res
 	int err, fd;
 
 	memset(res, 0, sizeof(*res));
-	if ((err = ks_store__writable(s)) || (err = take_repack_lock(s, &fd)))
+	if ((err = ks_store__writable(s)) || (err = take_repack_lock(s, flags, &fd)))
 		return err;
 	if (fd < 0) {
 		res->busy = 1;

@@ -356,6 +356,7 @@ void ks_sync_result_free(struct ks_sync_result *res);
 
 #define KS_REPACK_ALL 1u	/* every pack and loose object into one pack */
 #define KS_REPACK_BACKGROUND 2u	/* one thread: a roll-up nobody waits for */
+#define KS_REPACK_QUEUE 4u	/* wait for a running roll-up (see ks_repack.c) */
 
 struct ks_repack_result {
 	size_t packs_before;	/* packs found */
@@ -372,7 +373,8 @@ int ks_store_repack_wanted(struct ks_store *store);
 /* Writes the smallest packs that break the progression (every pack with
  * KS_REPACK_ALL) again as one pack with deltas, then removes them; no
  * object is lost, readers go on meanwhile. One roll-up at a time: a
- * second one returns at once with res->busy set. */
+ * second one returns at once with res->busy set (KS_REPACK_QUEUE: waits,
+ * unless another waits already). */
 int ks_store_repack(struct ks_store *store, unsigned int flags, struct ks_repack_result *res);
 
 /* ---- helpers shared with tests and other modules ---- */

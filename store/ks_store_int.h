@@ -34,6 +34,7 @@ void ks_store_unlock(struct ks_store *s);
 /* The roll-up's own lock (ks_repack.c), kept apart from the writer's: a
  * roll-up takes seconds and imports need not wait for it. */
 #define KS_REPACK_LOCK_FILE "kstruct-repack.lock"
+#define KS_REPACK_QUEUE_FILE "kstruct-repack-queue.lock"
 
 /* Up to this many packs, a store is left as it is (ks_repack.c). */
 #define KS_AUTO_PACKS 8

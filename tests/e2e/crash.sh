@@ -19,7 +19,7 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # towards MS, where an import writes (MS * (1 - u^2), u uniform in [0, 1))
 delay() { local u=$((RANDOM % 1000)) ms; ms=$(( $1 * (1000000 - u * u) / 1000000 ));
 	printf '%d.%03d' $((ms / 1000)) $((ms % 1000)); }
-leftovers() { find "$1" \( -name '*.lock' ! -name kstruct.lock ! -name kstruct-repack.lock \) -o -name 'tmp_*' -o -name 'pack_git2_*' | sort; }
+leftovers() { find "$1" \( -name '*.lock' ! -name kstruct.lock ! -name 'kstruct-repack*.lock' \) -o -name 'tmp_*' -o -name 'pack_git2_*' | sort; }
 
 BASE=$T/base
 GROW=$T/grow
