@@ -15,7 +15,9 @@ extern char **environ;
 static const char *const gc_usage[] = { "kstruct gc [--auto] [--quiet]", NULL };
 
 static const char gc_desc[] =
-	"Writes the store's packs and loose objects again as one pack with deltas\n"
+	"Brings the history index of every lineage up to date (what log and blame\n"
+	"read instead of a tree per release), then writes the store's packs and\n"
+	"loose objects again as one pack with deltas\n"
 	"(each tree and definition against its version in the previous release).\n"
 	"Nobody needs to run it: after an import, fetch, pull or clone, kstruct\n"
 	"rolls the newest packs up by itself, in the background (--auto). Readers\n"
@@ -30,6 +32,7 @@ int do_gc(int argc, char **argv)
 	int auto_only = 0, quiet = 0, n, err;
 	struct ks_store *store = NULL;
 	struct ks_repack_result r;
+	size_t indexed = 0;
 	const struct ks_opt opts[] = {
 		KS_OPT_FLAG(0, "auto", &auto_only,
 			    "only roll up the newest packs, and only when they want it"),
@@ -47,7 +50,13 @@ int do_gc(int argc, char **argv)
 		return usage_err(&cmd, "unexpected argument '%s'", argv[1]);
 	if ((err = open_store_write(&store)))
 		return err;
-	err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND | KS_REPACK_QUEUE : KS_REPACK_ALL, &r);
+	/* the index first: it is what readers wait for, the packs are not */
+	err = ks_store_index_history(store, &indexed);
+	if (!err)
+		err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND | KS_REPACK_QUEUE :
+				      KS_REPACK_ALL, &r);
+	if (!err && !quiet && indexed)
+		printf("indexed the history of %zu lineage%s\n", indexed, indexed == 1 ? "" : "s");
 	if (!err && !quiet) {
 		if (r.busy)
 			printf("another kstruct gc is running on %s\n", ks_store_path(store));
@@ -78,12 +87,14 @@ void gc_auto(const char *path)
 		ks_err_clear();
 		return;
 	}
-	wanted = ks_store_repack_wanted(store);
+	wanted = ks_store_history_stale(store) || ks_store_repack_wanted(store);
 	if (wanted && mode && !strcmp(mode, "wait")) {
 		struct ks_repack_result r;
+		size_t n;
 
 		/* best effort: the write itself has succeeded */
-		if (ks_store_repack(store, KS_REPACK_QUEUE, &r))
+		if (ks_store_index_history(store, &n) ||
+		    ks_store_repack(store, KS_REPACK_QUEUE, &r))
 			p_err("%s", ks_err_msg());
 	}
 	ks_store_free(store);

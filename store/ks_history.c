@@ -9,10 +9,13 @@
 #include "ks_err.h"
 #include "ks_store_int.h"
 
+/* A lineage's releases, oldest first: from the history index when it
+ * describes the branch head (then no commit is read), else walked. */
 struct chain {
-	git_commit **commits;	/* oldest first */
+	git_commit **commits;	/* NULL when from the index */
 	char **releases;
 	size_t n;
+	struct ks_hindex *x;
 };
 
 static void chain_free(struct chain *c)
@@ -20,11 +23,22 @@ static void chain_free(struct chain *c)
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
-		git_commit_free(c->commits[i]);
+		if (c->commits)
+			git_commit_free(c->commits[i]);
 		free(c->releases[i]);
 	}
 	free(c->commits);
 	free(c->releases);
+	ks_hindex_close(c->x);
+}
+
+/* Release @i's snapshot tree. */
+static void chain_tree(const struct chain *c, size_t i, git_oid *tree)
+{
+	if (c->x)
+		ks_hindex_release(c->x, i, tree, NULL);
+	else
+		*tree = *git_commit_tree_id(c->commits[i]);
 }
 
 /* The release a chain commit records: its message is "<lineage> <release>". */
@@ -55,6 +69,15 @@ static int load_chain(struct ks_store *s, const char *lineage, struct chain *out
 	free(ref);
 	if (ks_store__lineage_head(s, lineage, &id))
 		return ks_store__missing_release(s, lineage, NULL);
+	if ((err = ks_hindex_open(s, lineage, &id, &out->x)))
+		return err;
+	if (out->x) {
+		out->n = ks_hindex_nreleases(out->x);
+		out->releases = ks_xmalloc(out->n * sizeof(char *));
+		for (i = 0; i < out->n; i++)
+			out->releases[i] = ks_xstrdup(ks_hindex_release(out->x, i, NULL, NULL));
+		return 0;
+	}
 	if (git_commit_lookup(&c, s->repo, &id))
 		return ks_err_git("cannot read lineage %s", lineage);
 	while (c) {
@@ -101,16 +124,15 @@ int ks_store_lineage_releases(struct ks_store *s, const char *lineage,
 			      char ***releases, size_t *n)
 {
 	struct chain c;
-	size_t i;
 	int err = load_chain(s, lineage, &c);
 
 	if (err)
 		return err;
-	for (i = 0; i < c.n; i++)
-		git_commit_free(c.commits[i]);
-	free(c.commits);
 	*releases = c.releases;
 	*n = c.n;
+	c.releases = NULL;
+	c.n = 0;
+	chain_free(&c);
 	return 0;
 }
 
@@ -149,6 +171,11 @@ struct kind_path {
 	const char *kind;
 	char *letter, *bucket, *entry, *entry2, *base_entry;
 	struct step kind_step, letter_step, bucket_step, entry_step, entry2_step;
+	/* the same from the history index: the entry, the next variant,
+	 * and the variants 2.. of the base name, as runs of changes */
+	int indexed, has, has2;
+	struct ks_hindex_run run, run2, *vrun;
+	size_t nv;
 };
 
 static void kind_path_init(struct kind_path *kp, const char *kind, const char *name,
@@ -173,11 +200,54 @@ static void kind_path_init(struct kind_path *kp, const char *kind, const char *n
 
 static void kind_path_free(struct kind_path *kp)
 {
+	free(kp->vrun);
 	free(kp->letter);
 	free(kp->bucket);
 	free(kp->entry);
 	free(kp->entry2);
 	free(kp->base_entry);
+}
+
+/* Finds the name's paths in the history index: lookups then read no tree. */
+static void kind_path_index(struct kind_path *kp, const struct ks_hindex *x, const char *name,
+			    unsigned int variant)
+{
+	char *p = ks_store_type_path(kp->kind, name, variant);
+	unsigned int v;
+
+	kp->indexed = 1;
+	kp->has = ks_hindex_find(x, p, &kp->run);
+	free(p);
+	p = ks_store_type_path(kp->kind, name, variant + 1);
+	kp->has2 = ks_hindex_find(x, p, &kp->run2);
+	free(p);
+	for (v = 2; kp->has || kp->has2; v++) {
+		struct ks_hindex_run r;
+		int hit;
+
+		p = ks_store_type_path(kp->kind, name, v);
+		hit = ks_hindex_find(x, p, &r);
+		free(p);
+		if (!hit)
+			break;
+		kp->vrun = ks_xrealloc(kp->vrun, (kp->nv + 1) * sizeof(*kp->vrun));
+		kp->vrun[kp->nv++] = r;
+	}
+}
+
+/* The name in release @i, from the index; *nvariants as count_variants
+ * counts them (consecutive ~2, ~3, ... present). */
+static void kind_path_at(struct kind_path *kp, size_t i, int *found, git_oid *blob,
+			 int *more, unsigned int *nvariants)
+{
+	git_oid other;
+	size_t v;
+
+	*found = kp->has && ks_hindex_at(&kp->run, i, blob);
+	*more = kp->has2 && ks_hindex_at(&kp->run2, i, &other);
+	*nvariants = 1;
+	for (v = 0; v < kp->nv && ks_hindex_at(&kp->vrun[v], i, &other); v++)
+		(*nvariants)++;
 }
 
 /* Looks the name up in one release's root tree. */
@@ -228,13 +298,16 @@ static unsigned int count_variants(git_repository *repo, const git_oid *bucket,
 }
 
 /* One kind_path per kind, so a name is looked up in every folder. */
-static void kind_paths_init(struct kind_path kp[KS_KIND_COUNT], const char *name,
-			    unsigned int variant)
+static void kind_paths_init(struct kind_path kp[KS_KIND_COUNT], const struct chain *c,
+			    const char *name, unsigned int variant)
 {
 	int k;
 
-	for (k = 0; k < KS_KIND_COUNT; k++)
+	for (k = 0; k < KS_KIND_COUNT; k++) {
 		kind_path_init(&kp[k], ks_kind_name((enum ks_kind)k), name, variant);
+		if (c->x)
+			kind_path_index(&kp[k], c->x, name, variant);
+	}
 }
 
 static void kind_paths_free(struct kind_path kp[KS_KIND_COUNT])
@@ -254,16 +327,24 @@ static int kinds_in_chain(git_repository *repo, const struct chain *c,
 	int k, err = 0;
 
 	*found = 0;
+	if (c->x) {
+		/* a path the index knows had a blob in some release */
+		for (k = 0; k < KS_KIND_COUNT; k++)
+			if (kp[k].has)
+				*found |= 1u << k;
+		return 0;
+	}
 	for (i = 0; i < c->n && !err && !(*found & (1u << KS_KIND_STRUCT)); i++) {
-		const git_oid *root = git_commit_tree_id(c->commits[i]);
+		git_oid root;
 
+		chain_tree(c, i, &root);
 		for (k = 0; k < KS_KIND_COUNT && !err; k++) {
 			git_oid blob;
 			int hit, more;
 
 			if (*found & (1u << k))
 				continue;
-			err = kind_path_find(repo, &kp[k], root, &hit, &blob, &more);
+			err = kind_path_find(repo, &kp[k], &root, &hit, &blob, &more);
 			if (hit)
 				*found |= 1u << k;
 		}
@@ -276,9 +357,12 @@ static int not_in_lineage(struct ks_store *s, const struct chain *c,
 			  const struct ks_name_spec *sp, const char *lineage)
 {
 	git_tree *tree = NULL;
+	git_oid root;
 	int err;
 
-	if (c->n && !git_commit_tree(&tree, c->commits[c->n - 1]))
+	if (c->n)
+		chain_tree(c, c->n - 1, &root);
+	if (c->n && !git_tree_lookup(&tree, s->repo, &root))
 		err = ks_store__no_such_type(s, tree, sp->has_kind ? ks_kind_name(sp->kind) : NULL,
 					     sp->name, lineage, NULL);
 	else
@@ -331,7 +415,7 @@ int ks_store_resolve_name(struct ks_store *s, const char *lineage, const char *r
 		struct chain c;
 
 		if (!(err = load_chain(s, lineage, &c))) {
-			kind_paths_init(kp, sp.name, sp.variant);
+			kind_paths_init(kp, &c, sp.name, sp.variant);
 			err = resolve_in_chain(s, &c, kp, &sp, lineage, &k);
 			kind_paths_free(kp);
 			chain_free(&c);
@@ -355,9 +439,17 @@ static int chain_records(git_repository *repo, const struct chain *c, size_t i,
 	git_tree *tree = NULL;
 	int rec;
 
-	if (((1u << k) & KS_KINDS_LEGACY) || kp->kind_step.found)
+	git_oid root;
+	unsigned int recorded;
+
+	if (((1u << k) & KS_KINDS_LEGACY) || (!c->x && kp->kind_step.found))
 		return 1;
-	if (git_commit_tree(&tree, c->commits[i]))
+	if (c->x) {
+		ks_hindex_release(c->x, i, NULL, &recorded);
+		return !!(recorded & (1u << k));
+	}
+	chain_tree(c, i, &root);
+	if (git_tree_lookup(&tree, repo, &root))
 		return 0;
 	rec = !!(ks_store__tree_recorded(repo, tree) & (1u << k));
 	git_tree_free(tree);
@@ -383,7 +475,7 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 		free(sp.name);
 		return err;
 	}
-	kind_paths_init(kp, sp.name, sp.variant);
+	kind_paths_init(kp, &c, sp.name, sp.variant);
 	if ((err = resolve_in_chain(s, &c, kp, &sp, lineage, &kind)))
 		goto out;
 	/* a bare name of a struct or union follows both, release by release,
@@ -404,16 +496,21 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 
 	for (i = 0; i < c.n && !err; i++) {
 		struct ks_hist_entry *e = &h->e[i];
-		const git_oid *root = git_commit_tree_id(c.commits[i]);
+		git_oid root;
 
+		chain_tree(&c, i, &root);
 		e->release = ks_xstrdup(c.releases[i]);
 		for (k = 0; k < KS_KIND_COUNT && !err && !e->present; k++) {
 			git_oid blob;
 			int found, more;
+			unsigned int nv = 1;
 
 			if (!(look & (1u << k)))
 				continue;
-			err = kind_path_find(s->repo, &kp[k], root, &found, &blob, &more);
+			if (c.x)
+				kind_path_at(&kp[k], i, &found, &blob, &more, &nv);
+			else
+				err = kind_path_find(s->repo, &kp[k], &root, &found, &blob, &more);
 			if (err)
 				break;
 			if (!e->recorded)
@@ -422,8 +519,10 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 				continue;
 			e->present = 1;
 			e->kind = kp[k].kind;
-			e->nvariants = more || h->variant > 1 ?
-				count_variants(s->repo, &kp[k].bucket_step.id, kp[k].base_entry) : 1;
+			if (!c.x)
+				nv = more || h->variant > 1 ? count_variants(s->repo,
+					&kp[k].bucket_step.id, kp[k].base_entry) : 1;
+			e->nvariants = nv;
 			git_oid_tostr(e->blob, sizeof(e->blob), &blob);
 			if (have_prev && !git_oid_cmp(&prev_blob, &blob)) {
 				e->same_as_prev = 1;

@@ -352,6 +352,15 @@ int ks_store_clone(const char *url, const char *path, const struct ks_sync_opts 
 		   struct ks_sync_result *res);
 void ks_sync_result_free(struct ks_sync_result *res);
 
+/* ---- the history index (ks_hindex.c) ---- */
+
+/* Brings every lineage's history index up to its branch (a derived file
+ * that log and blame read instead of a tree per release); how many it
+ * wrote in *updated. */
+int ks_store_index_history(struct ks_store *store, size_t *updated);
+/* Whether some lineage's index is missing or behind its branch. */
+int ks_store_history_stale(struct ks_store *store);
+
 /* ---- keeping the store compact (ks_repack.c) ---- */
 
 #define KS_REPACK_ALL 1u	/* every pack and loose object into one pack */

@@ -63,6 +63,34 @@ size_t ks_pack_count(const struct ks_pack *pk);
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
 void ks_pack_free(struct ks_pack *pk);
 
+/* ---- the history index (ks_hindex.c) ---- */
+
+struct ks_hindex;
+/* The changes of one path: a cursor for ks_hindex_at(). */
+struct ks_hindex_run {
+	const unsigned char *chg;
+	size_t n, at;
+};
+/* The index of @lineage when it describes the branch head @head, else
+ * NULL in *out (callers walk the commits); 0 either way. */
+int ks_hindex_open(struct ks_store *s, const char *lineage, const git_oid *head,
+		   struct ks_hindex **out);
+void ks_hindex_close(struct ks_hindex *x);
+size_t ks_hindex_nreleases(const struct ks_hindex *x);
+/* Release @i (oldest first): its name, and its tree and recorded kinds
+ * when asked. */
+const char *ks_hindex_release(const struct ks_hindex *x, size_t i, git_oid *tree,
+			      unsigned int *recorded);
+/* The changes of @path (kind/letter/bucket/entry); 0 when it never had
+ * a blob in the lineage. */
+int ks_hindex_find(const struct ks_hindex *x, const char *path, struct ks_hindex_run *run);
+/* Whether the path has a blob in release @rel, and which; fastest when
+ * asked release after release. */
+int ks_hindex_at(struct ks_hindex_run *run, size_t rel, git_oid *blob);
+/* Brings the index of @lineage up to its branch: from the releases it
+ * has when the branch only grew, else from scratch. */
+int ks_hindex_update(struct ks_store *s, const char *lineage, int *updated);
+
 /* ---- snapshot plans (ks_plan.c) ---- */
 
 struct ks_path_entry {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ks_buf.h"
 #include "ks_err.h"
@@ -241,15 +242,14 @@ static void test_store_kinds_read_names(void **state)
 	expect_fail(fx->s, NULL, "kfunc:x", KS_ENOTFOUND, "no kfunc 'x'");
 }
 
-static void test_store_kinds_history(void **state)
+/* What the history of each kind says, with or without the index. */
+static void history_answers(struct fx *fx)
 {
-	struct fx *fx = *state;
 	struct ks_history *h = NULL;
 	const char *kind;
 	char *name = NULL;
 	unsigned int variant;
 
-	add_both(fx);
 	assert_int_equal(ks_store_history(fx->s, LIN, "enum:e", &h), 0);
 	assert_string_equal(h->kind, "enum");
 	assert_int_equal(h->n, 2);
@@ -308,6 +308,149 @@ static void test_store_kinds_history(void **state)
 			 KS_ENOTFOUND);
 	assert_int_equal(ks_store_resolve_name(fx->s, LIN, NULL, "dup", &kind, &name, &variant),
 			 KS_EINVAL);
+}
+
+static void test_store_kinds_history(void **state)
+{
+	struct fx *fx = *state;
+
+	add_both(fx);
+	history_answers(fx);
+}
+
+/* The same answers from the history index (ks_hindex.c). */
+static void test_store_kinds_history_indexed(void **state)
+{
+	struct fx *fx = *state;
+	size_t n;
+
+	add_both(fx);
+	assert_int_equal(ks_store_history_stale(fx->s), 1);
+	assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ks_store_history_stale(fx->s), 0);
+	assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+	assert_int_equal(n, 0);		/* current: not written again */
+	history_answers(fx);
+}
+
+/* Every field of @spec's history, as text, or the error. */
+static char *history_text(struct ks_store *s, const char *spec)
+{
+	struct ks_history *h = NULL;
+	struct ks_buf b = KS_BUF_INIT;
+	int err = ks_store_history(s, LIN, spec, &h);
+	size_t i;
+
+	ks_buf_printf(&b, "%s: %d %s\n", spec, err, err ? ks_err_msg() : h->kind);
+	for (i = 0; !err && i < h->n; i++) {
+		const struct ks_hist_entry *e = &h->e[i];
+
+		ks_buf_printf(&b, "%s p%d r%d %s v%u %s s%d %.*s\n", e->release, e->present,
+			      e->recorded, e->kind ? e->kind : "-", e->nvariants,
+			      e->present ? e->blob : "-", e->same_as_prev,
+			      (int)(e->text ? e->len : 0), e->text ? e->text : "");
+	}
+	ks_history_free(h);
+	return ks_buf_detach(&b, NULL);
+}
+
+static char *all_answers(struct ks_store *s)
+{
+	static const char *const specs[] = {
+		"point", "point~2", "point~3", "struct point", "union u", "u", "enum:e", "e",
+		"dup", "typedef:dup", "u32", "func:vfs_read", "read", "nosuch", "lsm:file_open",
+	};
+	struct ks_buf b = KS_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char *t = history_text(s, specs[i]);
+
+		ks_buf_puts(&b, t);
+		free(t);
+	}
+	return ks_buf_detach(&b, NULL);
+}
+
+/* A longer lineage with names that come, change, go and come back, a
+ * variant that appears later, a release that arrives out of order:
+ * the index answers as the walk does, is extended as the branch grows,
+ * rebuilt when a release lands in the middle, and a damaged or stale
+ * index file is not used. */
+static void test_store_kinds_history_index_matches(void **state)
+{
+	struct fx *fx = *state;
+	enum ks_add_status st;
+	char hex[41], rel[32], *walk, *idx, *path;
+	size_t n, i;
+	FILE *f;
+
+	for (i = 1; i <= 9; i++) {
+		struct ks_snapshot *snap = i % 3 ? full_snapshot() : legacy_snapshot();
+
+		if (i % 4 == 1)
+			snap_add(snap, "struct", "point", point2);	/* the same: no variant */
+		if (i >= 5)
+			snap_add(snap, "struct", "point",
+				 "struct point {\n\tchar c;\t/* 0 1 */\n};\t/* size 1 */\n");
+		snprintf(rel, sizeof(rel), "6.%zu.0", i * 2);
+		assert_int_equal(add_snap(fx->s, rel, snap, 0, &st, hex), 0);
+		if (i == 4 || i == 7) {
+			/* the index follows the branch as it grows */
+			assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+			walk = all_answers(fx->s);
+			assert_int_equal(ks_store_history_stale(fx->s), 0);
+			free(walk);
+		}
+	}
+	path = ks_xasprintf("%s/kstruct-history/debian~x86_64~generic", fx->dir);
+	for (i = 0; i < 3; i++) {
+		/* 0: grown at the end; 1: a release in the middle; 2: as is */
+		if (i == 1)
+			assert_int_equal(add_snap(fx->s, "6.5.0", full_snapshot(), 0, &st, hex), 0);
+		assert_int_equal(ks_store_history_stale(fx->s), i < 2);
+		idx = NULL;
+		unlink(path);
+		walk = all_answers(fx->s);
+		assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+		assert_int_equal(n, 1);
+		idx = all_answers(fx->s);
+		assert_string_equal(idx, walk);
+		free(idx);
+		free(walk);
+	}
+	/* extended in place from an older index: the same file as built anew */
+	walk = all_answers(fx->s);
+	assert_int_equal(add_snap(fx->s, "6.20.0", legacy_snapshot(), 0, &st, hex), 0);
+	idx = all_answers(fx->s);	/* stale: walked */
+	assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+	free(walk);
+	walk = all_answers(fx->s);
+	assert_string_equal(idx, walk);
+	free(idx);
+	free(walk);
+
+	/* a damaged index is not read: cut, then garbage */
+	walk = all_answers(fx->s);
+	assert_int_equal(truncate(path, 100), 0);
+	idx = all_answers(fx->s);
+	assert_string_equal(idx, walk);
+	free(idx);
+	assert_int_equal(ks_store_history_stale(fx->s), 1);	/* so gc writes it anew */
+	/* the right size, but the last string not ended: no index either */
+	assert_int_equal(ks_store_index_history(fx->s, &n), 0);
+	assert_int_equal(n, 1);
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, -1, SEEK_END), 0);
+	fputc('x', f);
+	fclose(f);
+	idx = all_answers(fx->s);
+	assert_string_equal(idx, walk);
+	free(idx);
+	free(walk);
+	free(path);
 }
 
 /* A lineage of legacy releases only: a kind no release recorded. */
@@ -663,6 +806,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store_kinds_meta_and_folders, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_read_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_history_indexed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_kinds_history_index_matches, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_history_not_recorded, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_store_kinds_walks, setup, teardown),
