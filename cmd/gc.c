@@ -53,6 +53,8 @@ int do_gc(int argc, char **argv)
 	/* the index first: it is what readers wait for, the packs are not */
 	err = ks_store_index_history(store, &indexed);
 	if (!err)
+		err = ks_store_pack_refs(store);
+	if (!err)
 		err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND | KS_REPACK_QUEUE :
 				      KS_REPACK_ALL, &r);
 	if (!err && !quiet && indexed)
@@ -93,7 +95,7 @@ void gc_auto(const char *path)
 		size_t n;
 
 		/* best effort: the write itself has succeeded */
-		if (ks_store_index_history(store, &n) ||
+		if (ks_store_index_history(store, &n) || ks_store_pack_refs(store) ||
 		    ks_store_repack(store, KS_REPACK_QUEUE, &r))
 			p_err("%s", ks_err_msg());
 	}

@@ -474,18 +474,6 @@ static int write_index(struct ks_store *s, const char *lineage, const struct bui
 	return err;
 }
 
-/* The release a chain commit records: its message is "<lineage> <release>". */
-static char *commit_release(git_commit *c)
-{
-	const char *msg = git_commit_message(c), *sp = msg ? strchr(msg, ' ') : NULL;
-	size_t n;
-
-	if (!sp)
-		return NULL;
-	n = strcspn(sp + 1, "\n");
-	return n ? ks_xstrndup(sp + 1, n) : NULL;
-}
-
 int ks_hindex_update(struct ks_store *s, const char *lineage, int *updated)
 {
 	struct builder b = { KS_STRMAP_INIT, NULL, 0, 0 };
@@ -535,7 +523,7 @@ int ks_hindex_update(struct ks_store *s, const char *lineage, int *updated)
 	ks_buf_add(&path, "", 0);
 	for (i = b.nrel; i < n && !err; i++) {
 		git_tree *tree = NULL;
-		char *name = commit_release(chain[i]);
+		char *name = ks_store__commit_release(chain[i]);
 
 		if (!name) {
 			err = ks_err_set(KS_EFORMAT, "lineage %s has a commit that is not a "

@@ -41,8 +41,7 @@ static void chain_tree(const struct chain *c, size_t i, git_oid *tree)
 		*tree = *git_commit_tree_id(c->commits[i]);
 }
 
-/* The release a chain commit records: its message is "<lineage> <release>". */
-static char *commit_release(git_commit *c)
+char *ks_store__commit_release(git_commit *c)
 {
 	const char *msg = git_commit_message(c), *sp = msg ? strchr(msg, ' ') : NULL;
 	size_t n;
@@ -82,7 +81,7 @@ static int load_chain(struct ks_store *s, const char *lineage, struct chain *out
 		return ks_err_git("cannot read lineage %s", lineage);
 	while (c) {
 		git_commit *parent = NULL;
-		char *rel = commit_release(c);
+		char *rel = ks_store__commit_release(c);
 
 		if (!rel) {
 			git_commit_free(c);

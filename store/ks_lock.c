@@ -85,7 +85,11 @@ static size_t sweep(const char *gitdir, const char *rel, int depth)
 		}
 		if (S_ISDIR(st.st_mode)) {
 			sub = rel[0] ? ks_xasprintf("%s/%s", rel, e->d_name) : ks_xstrdup(e->d_name);
-			if (depth < 16 && (rel[0] || !strcmp(e->d_name, "refs") ||
+			/* a roll-up's own folder (ks_repack.c) holds libgit2's
+			 * files of a pack being written, not leftovers; the
+			 * next roll-up clears those of one that died */
+			if (depth < 16 && strncmp(e->d_name, "tmp_kstruct_", 12) &&
+			    (rel[0] || !strcmp(e->d_name, "refs") ||
 					   !strcmp(e->d_name, "logs") ||
 					   !strcmp(e->d_name, "objects")))
 				removed += sweep(gitdir, sub, depth + 1);

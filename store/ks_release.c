@@ -1,8 +1,12 @@
 /* Recording a release: snapshot objects into one pack, then the tag,
  * then the lineage branch. Refs move last and by compare-and-swap, so an
  * import that fails or is killed leaves at most unreferenced objects. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ks_buf.h"
 #include "ks_distro.h"
@@ -300,6 +304,77 @@ static int move_branch(struct ks_store *s, const char *branch, int have_old,
 	return err ? ks_err_git("cannot update %s", branch) : 0;
 }
 
+/* A release tagged but not yet linked into its branch is marked by a
+ * file (<gitdir>/kstruct-relink/<lineage>) from just before its tag is
+ * made until its branch has moved, so that after a killed import the
+ * next write of the lineage derives the branch from all tags again
+ * instead of appending to a branch that lacks one. */
+static char *relink_path(struct ks_store *s, const char *lineage)
+{
+	char *name = ks_xstrdup(lineage), *p, *path;
+
+	for (p = name; *p; p++)
+		if (*p == '/')
+			*p = '~';
+	path = ks_xasprintf("%s/kstruct-relink/%s", git_repository_path(s->repo), name);
+	free(name);
+	return path;
+}
+
+static int relink_mark(struct ks_store *s, const char *lineage)
+{
+	char *path = relink_path(s, lineage), *dir = ks_xstrdup(path);
+	int fd, err = 0;
+
+	*strrchr(dir, '/') = '\0';
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		err = ks_err_set(KS_EIO, "cannot create %s: %s", dir, strerror(errno));
+	else if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		err = ks_err_set(KS_EIO, "cannot create %s: %s", path, strerror(errno));
+	else
+		close(fd);
+	free(dir);
+	free(path);
+	return err;
+}
+
+static void relink_done(struct ks_store *s, const char *lineage)
+{
+	char *path = relink_path(s, lineage);
+
+	unlink(path);
+	free(path);
+}
+
+static int relink_pending(struct ks_store *s, const char *lineage)
+{
+	char *path = relink_path(s, lineage);
+	struct stat st;
+	int pending = !stat(path, &st);
+
+	free(path);
+	return pending;
+}
+
+/* Whether @release goes after the newest release of the branch at
+ * @head: then the new chain is one commit on top of it, and nothing
+ * else of the lineage is read (the common case: a new kernel). */
+static int appends(struct ks_store *s, const git_oid *head, const char *distro,
+		   const char *release)
+{
+	git_commit *c = NULL;
+	char *newest;
+	int after;
+
+	if (git_commit_lookup(&c, s->repo, head))
+		return 0;
+	newest = ks_store__commit_release(c);
+	after = newest && ks_distro_version_cmp(distro, newest, release) < 0;
+	free(newest);
+	git_commit_free(c);
+	return after;
+}
+
 int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 {
 	char *branch;
@@ -315,6 +390,8 @@ int ks_lineage_rebuild(struct ks_store *s, const char *lineage)
 		err = compute_chain(s, lineage, NULL, NULL, NULL, &head, &empty);
 		if (!err)
 			err = move_branch(s, branch, have_old, &old, &head, empty);
+		if (!err)
+			relink_done(s, lineage);
 		if (err != KS_ECONFLICT)
 			break;
 		/* Another writer moved the branch: derive it again. */
@@ -460,9 +537,15 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	 * writes one pack and no loose objects. */
 	branch = ks_branch_ref(lineage);
 	have_old_branch = !git_reference_name_to_id(&old_branch, s->repo, branch);
-	err = compute_chain(s, lineage, meta->release, &tree, pk, &head, &empty);
-	if (err)
+	if (!have_old && have_old_branch && !relink_pending(s, lineage) &&
+	    appends(s, &old_branch, distro, meta->release)) {
+		buf = ks_commit_format(&tree, &old_branch, lineage, meta->release, &len);
+		ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &head);
+		free(buf);
+		empty = 0;
+	} else if ((err = compute_chain(s, lineage, meta->release, &tree, pk, &head, &empty))) {
 		goto out;
+	}
 	err = ks_pack_write(pk, objdir);
 	/* Refs move one writer at a time; the objects went in before,
 	 * so concurrent imports canonicalize and write in parallel. */
@@ -475,6 +558,8 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 		goto out;
 	}
 
+	if ((err = relink_mark(s, lineage)))
+		goto out;
 	gerr = git_reference_create_matching(&ref, s->repo, tag, &commit, have_old,
 					     have_old ? &old : NULL, "kstruct: import");
 	git_reference_free(ref);
@@ -498,6 +583,8 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 	err = move_branch(s, branch, have_old_branch, &old_branch, &head, empty);
 	if (err == KS_ECONFLICT)
 		err = ks_lineage_rebuild(s, lineage);
+	else if (!err)
+		relink_done(s, lineage);
 	if (!err && completing && *status == KS_ADD_COMPLETED)
 		err = copy_note(s, &old, &commit);
 	if (!err && opts->source)

@@ -667,3 +667,19 @@ out:
 	close(fd);
 	return err;
 }
+
+int ks_store_pack_refs(struct ks_store *s)
+{
+	git_refdb *db = NULL;
+	int err = ks_store_lock(s);
+
+	/* under the writer lock: its sweep takes git lock files it finds
+	 * under refs/ for leftovers of killed writers */
+	if (err)
+		return err;
+	if (git_repository_refdb(&db, s->repo) || git_refdb_compress(db))
+		err = ks_err_git("cannot pack the refs of %s", s->path);
+	git_refdb_free(db);
+	ks_store_unlock(s);
+	return err;
+}

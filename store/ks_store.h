@@ -385,6 +385,10 @@ int ks_store_repack_wanted(struct ks_store *store);
  * second one returns at once with res->busy set (KS_REPACK_QUEUE: waits,
  * unless another waits already). */
 int ks_store_repack(struct ks_store *store, unsigned int flags, struct ks_repack_result *res);
+/* Moves the loose refs into packed-refs, as git pack-refs does: a tag
+ * per release is a file per release otherwise, and every writer's
+ * check for leftovers would read them all. */
+int ks_store_pack_refs(struct ks_store *store);
 
 /* ---- helpers shared with tests and other modules ---- */
 

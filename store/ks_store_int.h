@@ -63,6 +63,10 @@ size_t ks_pack_count(const struct ks_pack *pk);
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
 void ks_pack_free(struct ks_pack *pk);
 
+/* The release a chain commit records (its message is "<lineage>
+ * <release>"), or NULL when it is no release commit (ks_history.c). */
+char *ks_store__commit_release(git_commit *c);
+
 /* ---- the history index (ks_hindex.c) ---- */
 
 struct ks_hindex;

@@ -900,6 +900,47 @@ static void test_store_packs_are_rolled_up(void **state)
 	free(dir);
 }
 
+/* A roll-up writes its pack in a folder of its own while imports go on:
+ * the writer lock's sweep for leftovers must not take libgit2's files
+ * there (it once did, and no roll-up beside imports ever finished); the
+ * folder of a roll-up that died goes with the next roll-up. */
+static void test_store_rollup_folder_kept(void **state)
+{
+	struct ks_repack_result r;
+	enum ks_add_status st;
+	char *dir, *live, *dead, *f1, *f2;
+	struct ks_store *s = new_store(&dir);
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(add(s, "5.1", 0, 0, &st), 0);
+	live = ks_xasprintf("%s/objects/pack/tmp_kstruct_%ld_repack", dir, (long)getpid());
+	dead = ks_xasprintf("%s/objects/pack/tmp_kstruct_999999999_repack", dir);
+	f1 = ks_xasprintf("%s/pack_git2_0123456789abcdef", live);
+	f2 = ks_xasprintf("%s/pack_git2_fedcba9876543210", dead);
+	assert_int_equal(mkdir(live, 0755), 0);
+	assert_int_equal(mkdir(dead, 0755), 0);
+	assert_non_null(f = fopen(f1, "w"));
+	fclose(f);
+	assert_non_null(f = fopen(f2, "w"));
+	fclose(f);
+	assert_int_equal(add(s, "5.2", 1, 0, &st), 0);	/* takes the lock: sweeps */
+	assert_int_equal(stat(f1, &sb), 0);
+	assert_int_equal(stat(f2, &sb), 0);
+	unlink(f1);
+	rmdir(live);
+	assert_int_equal(ks_store_repack(s, KS_REPACK_ALL, &r), 0);
+	assert_int_not_equal(stat(dead, &sb), 0);
+	ks_store_free(s);
+	ks_test_rm_rf(dir);
+	free(dir);
+	free(live);
+	free(dead);
+	free(f1);
+	free(f2);
+}
+
 /* An object the store already holds loose (libgit2 writes the notes
  * loose; a git push may leave objects so) is not written again into the
  * import's pack; junk in a fan-out folder is not taken for an object. */
@@ -1081,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_rolled_up),
+		cmocka_unit_test(test_store_rollup_folder_kept),
 		cmocka_unit_test(test_store_loose_objects_known),
 		cmocka_unit_test(test_store_plan_matches),
 		cmocka_unit_test(test_store_error_space_apart),
