@@ -9,6 +9,8 @@ DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
 T=$(mktemp -d)
 trap 'chmod -R u+rwX "$T" 2>/dev/null; rm -rf "$T"' EXIT
 export HOME=$T/home XDG_DATA_HOME= KSTRUCT_STORE=
+# writers roll packs up in a detached process: done before a command returns
+export KSTRUCT_AUTO_GC=${KSTRUCT_AUTO_GC:-wait}
 unset KSTRUCT_STORE XDG_DATA_HOME
 mkdir -p "$HOME"
 

@@ -17,6 +17,8 @@ DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 export HOME=$T/home
+# writers roll packs up in a detached process: done before a command returns
+export KSTRUCT_AUTO_GC=${KSTRUCT_AUTO_GC:-wait}
 unset KSTRUCT_STORE XDG_DATA_HOME KSTRUCT_PAGER PAGER NO_COLOR LESS
 mkdir -p "$HOME"
 

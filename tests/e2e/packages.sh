@@ -17,6 +17,8 @@ DATA=${KS_TEST_DATA:-$(dirname "$0")/../data}
 CACHE=${KS_DEB_CACHE:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# writers roll packs up in a detached process: done before a command returns
+export KSTRUCT_AUTO_GC=${KSTRUCT_AUTO_GC:-wait}
 
 pass=0
 failed=0
