@@ -4,7 +4,8 @@
 # Builds, in a temporary folder, a store with one lineage (x86_64/generic)
 # of RELEASES releases (default 200): the three real x86_64 generic corpus
 # kernels (6.1.0-47, 6.12.100, 6.12.117) plus synthetic releases made by
-# bench/synth_release.py. Synthetic releases come in three chains, each
+# bench/synth_release.py (the code is in bench/lib/synth_store.sh, shared
+# with bench/scale.sh). Synthetic releases come in three chains, each
 # release derived from the previous one of its chain so that changes
 # accumulate:
 #   6.1.0-47-s0001 ..  (CHAIN_A of them, default 20) from 6.1.0-47
@@ -31,7 +32,9 @@
 # Environment:
 #   KSTRUCT       kstruct binary (default: build/kstruct in the repository)
 #   KS_CORPUS     folder with the x86_64 generic *.btf.xz kernels (default:
-#                 ../shared/corpus next to the repository)
+#                 ../shared/corpus next to the repository, else tests/data,
+#                 which has no 6.12.100: no chain after it, and the queries
+#                 naming it fail)
 #   RELEASES      releases of the first measurement (default 200)
 #   MAX_RELEASES  releases of the second measurement (default 1000, 0: none)
 #   CHANGES       structs changed per synthetic release (default 3)
@@ -51,16 +54,17 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kstruct=${KSTRUCT:-$repo/build/kstruct}
-synth=$repo/bench/synth_release.py
 runs=${RUNS:-7}
 n1=${RELEASES:-200}
 n2=${MAX_RELEASES:-1000}
 changes=${CHANGES:-3}
 chain_a=${CHAIN_A:-20}
 chain_b=${CHAIN_B:-20}
-batch=25
 
 die() { echo "bench/history.sh: $*" >&2; exit 1; }
+# building the store: synth_find_corpus, synth_start, synth_grow
+# shellcheck source-path=SCRIPTDIR source=lib/synth_store.sh
+. "$repo/bench/lib/synth_store.sh"
 
 [[ -x $kstruct ]] || die "no kstruct binary at $kstruct (build it, or set KSTRUCT)"
 kstruct=$(cd "$(dirname "$kstruct")" && pwd)/$(basename "$kstruct")
@@ -71,22 +75,11 @@ for v in runs n1 n2 changes chain_a chain_b; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a number (got '${!v}')"
 done
 ((runs >= 1)) || die "RUNS must be at least 1"
-((n1 >= 3 + chain_a + chain_b + 1)) ||
-	die "RELEASES must be at least $((3 + chain_a + chain_b + 1)) (3 real + CHAIN_A + CHAIN_B + 1)"
 ((n2 == 0 || n2 > n1)) || die "MAX_RELEASES must be 0 or more than RELEASES"
 
-corpus=
-for dir in "${KS_CORPUS:-}" "$repo/../shared/corpus"; do
-	if [[ -n $dir && -f $dir/6.12.117-generic-amd64.btf.xz ]]; then
-		corpus=$(cd "$dir" && pwd)
-		break
-	fi
-done
-[[ -n $corpus ]] || die "no 6.12.117-generic-amd64.btf.xz in \$KS_CORPUS or ../shared/corpus"
-reals=(6.1.0-47 6.12.100 6.12.117)
-for r in "${reals[@]}"; do
-	[[ -f $corpus/$r-generic-amd64.btf.xz ]] || die "no $r-generic-amd64.btf.xz in $corpus"
-done
+synth_find_corpus
+((n1 >= ${#reals[@]} + chain_a + chain_b + 1)) ||
+	die "RELEASES must be at least $((${#reals[@]} + chain_a + chain_b + 1)) (${#reals[@]} real + CHAIN_A + CHAIN_B + 1)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ks-bench-history.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -95,61 +88,6 @@ if [[ -n ${KEEP_STORE:-} ]]; then
 	[[ ! -e $KEEP_STORE ]] || die "KEEP_STORE $KEEP_STORE already exists"
 	store=$KEEP_STORE
 fi
-ks() { "$kstruct" --store "$store" "$@"; }
-
-now_ns() { date +%s%N; }
-
-# --- building the store ------------------------------------------------
-
-total=0        # releases in the store
-import_ns=0    # time spent in kstruct import
-synth_ns=0     # time spent in synth_release.py
-
-import_one() { # FILE RELEASE
-	local t0 t1
-	t0=$(now_ns)
-	# one lineage: the synthetic names would otherwise be "unknown"
-	ks import "$1" --release "$2" --arch x86_64 --flavor generic --distro debian >/dev/null ||
-		die "import of $2 failed"
-	t1=$(now_ns)
-	import_ns=$((import_ns + t1 - t0))
-	total=$((total + 1))
-}
-
-# chain state: $tmp/last-NAME.btf is the newest release of chain NAME,
-# $tmp/count-NAME how many synthetic releases it has
-extend_chain() { # NAME SEEDBASE COUNT
-	local name=$1 seedbase=$2 count=$3 done_ i n first t0 t1 ms
-	done_=$(cat "$tmp/count-$name")
-	while ((count > 0)); do
-		n=$((count < batch ? count : batch))
-		first=$((done_ + 1))
-		t0=$(now_ns)
-		python3 "$synth" "$tmp/last-$name.btf" "$tmp/syn-{seed}.btf" \
-			--seed $((seedbase + first)) --count "$n" --changes "$changes" \
-			--focus task_struct --focus sk_buff --focus bpf_mem_alloc --focus sock \
-			--keep task_struct.pid --keep bpf_mem_alloc.objcg --quiet ||
-			die "synth_release.py failed"
-		t1=$(now_ns)
-		synth_ns=$((synth_ns + t1 - t0))
-		t0=$(now_ns)
-		for ((i = first; i < first + n; i++)); do
-			import_one "$tmp/syn-$((seedbase + i)).btf" "$(printf '%s-s%04d' "$name" "$i")"
-			if ((i < first + n - 1)); then
-				rm -f "$tmp/syn-$((seedbase + i)).btf"
-			fi
-		done
-		t1=$(now_ns)
-		mv "$tmp/syn-$((seedbase + first + n - 1)).btf" "$tmp/last-$name.btf"
-		ms=$(((t1 - t0) / n / 1000000))
-		printf '  %5d releases (%s-s%04d: import %d ms/release)\n' \
-			"$total" "$name" $((first + n - 1)) "$ms"
-		done_=$((done_ + n))
-		count=$((count - n))
-	done
-	echo "$done_" >"$tmp/count-$name"
-}
-
 # --- timing --------------------------------------------------------------
 
 cat >"$tmp/timer.py" <<'EOF'
@@ -192,10 +130,10 @@ has_cmd() { "$kstruct" "$1" --help >/dev/null 2>&1; }
 
 measure() {
 	local newest prev queries=()
-	newest=$(printf '6.12.117-s%04d' "$(cat "$tmp/count-6.12.117")")
-	prev=$(printf '6.12.117-s%04d' $(($(cat "$tmp/count-6.12.117") - 1)))
+	newest=$(synth_newest)
+	prev=$(synth_newest 1)
 	echo
-	echo "== $total releases in x86_64/generic (store $(du -sh "$store" | cut -f1)," \
+	echo "== $synth_total releases in x86_64/generic (store $(du -sh "$store" | cut -f1)," \
 		"$(find "$store/objects/pack" -name '*.pack' | wc -l) packs) =="
 	queries+=("releases" "show task_struct" "show bpf_mem_alloc@6.1.0-47")
 	if has_cmd log; then
@@ -244,30 +182,22 @@ echo "kstruct: $kstruct"
 echo "corpus:  $corpus"
 start=$(date +%s)
 
-echo "building a store of $n1 releases (3 real, $chain_a after 6.1.0-47," \
-	"$chain_b after 6.12.100, $((n1 - 3 - chain_a - chain_b)) after 6.12.117;" \
-	"$changes struct changes per synthetic release)"
-ks init >/dev/null 2>&1 || die "kstruct init failed"
-for r in "${reals[@]}"; do
-	xz -dc "$corpus/$r-generic-amd64.btf.xz" >"$tmp/last-$r.btf"
-	echo 0 >"$tmp/count-$r"
-	import_one "$tmp/last-$r.btf" "$r"
-done
-echo "  $total real releases imported"
-extend_chain 6.1.0-47 100000 "$chain_a"
-extend_chain 6.12.100 200000 "$chain_b"
-extend_chain 6.12.117 0 $((n1 - total))
+echo "building a store of $n1 releases (${#reals[@]} real: ${reals[*]};" \
+	"chains of $chain_a after 6.1.0-47, $chain_b after 6.12.100 if there, the rest" \
+	"after 6.12.117; $changes struct changes per synthetic release)"
+synth_start
+synth_grow "$n1"
 got=$("$kstruct" --store "$store" releases | grep -c '^  ' || true)
-((got == total)) || die "kstruct releases lists $got releases, expected $total"
-echo "  import: $((import_ns / total / 1000000)) ms/release;" \
-	"synth_release.py: $((synth_ns / (total - 3) / 1000000)) ms/release"
+((got == synth_total)) || die "kstruct releases lists $got releases, expected $synth_total"
+echo "  import: $((synth_import_ns / synth_total / 1000000)) ms/release;" \
+	"synth_release.py: $((synth_synth_ns / (synth_total - ${#reals[@]}) / 1000000)) ms/release"
 measure
 
 if ((n2 > 0)); then
 	echo
 	echo "extending the lineage to $n2 releases"
-	extend_chain 6.12.117 0 $((n2 - total))
-	echo "  import: $((import_ns / total / 1000000)) ms/release (all $total)"
+	synth_grow "$n2"
+	echo "  import: $((synth_import_ns / synth_total / 1000000)) ms/release (all $synth_total)"
 	measure
 fi
 echo
