@@ -51,6 +51,10 @@
 # number of releases already in it (about 0.5 s at 1000), so the default
 # 200 + 1000 takes about 5 minutes on 2 cores.
 set -euo pipefail
+# Building waits for each write's roll-up and history index (kstruct gc
+# --auto, detached otherwise), so the build's import times include them
+# and every measurement starts from a settled store.
+export KSTRUCT_AUTO_GC=${KSTRUCT_AUTO_GC:-wait}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 kstruct=${KSTRUCT:-$repo/build/kstruct}
