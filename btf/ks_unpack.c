@@ -18,8 +18,6 @@
  * several threads at once). */
 #include "ks_unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <bpf/btf.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +27,37 @@
 #include "ks_buf.h"
 #include "ks_distro.h"
 #include "ks_err.h"
+#include "ks_libarchive.h"
+
+/* every libarchive call goes through the table loaded on first use */
+#define archive_entry_filetype ks_la.archive_entry_filetype
+#define archive_entry_pathname ks_la.archive_entry_pathname
+#define archive_entry_size ks_la.archive_entry_size
+#define archive_errno ks_la.archive_errno
+#define archive_error_string ks_la.archive_error_string
+#define archive_filter_code ks_la.archive_filter_code
+#define archive_filter_count ks_la.archive_filter_count
+#define archive_filter_name ks_la.archive_filter_name
+#define archive_format ks_la.archive_format
+#define archive_read_data ks_la.archive_read_data
+#define archive_read_data_block ks_la.archive_read_data_block
+#define archive_read_free ks_la.archive_read_free
+#define archive_read_header_position ks_la.archive_read_header_position
+#define archive_read_new ks_la.archive_read_new
+#define archive_read_next_header ks_la.archive_read_next_header
+#define archive_read_open ks_la.archive_read_open
+#define archive_read_open_memory ks_la.archive_read_open_memory
+#define archive_read_support_filter_bzip2 ks_la.archive_read_support_filter_bzip2
+#define archive_read_support_filter_gzip ks_la.archive_read_support_filter_gzip
+#define archive_read_support_filter_lz4 ks_la.archive_read_support_filter_lz4
+#define archive_read_support_filter_lzip ks_la.archive_read_support_filter_lzip
+#define archive_read_support_filter_lzma ks_la.archive_read_support_filter_lzma
+#define archive_read_support_filter_xz ks_la.archive_read_support_filter_xz
+#define archive_read_support_filter_zstd ks_la.archive_read_support_filter_zstd
+#define archive_read_support_format_ar ks_la.archive_read_support_format_ar
+#define archive_read_support_format_raw ks_la.archive_read_support_format_raw
+#define archive_read_support_format_tar ks_la.archive_read_support_format_tar
+#define archive_set_error ks_la.archive_set_error
 
 size_t ks_unpack_limit = (size_t)2 << 30;
 
@@ -201,9 +230,11 @@ static int looks_lzma(const unsigned char *p, size_t n)
 
 enum { WITH_TAR = 1, WITH_AR = 2 };
 
+/* NULL when libarchive cannot be loaded or memory is out: no_reader()
+ * says which. */
 static struct archive *new_reader(int formats)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = ks_libarchive_load() ? NULL : archive_read_new();
 
 	if (!a)
 		return NULL;
@@ -225,6 +256,13 @@ static struct archive *new_reader(int formats)
 	 * when no other format bids. */
 	archive_read_support_format_raw(a);
 	return a;
+}
+
+static int no_reader(const char *name)
+{
+	int err = ks_libarchive_load();
+
+	return err ? err : ks_err_set(KS_ENOMEM, "%s: out of memory", name);
 }
 
 static const char *arch_err(struct archive *a)
@@ -408,7 +446,7 @@ static int decompress(const char *name, const char *what, const unsigned char *p
 	int err;
 
 	if (!a)
-		return ks_err_set(KS_ENOMEM, "%s: out of memory", name);
+		return no_reader(name);
 	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK ||
 	    archive_read_next_header(a, &e) < ARCHIVE_WARN) {
 		err = ks_err_set(KS_EFORMAT, "%s: corrupt or truncated %s (%s)", name,
@@ -740,7 +778,7 @@ static int deb_control(struct unpack *u, struct archive *outer, const char *name
 
 	if (!a) {
 		free(mname);
-		return ks_err_set(KS_ENOMEM, "%s: out of memory", name);
+		return no_reader(name);
 	}
 	if (archive_read_open(a, &nest, NULL, nested_read, NULL) != ARCHIVE_OK) {
 		err = ks_err_set(KS_EFORMAT, "%s: corrupt package control (%s)", mname,
@@ -810,7 +848,7 @@ static int deb_pick(struct unpack *u, struct archive *a, struct archive_entry *e
 
 			if (!d) {
 				free(mname);
-				return ks_err_set(KS_ENOMEM, "%s: out of memory", name);
+				return no_reader(name);
 			}
 			if (archive_read_open(d, &nest, NULL, nested_read, NULL) != ARCHIVE_OK ||
 			    (r = archive_read_next_header(d, &de)) < ARCHIVE_WARN) {
@@ -850,7 +888,7 @@ static int from_archive(struct unpack *u, const struct piece *cur,
 	int r, fmt, err;
 
 	if (!a)
-		return ks_err_set(KS_ENOMEM, "%s: out of memory", cur->name);
+		return no_reader(cur->name);
 	if (archive_read_open_memory(a, cur->p, cur->n) != ARCHIVE_OK) {
 		err = ks_err_set(KS_EFORMAT, "%s: corrupt or truncated %s data (%s)",
 				 cur->name, what, arch_err(a));

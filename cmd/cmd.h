@@ -46,6 +46,9 @@ int do_gc(int argc, char **argv);
  * when they want it, in a detached `kstruct gc --auto` (cmd/gc.c). */
 void gc_auto(const char *path);
 
+/* Lets libgit2 load TLS certificates (cmd/tls.c): before git_libgit2_init(). */
+void tls_enable(void);
+
 /* Progress on a terminal, and the outcome of a sync (cmd/sync_common.c). */
 void sync_opts_init(struct ks_sync_opts *o);
 void sync_report(const char *what, const struct ks_sync_opts *o,

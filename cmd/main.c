@@ -16,29 +16,30 @@ static const struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;
+	int net;	/* talks to other stores: loads TLS certificates */
 } commands[] = {
-	{ "help", do_help, "show help for kstruct or a command" },
-	{ "init", do_init, "create an empty store" },
-	{ "import", do_import, "record kernel BTF as releases in the store" },
-	{ "releases", do_releases, "list the releases in the store" },
-	{ "show", do_show, "print a struct or union as one release defines it" },
-	{ "log", do_log, "how a struct or union changed, release by release" },
-	{ "blame", do_blame, "in which release each field (or one field) got its form" },
-	{ "diff", do_diff, "what changed between two releases" },
-	{ "grep", do_grep, "which types or members match a pattern, and in which releases" },
-	{ "check", do_check, "on which releases an eBPF object loads and reads what it means" },
-	{ "status", do_status, "a struct in every release, arch and flavor" },
-	{ "report", do_report, "a struct's page: status, definitions, differences" },
-	{ "site", do_site, "a static HTML site of the whole store" },
-	{ "config", do_config, "show or set the regular lineage" },
-	{ "clone", do_clone, "make a store from another one" },
-	{ "remote", do_remote, "name the stores to sync with" },
-	{ "fetch", do_fetch, "bring in another store's releases" },
-	{ "pull", do_pull, "the same as fetch" },
-	{ "push", do_push, "send this store's releases to another one" },
-	{ "upgrade", do_upgrade, "bring a store of an older format to this one's" },
-	{ "gc", do_gc, "pack the store's objects with deltas (done by itself after writes)" },
-	{ NULL, NULL, NULL },
+	{ "help", do_help, "show help for kstruct or a command", 0 },
+	{ "init", do_init, "create an empty store", 0 },
+	{ "import", do_import, "record kernel BTF as releases in the store", 0 },
+	{ "releases", do_releases, "list the releases in the store", 0 },
+	{ "show", do_show, "print a struct or union as one release defines it", 0 },
+	{ "log", do_log, "how a struct or union changed, release by release", 0 },
+	{ "blame", do_blame, "in which release each field (or one field) got its form", 0 },
+	{ "diff", do_diff, "what changed between two releases", 0 },
+	{ "grep", do_grep, "which types or members match a pattern, and in which releases", 0 },
+	{ "check", do_check, "on which releases an eBPF object loads and reads what it means", 0 },
+	{ "status", do_status, "a struct in every release, arch and flavor", 0 },
+	{ "report", do_report, "a struct's page: status, definitions, differences", 0 },
+	{ "site", do_site, "a static HTML site of the whole store", 0 },
+	{ "config", do_config, "show or set the regular lineage", 0 },
+	{ "clone", do_clone, "make a store from another one", 1 },
+	{ "remote", do_remote, "name the stores to sync with", 1 },
+	{ "fetch", do_fetch, "bring in another store's releases", 1 },
+	{ "pull", do_pull, "the same as fetch", 1 },
+	{ "push", do_push, "send this store's releases to another one", 1 },
+	{ "upgrade", do_upgrade, "bring a store of an older format to this one's", 0 },
+	{ "gc", do_gc, "pack the store's objects with deltas (done by itself after writes)", 0 },
+	{ NULL, NULL, NULL, 0 },
 };
 
 static const char *const main_usage[] = {
@@ -176,6 +177,8 @@ int main(int argc, char **argv)
 		return usage_err(&main_cmd, "'%s' is not a kstruct command", argv[1]);
 
 	libbpf_set_print(libbpf_quiet);
+	if (c->net)
+		tls_enable();
 	git_libgit2_init();
 	ret = c->fn(n, argv + 1);
 	git_libgit2_shutdown();

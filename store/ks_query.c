@@ -569,9 +569,14 @@ unsigned int ks_store__kinds_in_tree(git_tree *tree, const char *name, unsigned 
 	unsigned int found = 0;
 	int k;
 
-	for (k = 0; k < KS_KIND_COUNT; k++)
+	for (k = 0; k < KS_KIND_COUNT; k++) {
 		if (tree_has(tree, ks_kind_name((enum ks_kind)k), name, variant))
 			found |= 1u << k;
+		/* a struct or union outranks every other kind (pick_kind): the
+		 * other folders (a func tree is large) need not be read */
+		if (found & KS_KINDS_LEGACY)
+			break;
+	}
 	return found;
 }
 
