@@ -185,8 +185,8 @@ static size_t geometric_split(const struct pack_info *p, size_t n)
 }
 
 /* Marks the packs to roll up: all of them with KS_REPACK_ALL; else,
- * when there are many packs or the imports' packs are more than an
- * eighth of the store, the geometric split and every import's pack (so
+ * when there are many packs or the imports' packs are more than a
+ * sixteenth of the store, the geometric split and every import's pack (so
  * that no release stays without deltas for long). How many it marked. */
 static size_t choose(struct pack_info *p, size_t n, unsigned int flags)
 {
@@ -198,7 +198,7 @@ static size_t choose(struct pack_info *p, size_t n, unsigned int flags)
 		if (!p[i].rolled)
 			raw += p[i].bytes;
 	}
-	if (!(flags & KS_REPACK_ALL) && n <= KS_AUTO_PACKS && raw * 8 <= total)
+	if (!(flags & KS_REPACK_ALL) && n <= KS_AUTO_PACKS && raw * 16 <= total)
 		return 0;
 	split = (flags & KS_REPACK_ALL) ? n : geometric_split(p, n);
 	for (i = 0; i < n; i++)
