@@ -129,8 +129,8 @@ int ks_store_lineage_releases(struct ks_store *s, const char *lineage,
 		return err;
 	*releases = c.releases;
 	*n = c.n;
-	c.releases = NULL;
-	c.n = 0;
+	/* the names are the caller's now: chain_free() takes the rest */
+	c.releases = ks_xcalloc(c.n ? c.n : 1, sizeof(char *));
 	chain_free(&c);
 	return 0;
 }

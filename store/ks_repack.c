@@ -327,7 +327,7 @@ static char **read_loose_ids(const char *objdir, struct oidset *o, size_t *n)
 
 			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
 				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", d, e->d_name);
+			snprintf(hex, sizeof(hex), "%02x%.38s", d, e->d_name);
 			if (git_oid_fromstr(&id, hex))
 				continue;
 			oidset_add(o, id.id);
