@@ -23,9 +23,9 @@ static const char import_desc[] =
 	"FILE is raw BTF (/sys/kernel/btf/vmlinux, a btfhub .btf file), an ELF file\n"
 	"with a .BTF section (vmlinux, .o) or a kernel module (.ko, with --base);\n"
 	"the kind is read from the content. A DIR means every file below it that\n"
-	"holds kernel data (other files are skipped). Consecutive files of one\n"
-	"release (a vmlinux and its modules) become one snapshot. Creates the store\n"
-	"if it does not exist.\n";
+	"holds kernel data (other files are skipped), through symbolic links, each\n"
+	"file once. Consecutive files of one release (a vmlinux and its modules)\n"
+	"become one snapshot. Creates the store if it does not exist.\n";
 
 static const char import_footer[] =
 	"A file that cannot be imported is reported and the others go on; the exit\n"

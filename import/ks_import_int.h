@@ -50,14 +50,17 @@ void ks_import__add_sum(struct ks_import_job *j, const char *hex);
 void ks_import__job_clear(struct ks_import_job *j);
 
 /* The input list, folders expanded. */
+struct ks_import_seen;
 struct ks_import_paths {
 	char **v;
 	int *from_dir;
 	size_t n, cap;
+	struct ks_import_seen *seen;	/* files and folders found in folders */
 };
 
 /* Adds @path, or when it is a folder every regular file below it in
- * name order; 1 when @path was a folder without files, else 0. */
+ * name order, through symbolic links, each file and folder once; 1
+ * when @path was a folder without files, else 0. */
 int ks_import__paths_add(struct ks_import_paths *ps, const char *path);
 void ks_import__paths_clear(struct ks_import_paths *ps);
 

@@ -151,6 +151,27 @@ out=$(ks --store "$T/s5" import "$T/kdir" --jobs 1 2>&1)
 check "one thread and all cores give the same store" \
 	test "$(git --git-dir="$T/s4" for-each-ref refs/tags refs/heads)" = "$(git --git-dir="$T/s5" for-each-ref refs/tags refs/heads)"
 
+# a link farm (btfhub-archive checkouts, package caches): links to files
+# and folders are followed, a link back up does not loop, two links to one
+# kernel import it once, a dangling link is reported and the rest goes in
+mkdir -p "$T/farm/x86" "$T/farm/again"
+ln -s "$T/kdir/$NEW.btf" "$T/farm/x86/$NEW.btf"
+ln -s "$T/kdir/sub" "$T/farm/old"
+ln -s "$T/kdir/$NEW.btf" "$T/farm/again/$NEW.btf"
+ln -s "$T/farm" "$T/farm/x86/loop"
+ln -s "$T/nothing-here.btf" "$T/farm/dangling.btf"
+out=$(timeout 60 "$KSTRUCT" --store "$T/s6" import "$T/farm" 2>&1); rc=$?
+check "a folder of links imports the kernels they lead to, each once" \
+	test "$(grep -c ": imported" <<<"$out")" -eq 2 -a -n "$(grep "$OLD debian/x86_64/generic: imported" <<<"$out")"
+check "a dangling link is named and fails the run" \
+	test $rc -eq 1 -a -n "$(grep "dangling.btf" <<<"$out")" -a -n "$(grep "2 imported.*1 failed" <<<"$out")"
+check "the link farm gives the store the folder gives" \
+	test "$(git --git-dir="$T/s4" for-each-ref --format='%(refname) %(objectname)' refs/heads)" = \
+	"$(git --git-dir="$T/s6" for-each-ref --format='%(refname) %(objectname)' refs/heads)"
+rm "$T/farm/dangling.btf"
+out=$(timeout 60 "$KSTRUCT" --store "$T/s7" import "$T/farm/x86" 2>&1); rc=$?
+check "a link loop alone ends" test $rc -eq 0 -a "$(grep -c ": imported" <<<"$out")" -eq 2
+
 mkdir -p "$T/notastore" && echo hi > "$T/notastore/file"
 before=$(store_sum "$T/notastore")
 out=$(ks --store "$T/notastore" import "$T/$OLD.btf" 2>&1); rc=$?
