@@ -12,10 +12,11 @@ struct ks_snapshot;
 struct ks_symtab;
 struct ks_snapshot_plan;
 
-/* What every worker reads with: the options and the opened --base. */
+/* What every worker reads with: the options, the opened --base, the store. */
 struct ks_import_ctx {
 	const struct ks_import_opts *o;
 	struct ks_input *base;
+	const char *store_path;
 };
 
 /* One input's result: a snapshot-to-be, or why not. */

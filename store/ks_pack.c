@@ -45,6 +45,15 @@ struct ks_pack {
 	size_t n, cap;
 	size_t *slots;		/* open-addressing set of objs indexes + 1 */
 	size_t nslots;
+	struct ks_pack_written **written;	/* the store handle's, or NULL */
+};
+
+/* An open-addressing set of object ids, grown at half full. */
+struct ks_pack_written {
+	git_oid *ids;
+	size_t n;
+	size_t *slots;		/* ids indexes + 1 */
+	size_t nslots;
 };
 
 /* A run of the pack body, objects [first, last), compressed by one
@@ -202,18 +211,77 @@ void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len)
 	ks_sha1_free(c);
 }
 
+static int written_find(const struct ks_pack_written *w, const git_oid *id, size_t *slot)
+{
+	size_t s = slot_of(id, w->nslots);
+
+	while (w->slots[s]) {
+		if (!git_oid_cmp(&w->ids[w->slots[s] - 1], id)) {
+			*slot = s;
+			return 1;
+		}
+		s = (s + 1) & (w->nslots - 1);
+	}
+	*slot = s;
+	return 0;
+}
+
+static void written_add(struct ks_pack_written *w, const git_oid *id)
+{
+	size_t s, i;
+
+	if (2 * (w->n + 1) > w->nslots) {
+		free(w->slots);
+		w->nslots = w->nslots ? 2 * w->nslots : 1 << 14;
+		w->slots = ks_xcalloc(w->nslots, sizeof(size_t));
+		w->ids = ks_xrealloc(w->ids, w->nslots / 2 * sizeof(*w->ids));
+		for (i = 0; i < w->n; i++) {
+			written_find(w, &w->ids[i], &s);
+			w->slots[s] = i + 1;
+		}
+	}
+	if (written_find(w, id, &s))
+		return;
+	w->ids[w->n++] = *id;
+	w->slots[s] = w->n;
+}
+
+void ks_pack_use_written(struct ks_pack *pk, struct ks_pack_written **w)
+{
+	pk->written = w;
+}
+
+void ks_pack_written_free(struct ks_pack_written *w)
+{
+	if (!w)
+		return;
+	free(w->ids);
+	free(w->slots);
+	free(w);
+}
+
+/* Whether the store has @id, as far as @probe and the writes since tell. */
+static int stored(const struct ks_pack *pk, const git_oid *id, enum ks_probe probe)
+{
+	size_t slot;
+
+	if (probe == KS_PROBE_PRESENT)
+		return 1;
+	if (probe == KS_PROBE_ABSENT)
+		return pk->written && *pk->written && written_find(*pk->written, id, &slot);
+	/* No refresh: a failed lookup would rescan objects/pack each time. */
+	if (pk->nloose && bsearch(id, pk->loose, pk->nloose, sizeof(*pk->loose), cmp_oid))
+		return 1;
+	return git_odb_exists_ext(pk->odb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+}
+
 static void add(struct ks_pack *pk, git_object_t type, const void *data,
-		size_t len, const git_oid *id, int copy)
+		size_t len, const git_oid *id, int copy, enum ks_probe probe)
 {
 	struct pack_obj *o;
 	size_t slot;
 
-	if (set_find(pk, id, &slot))
-		return;
-	/* No refresh: a failed lookup would rescan objects/pack each time. */
-	if (pk->nloose && bsearch(id, pk->loose, pk->nloose, sizeof(*pk->loose), cmp_oid))
-		return;
-	if (git_odb_exists_ext(pk->odb, id, GIT_ODB_LOOKUP_NO_REFRESH))
+	if (set_find(pk, id, &slot) || stored(pk, id, probe))
 		return;
 
 	if (pk->n == pk->cap) {
@@ -242,7 +310,7 @@ void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 	if (!pk->sha)
 		pk->sha = ks_sha1_new();
 	ks_object_id_with(pk->sha, id, type, data, len);
-	add(pk, type, data, len, id, 1);
+	add(pk, type, data, len, id, 1, KS_PROBE_UNKNOWN);
 }
 
 /* Not copied: a snapshot's texts are most of an import's bytes, and they
@@ -250,7 +318,35 @@ void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
 void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
 		       size_t len, const git_oid *id)
 {
-	add(pk, type, data, len, id, 0);
+	add(pk, type, data, len, id, 0, KS_PROBE_UNKNOWN);
+}
+
+void ks_pack_add_probed(struct ks_pack *pk, git_object_t type, const void *data,
+			size_t len, const git_oid *id, enum ks_probe probe)
+{
+	add(pk, type, data, len, id, 0, probe);
+}
+
+int ks_pack_probe(const char *objects_dir, const git_oid *ids, size_t stride, size_t n,
+		  unsigned char *probe, size_t probe_stride)
+{
+	struct ks_pack *pk = ks_pack_new(NULL, objects_dir);
+	size_t i;
+
+	/* without its own view (the loose objects unlisted, no pack
+	 * backend) ks_pack_new leaves the odb to the caller: none here */
+	if (!pk->own_odb) {
+		ks_pack_free(pk);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const git_oid *id = (const git_oid *)((const char *)ids + i * stride);
+
+		probe[i * probe_stride] = stored(pk, id, KS_PROBE_UNKNOWN) ? KS_PROBE_PRESENT
+									  : KS_PROBE_ABSENT;
+	}
+	ks_pack_free(pk);
+	return 0;
 }
 
 static void be32(unsigned char *p, uint32_t v)
@@ -715,6 +811,12 @@ int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 	err = write_file_atomic(dir, idxname, &idx, 1);
 	if (err)
 		unlink(packname);
+	if (!err && pk->written) {
+		if (!*pk->written)
+			*pk->written = ks_xcalloc(1, sizeof(**pk->written));
+		for (i = 0; i < pk->n; i++)
+			written_add(*pk->written, &pk->objs[i].id);
+	}
 out:
 	for (i = 0; i < k.nsl; i++)
 		ks_buf_free(&k.sl[i].out);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ks_buf.h"
 #include "ks_hash.h"
@@ -107,12 +108,38 @@ struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_snapshot *snap)
 	return plan;
 }
 
+void ks_snapshot_plan_probe(struct ks_snapshot_plan *plan, const char *store_path)
+{
+	git_repository *repo = NULL;
+	struct stat st;
+	char *objdir;
+	size_t i;
+
+	if (!plan || plan->probed)
+		return;
+	if (stat(store_path, &st)) {
+		for (i = 0; i < plan->n; i++)
+			plan->entries[i].probe = KS_PROBE_ABSENT;
+		plan->probed = ks_xstrdup(store_path);
+		return;
+	}
+	if (git_repository_open_ext(&repo, store_path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL))
+		return;	/* the writer will say what is wrong with it */
+	objdir = ks_xasprintf("%sobjects", git_repository_path(repo));
+	git_repository_free(repo);
+	if (!ks_pack_probe(objdir, &plan->entries[0].blob, sizeof(*plan->entries), plan->n,
+			   &plan->entries[0].probe, sizeof(*plan->entries)))
+		plan->probed = ks_xstrdup(store_path);
+	free(objdir);
+}
+
 void ks_snapshot_plan_free(struct ks_snapshot_plan *plan)
 {
 	size_t i;
 
 	if (!plan)
 		return;
+	free(plan->probed);
 	for (i = 0; i < plan->n; i++)
 		free(plan->entries[i].path);
 	free(plan->entries);

@@ -141,7 +141,8 @@ static void build_tree(struct ks_pack *pk, struct ks_path_entry *pe, size_t *i,
 }
 
 /* Puts the snapshot's blobs and trees into @pk and returns its tree. */
-static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta,
+static void snapshot_tree(struct ks_store *s, struct ks_pack *pk,
+			  const struct ks_release_meta *meta,
 			  const struct ks_snapshot *snap,
 			  const struct ks_snapshot_plan *plan, git_oid *tree, struct top_ids *top)
 {
@@ -149,14 +150,17 @@ static void snapshot_tree(struct ks_pack *pk, const struct ks_release_meta *meta
 	struct ks_path_entry *pe, meta_e;
 	char *metatext;
 	size_t i, n, at, metalen;
+	int probed;
 
 	if (!plan || plan->snap != snap || plan->n != snap->n)
 		plan = own = ks_snapshot_plan_new(snap);
+	probed = plan->probed && !strcmp(plan->probed, s->path);
 	n = plan->n;
 	for (i = 0; i < n; i++) {
 		const struct ks_path_entry *e = &plan->entries[i];
 
-		ks_pack_add_known(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob);
+		ks_pack_add_probed(pk, GIT_OBJECT_BLOB, e->data, e->len, &e->blob,
+				   probed ? e->probe : KS_PROBE_UNKNOWN);
 	}
 	metatext = ks_meta_format_kinds(meta, ks_meta_recorded(snap), snap->count, &metalen);
 	meta_e.path = KS_META_PATH;
@@ -502,7 +506,8 @@ int ks_store_add_release(struct ks_store *s, const struct ks_release_meta *meta,
 
 	objdir = ks_xstrdup(s->objdir);
 	pk = ks_pack_new(s->odb, objdir);
-	snapshot_tree(pk, meta, snap, opts->plan, &tree, &top);
+	ks_pack_use_written(pk, &s->written);
+	snapshot_tree(s, pk, meta, snap, opts->plan, &tree, &top);
 	buf = ks_commit_format(&tree, NULL, lineage, meta->release, &len);
 	ks_pack_add(pk, GIT_OBJECT_COMMIT, buf, len, &commit);
 	free(buf);

@@ -243,6 +243,7 @@ void ks_store_free(struct ks_store *s)
 	}
 	git_odb_free(s->odb);
 	git_repository_free(s->repo);
+	ks_pack_written_free(s->written);
 	free(s->path);
 	free(s->objdir);
 	free(s->default_lineage);

@@ -88,6 +88,13 @@ enum ks_add_status {
 struct ks_snapshot_plan;
 struct ks_snapshot_plan *ks_snapshot_plan_new(const struct ks_snapshot *snap);
 void ks_snapshot_plan_free(struct ks_snapshot_plan *plan);
+/* Looks the plan's blobs up in the store at @store_path (read-only; a
+ * store that does not exist yet has none of them), so that the writer
+ * need not: on a worker thread, while the writer is busy with earlier
+ * snapshots. Used by ks_store_add_release() on a store opened with the
+ * same @store_path, else ignored. Best effort: when the store cannot be
+ * read, the writer looks everything up itself. */
+void ks_snapshot_plan_probe(struct ks_snapshot_plan *plan, const char *store_path);
 
 struct ks_add_opts {
 	unsigned int version;

@@ -23,6 +23,9 @@ struct ks_store {
 	int format;		/* kstruct.formatVersion (1 until upgraded) */
 	int lock_fd;		/* the writer lock, when held (ks_lock.c) */
 	int lock_depth;
+	/* every object this handle's imports wrote (ks_pack.c): what a
+	 * plan probed before them cannot know */
+	struct ks_pack_written *written;
 };
 
 /* Waits for and takes the store's writer lock (nested calls count), then
@@ -35,6 +38,10 @@ void ks_store_unlock(struct ks_store *s);
  * roll-up takes seconds and imports need not wait for it. */
 #define KS_REPACK_LOCK_FILE "kstruct-repack.lock"
 #define KS_REPACK_QUEUE_FILE "kstruct-repack-queue.lock"
+
+/* Removes the folders of roll-ups whose process is gone (killed while
+ * writing): the writer lock's sweep and each roll-up call it. */
+void ks_repack__remove_dead(const char *objdir);
 
 /* Up to this many packs, a store is left as it is (ks_repack.c). */
 #define KS_AUTO_PACKS 8
@@ -52,6 +59,26 @@ void ks_pack_add(struct ks_pack *pk, git_object_t type, const void *data,
  * copied: it must stay until ks_pack_write() has returned. */
 void ks_pack_add_known(struct ks_pack *pk, git_object_t type, const void *data,
 		       size_t len, const git_oid *id);
+/* What a worker found out about an object before the writer came to it
+ * (ks_snapshot_plan_probe). Objects never leave a store (a roll-up keeps
+ * every object of the packs it replaces), so "present" stays true;
+ * "absent" was true then, and since only this process's own writes (in
+ * @written) or another writer's (a duplicate, which costs only space)
+ * can have added it. */
+enum ks_probe { KS_PROBE_UNKNOWN, KS_PROBE_PRESENT, KS_PROBE_ABSENT };
+/* ks_pack_add_known, with @probe sparing the store lookup. */
+void ks_pack_add_probed(struct ks_pack *pk, git_object_t type, const void *data,
+			size_t len, const git_oid *id, enum ks_probe probe);
+/* Marks each of @n objects (ids @stride bytes apart from @ids) present
+ * or absent in @objects_dir, read-only; 0, or -1 when the store's
+ * objects cannot be read (nothing marked). Safe on any thread. */
+int ks_pack_probe(const char *objects_dir, const git_oid *ids, size_t stride, size_t n,
+		  unsigned char *probe, size_t probe_stride);
+/* The objects written through a store handle: ks_pack_write adds to it,
+ * ks_pack_add_probed reads it. */
+struct ks_pack_written;
+void ks_pack_use_written(struct ks_pack *pk, struct ks_pack_written **w);
+void ks_pack_written_free(struct ks_pack_written *w);
 /* Git's object id of @data as an object of @type. */
 void ks_object_id(git_oid *id, git_object_t type, const void *data, size_t len);
 /* The same with a context kept for many objects (ks_sha1_new). */
@@ -102,12 +129,14 @@ struct ks_path_entry {
 	git_oid blob;
 	const char *data;	/* the blob's content (not owned) */
 	size_t len;
+	unsigned char probe;	/* enum ks_probe */
 };
 
 struct ks_snapshot_plan {
 	const struct ks_snapshot *snap;	/* the snapshot it was made from */
 	struct ks_path_entry *entries;	/* one per type, by path; room for one more */
 	size_t n;
+	char *probed;	/* the store path the entries' probe is about, or NULL */
 };
 
 void ks_path_entries_sort(struct ks_path_entry *pe, size_t n);

@@ -1037,6 +1037,116 @@ static void test_store_plan_matches(void **state)
 	free(dc);
 }
 
+/* How many of the store's packs hold @blob (git verify-pack). */
+static int packs_holding(const char *dir, const git_oid *blob)
+{
+	char hex[GIT_OID_HEXSZ + 1], *cmd, line[256];
+	int n = 0;
+	FILE *f;
+
+	git_oid_tostr(hex, sizeof(hex), blob);
+	cmd = ks_xasprintf("for i in '%s'/objects/pack/*.idx; do git verify-pack -v \"$i\"; done "
+			   "| grep -c '^%s '", dir, hex);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (fgets(line, sizeof(line), f))
+		n = atoi(line);
+	pclose(f);
+	free(cmd);
+	return n;
+}
+
+static const git_oid *plan_blob(const struct ks_snapshot_plan *plan, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < plan->n; i++)
+		if (!strcmp(plan->entries[i].path, path))
+			return &plan->entries[i].blob;
+	fail_msg("no %s in the plan", path);
+	return NULL;
+}
+
+/* A plan probed on a worker thread (import) says which blobs the store
+ * has; the writer trusts it only for the store it was probed in, and an
+ * "absent" that this handle's own writes made stale writes nothing twice. */
+static void test_store_plan_probed(void **state)
+{
+	const char *sums[] = { "bb" };
+	struct ks_release_meta meta = { "6.0", "x86_64", "generic", sums, 1, NULL };
+	struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+	struct ks_snapshot *set0 = make_set(0), *set1 = make_set(1);
+	struct ks_snapshot_plan *p0 = ks_snapshot_plan_new(set0);
+	struct ks_snapshot_plan *p1 = ks_snapshot_plan_new(set1);
+	struct ks_snapshot_plan *pelse = ks_snapshot_plan_new(set1);
+	enum ks_add_status st;
+	char *dir, hex[41], *nowhere;
+	struct ks_store *s = new_store(&dir);
+	const git_oid *point1, *u;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(add(s, "5.1", 0, 0, &st), 0);
+	/* the set of 5.1: all there; the bigger set: its blobs are new */
+	ks_snapshot_plan_probe(p0, dir);
+	assert_non_null(p0->probed);
+	for (i = 0; i < p0->n; i++)
+		assert_int_equal(p0->entries[i].probe, KS_PROBE_PRESENT);
+	ks_snapshot_plan_probe(p1, dir);
+	for (i = 0; i < p1->n; i++)
+		assert_int_equal(p1->entries[i].probe, KS_PROBE_ABSENT);
+	/* a store that does not exist yet has nothing */
+	nowhere = ks_xasprintf("%s/not-yet", dir);
+	ks_snapshot_plan_probe(pelse, nowhere);
+	assert_string_equal(pelse->probed, nowhere);
+	for (i = 0; i < pelse->n; i++)
+		assert_int_equal(pelse->entries[i].probe, KS_PROBE_ABSENT);
+
+	/* 6.0 writes the bigger set's blobs: p1's "absent" is stale now */
+	assert_int_equal(ks_store_add_release(s, &meta, set1, &opts, &st, hex), 0);
+	point1 = plan_blob(p1, "struct/p/po/point");
+	u = plan_blob(p1, "union/u/u/u");
+	assert_int_equal(packs_holding(dir, point1), 1);
+	meta.release = "6.1";
+	opts.plan = p1;
+	assert_int_equal(ks_store_add_release(s, &meta, set1, &opts, &st, hex), 0);
+	assert_int_equal(st, KS_ADD_NEW);
+	assert_int_equal(packs_holding(dir, point1), 1);
+	assert_int_equal(packs_holding(dir, u), 1);
+	/* another handle knows nothing of the first one's writes, and a
+	 * plan probed for another path is not taken at its word */
+	ks_store_free(s);
+	assert_int_equal(ks_store_open(&s, dir), 0);
+	meta.release = "6.2";
+	opts.plan = pelse;
+	assert_int_equal(ks_store_add_release(s, &meta, set1, &opts, &st, hex), 0);
+	assert_int_equal(packs_holding(dir, point1), 1);
+	/* the 5.1 set, probed present, gives 5.2 without writing a blob */
+	meta.release = "5.2";
+	opts.plan = p0;
+	assert_int_equal(ks_store_add_release(s, &meta, set0, &opts, &st, hex), 0);
+	assert_int_equal(packs_holding(dir, plan_blob(p0, "struct/p/po/point")), 1);
+	ks_store_free(s);
+	{
+		char *cmd = ks_xasprintf("git --git-dir='%s' fsck --strict >/dev/null 2>&1 && "
+					 "test \"$(git --git-dir='%s' show refs/tags/unknown/x86_64/"
+					 "generic/6.1:struct/p/po/point)\" = \"$(git --git-dir='%s' "
+					 "show refs/tags/unknown/x86_64/generic/6.0:struct/p/po/point)\"",
+					 dir, dir, dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	ks_snapshot_plan_free(p0);
+	ks_snapshot_plan_free(p1);
+	ks_snapshot_plan_free(pelse);
+	ks_snapshot_free(set0);
+	ks_snapshot_free(set1);
+	ks_test_rm_rf(dir);
+	free(dir);
+	free(nowhere);
+}
+
 /* kstruct's codes and libgit2's never meet: KS_EFORMAT once was -4,
  * GIT_EEXISTS, so a git code passed up read as "bad input". */
 static void test_store_error_space_apart(void **state)
@@ -1125,6 +1235,7 @@ int main(void)
 		cmocka_unit_test(test_store_rollup_folder_kept),
 		cmocka_unit_test(test_store_loose_objects_known),
 		cmocka_unit_test(test_store_plan_matches),
+		cmocka_unit_test(test_store_plan_probed),
 		cmocka_unit_test(test_store_error_space_apart),
 		cmocka_unit_test(test_store_git_errors_translated),
 	};
