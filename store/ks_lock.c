@@ -86,8 +86,8 @@ static size_t sweep(const char *gitdir, const char *rel, int depth)
 		if (S_ISDIR(st.st_mode)) {
 			sub = rel[0] ? ks_xasprintf("%s/%s", rel, e->d_name) : ks_xstrdup(e->d_name);
 			/* a roll-up's own folder (ks_repack.c) holds libgit2's
-			 * files of a pack being written, not leftovers; the
-			 * next roll-up clears those of one that died */
+			 * files of a pack being written, not leftovers, while
+			 * its process lives: ks_repack__remove_dead, below */
 			if (depth < 16 && strncmp(e->d_name, "tmp_kstruct_", 12) &&
 			    (rel[0] || !strcmp(e->d_name, "refs") ||
 					   !strcmp(e->d_name, "logs") ||
@@ -159,6 +159,7 @@ int ks_store_lock(struct ks_store *s)
 	free(path);
 	s->lock_fd = fd;
 	sweep(gitdir, "", 0);
+	ks_repack__remove_dead(s->objdir);
 	return 0;
 fail:
 	free(path);

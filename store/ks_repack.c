@@ -492,7 +492,7 @@ out:
 }
 
 /* The folders of roll-ups whose process is gone. */
-static void remove_dead_tmp(const char *objdir)
+void ks_repack__remove_dead(const char *objdir)
 {
 	char *dir = ks_xasprintf("%s/pack", objdir);
 	DIR *d = opendir(dir);
@@ -611,7 +611,7 @@ int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_res
 		res->busy = 1;
 		return 0;
 	}
-	remove_dead_tmp(s->objdir);
+	ks_repack__remove_dead(s->objdir);
 	p = list_packs(s, &n);
 	res->packs_before = n;
 	taken = choose(p, n, flags);
