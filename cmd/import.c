@@ -1,7 +1,9 @@
 /* kstruct import: the options, and the lines people read; the pipeline
  * itself (worker threads, the single writer) is import/ks_import.c. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,7 +31,8 @@ static const char import_desc[] =
 
 static const char import_footer[] =
 	"A file that cannot be imported is reported and the others go on; the exit\n"
-	"status is 1 when any failed. A failed file never changes the store.\n";
+	"status is 1 when any failed. A failed file never changes the store. On a\n"
+	"terminal, a bar shows the files done, the rate and the time left.\n";
 
 /* Printing state: progress goes to a terminal, and only for more than
  * one file (@sum->files is known before the first callback). */
@@ -89,17 +92,70 @@ static void on_result(const struct ks_import_result *r, void *payload)
 	printf(" (%.12s)\n", r->commit);
 }
 
+/* "ETA 7 s", "ETA 3 min 05 s", "ETA 2 h 10 min": an import of thousands
+ * of kernels runs for hours. */
+static void format_eta(char *buf, size_t size, double s)
+{
+	long t = (long)(s + 0.5);
+
+	if (t < 60)
+		snprintf(buf, size, "ETA %ld s", t);
+	else if (t < 3600)
+		snprintf(buf, size, "ETA %ld min %02ld s", t / 60, t % 60);
+	else
+		snprintf(buf, size, "ETA %ld h %02ld min", t / 3600, t / 60 % 60);
+}
+
+static int term_width(void)
+{
+	struct winsize ws;
+
+	if (!ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* One line, redrawn: "importing [#####.....] 12/40 files, 3.1/s, ETA 9 s".
+ * It never reaches the last column (a wrapped line cannot be redrawn
+ * with \r), and on a narrow terminal the bar goes first, then the rest
+ * is cut. */
 static void on_progress(size_t done, size_t total, void *payload)
 {
 	struct printer *pr = payload;
+	char tail[96], eta[40], line[512];
 	double el, rate;
+	int width, room, bar, fill, i, n;
 
 	if (!show_progress(pr))
 		return;
 	el = now_s() - pr->start;
 	rate = el > 0 ? done / el : 0;
-	fprintf(stderr, "\rimporting: %zu/%zu files, %.1f files/s, ETA %.0f s\033[K", done,
-		total, rate, rate > 0 ? (total - done) / rate : 0);
+	if (done >= total)
+		snprintf(eta, sizeof(eta), "done");
+	else if (rate > 0)
+		format_eta(eta, sizeof(eta), (double)(total - done) / rate);
+	else
+		snprintf(eta, sizeof(eta), "ETA ?");
+	snprintf(tail, sizeof(tail), " %zu/%zu files, %.1f/s, %s", done, total, rate, eta);
+	width = term_width();
+	if (width > (int)sizeof(line))
+		width = (int)sizeof(line);
+	room = width - 1 - (int)strlen("importing") - (int)strlen(tail);
+	bar = room - 3 > 40 ? 40 : room - 3;	/* " [" and "]" */
+	n = snprintf(line, sizeof(line), "importing");
+	if (bar >= 10) {
+		fill = total ? (int)((double)bar * (double)done / (double)total) : 0;
+		line[n++] = ' ';
+		line[n++] = '[';
+		for (i = 0; i < bar; i++)
+			line[n++] = i < fill ? '#' : '.';
+		line[n++] = ']';
+		line[n] = '\0';
+	}
+	snprintf(line + n, sizeof(line) - (size_t)n, "%s", tail);
+	if (width > 1 && (int)strlen(line) > width - 1)
+		line[width - 1] = '\0';
+	fprintf(stderr, "\r%s\033[K", line);
 }
 
 int do_import(int argc, char **argv)

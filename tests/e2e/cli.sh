@@ -172,6 +172,23 @@ rm "$T/farm/dangling.btf"
 out=$(timeout 60 "$KSTRUCT" --store "$T/s7" import "$T/farm/x86" 2>&1); rc=$?
 check "a link loop alone ends" test $rc -eq 0 -a "$(grep -c ": imported" <<<"$out")" -eq 2
 
+# the progress bar, on a terminal only: done / total, rate, ETA; a line
+# never as wide as the terminal (it could not be redrawn), the bar left
+# out where there is no room for it
+PTY=$(dirname "$0")/progress_pty.py
+out=$(python3 "$PTY" 100 "$KSTRUCT" --store "$T/sp1" import "$T/kdir" | tr '\r' '\n' | sed 's/\x1b\[K//g')
+check "on a terminal, import draws a progress bar with done/total, rate and ETA" \
+	grep -qE '^importing \[#+\.*\] 1/3 files, [0-9.]+/s, (ETA [0-9]+ s|ETA \?)$' <<<"$out"
+check "the bar ends full, done" grep -qE '^importing \[#{40}\] 3/3 files, [0-9.]+/s, done$' <<<"$out"
+check "the bar never fills the terminal's last column" \
+	test "$(grep '^importing' <<<"$out" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')" -lt 100
+out=$(python3 "$PTY" 30 "$KSTRUCT" --store "$T/sp2" import "$T/kdir" | tr '\r' '\n' | sed 's/\x1b\[K//g')
+check "on a narrow terminal the line is cut, without a bar" \
+	test -n "$(grep '^importing 1/3 files' <<<"$out")" -a -z "$(grep -F '[' <<<"$out")" -a \
+	"$(grep '^importing' <<<"$out" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')" -lt 30
+out=$(ks --store "$T/sp3" import "$T/kdir" 2>&1)
+check "without a terminal there is no progress line" test -z "$(grep importing <<<"$out")"
+
 mkdir -p "$T/notastore" && echo hi > "$T/notastore/file"
 before=$(store_sum "$T/notastore")
 out=$(ks --store "$T/notastore" import "$T/$OLD.btf" 2>&1); rc=$?
