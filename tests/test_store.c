@@ -453,6 +453,22 @@ static void test_store_resolve_lineage(void **state)
 
 /* Without a configured one: an x86_64/generic lineage, upstream's
  * first, else the one with most releases, else the first in order. */
+/* The ref HEAD points at, as git reads it (static buffer). */
+static const char *ref_target_of_head(const char *dir)
+{
+	static char buf[256];
+	char *cmd = ks_xasprintf("git --git-dir='%s' symbolic-ref HEAD", dir);
+	FILE *f = popen(cmd, "r");
+
+	assert_non_null(f);
+	buf[0] = '\0';
+	if (fgets(buf, sizeof(buf), f))
+		buf[strcspn(buf, "\n")] = '\0';
+	pclose(f);
+	free(cmd);
+	return buf;
+}
+
 static void test_store_default_lineage_derived(void **state)
 {
 	char *dir, hex[41];
@@ -480,6 +496,36 @@ static void test_store_default_lineage_derived(void **state)
 	assert_string_equal(ks_store_default_lineage(s), "ubuntu/x86_64/generic");
 	assert_int_equal(ks_store_set_default_lineage(s, "x86_64/generic"), KS_EINVAL);
 	ks_store_free(s);
+	/* readers take HEAD's lineage branch, which writers keep at the
+	 * derived default; a HEAD that names no lineage branch is counted
+	 * past, and the next write puts HEAD back */
+	{
+		struct { const char *head, *want; } c[] = {
+			{ "refs/heads/centos/aarch64/generic", "centos/aarch64/generic" },
+			{ "refs/heads/centos/aarch64/nothere", "upstream/x86_64/generic" },
+			{ "refs/heads/../x", "upstream/x86_64/generic" },
+			{ "refs/tags/debian/x86_64/generic/6.1.0-47-amd64", "upstream/x86_64/generic" },
+		};
+		size_t i;
+		char *cmd = ks_xasprintf("git --git-dir='%s' config --unset kstruct.defaultLineage", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			cmd = ks_xasprintf("git --git-dir='%s' symbolic-ref HEAD '%s' 2>/dev/null || "
+					   "printf 'ref: %s\\n' > '%s/HEAD'", dir, c[i].head,
+					   c[i].head, dir);
+			assert_int_equal(system(cmd), 0);
+			free(cmd);
+			assert_int_equal(ks_store_open(&s, dir), 0);
+			assert_string_equal(ks_store_default_lineage(s), c[i].want);
+			ks_store_free(s);
+		}
+		assert_int_equal(ks_store_open(&s, dir), 0);
+		assert_int_equal(add_in(s, "centos", "aarch64", "4.18.0-148", 0, hex), 0);
+		ks_store_free(s);
+		assert_string_equal(ref_target_of_head(dir), "refs/heads/upstream/x86_64/generic");
+	}
 	ks_test_rm_rf(dir);
 	free(dir);
 }
@@ -903,7 +949,7 @@ static void test_store_packs_are_rolled_up(void **state)
 /* A roll-up writes its pack in a folder of its own while imports go on:
  * the writer lock's sweep for leftovers must not take libgit2's files
  * there (it once did, and no roll-up beside imports ever finished); the
- * folder of a roll-up that died goes with the next roll-up. */
+ * folder of a roll-up that died goes with the next writer or roll-up. */
 static void test_store_rollup_folder_kept(void **state)
 {
 	struct ks_repack_result r;
@@ -927,7 +973,11 @@ static void test_store_rollup_folder_kept(void **state)
 	fclose(f);
 	assert_int_equal(add(s, "5.2", 1, 0, &st), 0);	/* takes the lock: sweeps */
 	assert_int_equal(stat(f1, &sb), 0);
-	assert_int_equal(stat(f2, &sb), 0);
+	assert_int_not_equal(stat(dead, &sb), 0);
+	/* and a roll-up clears one that died while no writer came by */
+	assert_int_equal(mkdir(dead, 0755), 0);
+	assert_non_null(f = fopen(f2, "w"));
+	fclose(f);
 	unlink(f1);
 	rmdir(live);
 	assert_int_equal(ks_store_repack(s, KS_REPACK_ALL, &r), 0);
