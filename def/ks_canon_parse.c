@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "ks_buf.h"
@@ -361,11 +362,68 @@ int ks__parse_composite(struct ks_def **out, const char *text, size_t len)
 }
 
 
+static size_t name_slot(const char *name, size_t nslots)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 0x100000001b3ull;
+	return (size_t)(h ^ (h >> 32)) & (nslots - 1);
+}
+
+/* History commands look members up by name in every definition of a
+ * type, hundreds of times each: a scan made `blame task_struct` at
+ * 1,000 releases spend four fifths of its time in strcmp. */
+static void index_names(struct ks_def *d)
+{
+	size_t i, s;
+
+	for (d->nslots = 16; d->nslots < 2 * d->n; d->nslots *= 2)
+		;
+	d->byname = ks_xcalloc(d->nslots, sizeof(*d->byname));
+	for (i = 0; i < d->n; i++) {
+		const char *name = d->members[i].name;
+
+		if (!name[0])
+			continue;
+		for (s = name_slot(name, d->nslots); d->byname[s];
+		     s = (s + 1) & (d->nslots - 1))
+			if (!strcmp(d->members[d->byname[s] - 1].name, name))
+				break;
+		if (!d->byname[s])	/* the first of that name keeps the slot */
+			d->byname[s] = i + 1;
+	}
+}
+
+const struct ks_member *ks_def_member(const struct ks_def *def, const char *name)
+{
+	size_t i, s;
+
+	if (!def->nslots) {
+		for (i = 0; i < def->n; i++)
+			if (def->members[i].name[0] && !strcmp(def->members[i].name, name))
+				return &def->members[i];
+		return NULL;
+	}
+	if (!name[0])
+		return NULL;
+	for (s = name_slot(name, def->nslots); def->byname[s]; s = (s + 1) & (def->nslots - 1))
+		if (!strcmp(def->members[def->byname[s] - 1].name, name))
+			return &def->members[def->byname[s] - 1];
+	return NULL;
+}
+
 int ks_canon_parse(struct ks_def **out, const char *text, size_t len)
 {
+	int err;
+
 	if ((len > 7 && !memcmp(text, "struct ", 7)) || (len > 6 && !memcmp(text, "union ", 6)))
-		return ks__parse_composite(out, text, len);
-	return ks__parse_other(out, text, len);
+		err = ks__parse_composite(out, text, len);
+	else
+		err = ks__parse_other(out, text, len);
+	if (!err)
+		index_names(*out);
+	return err;
 }
 
 int ks_canon_parse_named(struct ks_def **out, const char *text, size_t len,
@@ -389,6 +447,7 @@ void ks_def_free(struct ks_def *d)
 		free(d->members[i].decl);
 	}
 	free(d->members);
+	free(d->byname);
 	free(d->note);
 	free(d->symbols);
 	free(d->kind);

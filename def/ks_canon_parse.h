@@ -31,6 +31,11 @@ struct ks_def {
 	char *symbols;
 	struct ks_member *members;	/* named members, flattened, in order */
 	size_t n;
+	/* ks_def_member()'s index, made by ks_canon_parse(): per slot the
+	 * place + 1 of the first member of a name, 0 for free; @nslots a
+	 * power of two, 0 when there is none (then a scan) */
+	size_t *byname;
+	size_t nslots;
 };
 
 /* KS_EFORMAT with the line number when @text is not canonical text of
@@ -41,6 +46,8 @@ int ks_canon_parse(struct ks_def **out, const char *text, size_t len);
 int ks_canon_parse_named(struct ks_def **out, const char *text, size_t len,
 			 const char *name, const char *release);
 void ks_def_free(struct ks_def *def);
+/* The first member of that name (in place order), or NULL. */
+const struct ks_member *ks_def_member(const struct ks_def *def, const char *name);
 
 /* The identifier a C declarator declares ("fn" in "void (*fn)(int)"),
  * or an empty string for an unnamed one. Caller frees. */

@@ -88,16 +88,6 @@ int ks_change_is_layout(enum ks_change_kind kind)
 	return kind == KS_FIELD_MOVED || kind == KS_SIZE_CHANGED || kind == KS_FIELD_RESIZED;
 }
 
-const struct ks_member *ks_def_member(const struct ks_def *def, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < def->n; i++)
-		if (def->members[i].name[0] && !strcmp(def->members[i].name, name))
-			return &def->members[i];
-	return NULL;
-}
-
 static void push(struct ks_diff *d, size_t *cap, struct ks_change c)
 {
 	if (d->n == *cap) {
@@ -120,63 +110,18 @@ static int same_but_width(const struct ks_member *a, const struct ks_member *b)
 }
 
 /* Members by name, for lookups in O(log n): task_struct has hundreds. */
-struct name_index {
-	const struct ks_member **m;
-	size_t n;
-};
-
-/* By name, then by place: the first of duplicate names comes first. */
-static int cmp_member_name(const void *a, const void *b)
-{
-	const struct ks_member *x = *(const struct ks_member *const *)a;
-	const struct ks_member *y = *(const struct ks_member *const *)b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-static void index_build(struct name_index *ix, const struct ks_def *def)
-{
-	size_t i;
-
-	ix->m = ks_xcalloc(def->n + 1, sizeof(*ix->m));
-	ix->n = 0;
-	for (i = 0; i < def->n; i++)
-		if (def->members[i].name[0])
-			ix->m[ix->n++] = &def->members[i];
-	qsort(ix->m, ix->n, sizeof(*ix->m), cmp_member_name);
-}
-
-/* The first member of that name, as ks_def_member() finds it. */
-static const struct ks_member *index_find(const struct name_index *ix, const char *name)
-{
-	size_t lo = 0, hi = ix->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(ix->m[mid]->name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < ix->n && !strcmp(ix->m[lo]->name, name) ? ix->m[lo] : NULL;
-}
-
 /* Parameters are read by position (fentry's ctx[N]): one whose rank
  * among the parameters both definitions have changed was reordered, a
  * change of meaning; one only pushed along by an added or removed one
  * moved as a consequence, which is layout. */
 static void moves(struct ks_diff *d, size_t *cap, const struct ks_def *old,
-		  const struct ks_def *new, const struct name_index *oix)
+		  const struct ks_def *new)
 {
 	size_t i, rank = 0, *orank = ks_xcalloc(old->n + 1, sizeof(*orank)), r = 0;
-	struct name_index nix;
 
-	index_build(&nix, new);
 	for (i = 0; i < old->n; i++)
 		if (old->members[i].positional && old->members[i].name[0] &&
-		    index_find(&nix, old->members[i].name))
+		    ks_def_member(new, old->members[i].name))
 			orank[i] = r++;
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i], *om;
@@ -184,7 +129,7 @@ static void moves(struct ks_diff *d, size_t *cap, const struct ks_def *old,
 
 		if (!nm->positional || !nm->name[0])
 			continue;
-		om = index_find(oix, nm->name);
+		om = ks_def_member(old, nm->name);
 		if (!om || !om->positional)
 			continue;
 		c.field = nm->name;
@@ -198,7 +143,6 @@ static void moves(struct ks_diff *d, size_t *cap, const struct ks_def *old,
 			push(d, cap, c);
 		rank++;
 	}
-	free(nix.m);
 	free(orank);
 }
 
@@ -429,12 +373,9 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 				   unsigned int flags)
 {
 	struct ks_diff *d = ks_xcalloc(1, sizeof(*d));
-	struct name_index oix, nix;
 	size_t cap = 0, i;
 
 	d->kind = new->kind;
-	index_build(&oix, old);
-	index_build(&nix, new);
 	if (old->kind && new->kind && strcmp(old->kind, new->kind)) {
 		/* union foo became struct foo: members no longer overlap */
 		struct ks_change c = { 0 };
@@ -458,7 +399,7 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 		c.new_value = nm->offset_bits;
 		c.new_m = nm;
 		c.positional = nm->positional;
-		om = index_find(&oix, nm->name);
+		om = ks_def_member(old, nm->name);
 		if (!om) {
 			c.kind = KS_FIELD_ADDED;
 			push(d, &cap, c);
@@ -480,7 +421,7 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 		const struct ks_member *om = &old->members[i];
 		struct ks_change c = { 0 };
 
-		if (!om->name[0] || index_find(&nix, om->name))
+		if (!om->name[0] || ks_def_member(new, om->name))
 			continue;
 		c.kind = KS_FIELD_REMOVED;
 		c.field = om->name;
@@ -492,10 +433,10 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 	}
 	if (!(flags & KS_DIFF_NO_RENAMES))
 		renames(d, new->kind);
-	moves(d, &cap, old, new, &oix);
+	moves(d, &cap, old, new);
 	for (i = 0; i < new->n; i++) {
 		const struct ks_member *nm = &new->members[i];
-		const struct ks_member *om = nm->name[0] ? index_find(&oix, nm->name) : NULL;
+		const struct ks_member *om = nm->name[0] ? ks_def_member(old, nm->name) : NULL;
 		struct ks_change c = { 0 };
 
 		/* A move is the layout consequence of other changes; a field
@@ -530,8 +471,6 @@ struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def
 		c.new_value = new->size;
 		push(d, &cap, c);
 	}
-	free(oix.m);
-	free(nix.m);
 	return d;
 }
 

@@ -77,7 +77,4 @@ const char *ks_change_name(const char *kind, const struct ks_change *c);
 const char *ks_member_word(const char *kind);
 int ks_change_is_layout(enum ks_change_kind kind);
 
-/* A member by name, or NULL. */
-const struct ks_member *ks_def_member(const struct ks_def *def, const char *name);
-
 #endif
