@@ -433,6 +433,26 @@ static int fsync_path(const char *path)
 	return err;
 }
 
+/* A roll-up's own folder and the files in it (it has no subfolders). */
+static void remove_folder(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = ks_xasprintf("%s/%s", dir, e->d_name);
+		unlink(p);
+		free(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
 /* Writes the pack in a folder of its own (the writer lock's sweep
  * removes libgit2's temporary files it finds beside the packs), then
  * moves it in: the pack first, as an index is what makes git look. */
@@ -466,24 +486,7 @@ static int write_rollup(struct ks_store *s, git_packbuilder *pb, char **base_out
 	if (!err)
 		*base_out = ks_xasprintf("%s/pack-%s", packdir, name);
 out:
-	/* what the packbuilder may have left */
-	{
-		DIR *d = opendir(tmp);
-		struct dirent *e;
-
-		while (d && (e = readdir(d))) {
-			char *p;
-
-			if (e->d_name[0] == '.')
-				continue;
-			p = ks_xasprintf("%s/%s", tmp, e->d_name);
-			unlink(p);
-			free(p);
-		}
-		if (d)
-			closedir(d);
-		rmdir(tmp);
-	}
+	remove_folder(tmp);	/* what the packbuilder may have left */
 	free(from);
 	free(to);
 	free(tmp);
@@ -508,23 +511,7 @@ void ks_repack__remove_dead(const char *objdir)
 		if (pid <= 0 || strcmp(end, "_repack") || !kill((pid_t)pid, 0) || errno != ESRCH)
 			continue;
 		p = ks_xasprintf("%s/%s", dir, e->d_name);
-		{
-			DIR *sd = opendir(p);
-			struct dirent *se;
-
-			while (sd && (se = readdir(sd))) {
-				char *f;
-
-				if (se->d_name[0] == '.')
-					continue;
-				f = ks_xasprintf("%s/%s", p, se->d_name);
-				unlink(f);
-				free(f);
-			}
-			if (sd)
-				closedir(sd);
-		}
-		rmdir(p);
+		remove_folder(p);
 		free(p);
 	}
 	if (d)
