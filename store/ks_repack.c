@@ -27,7 +27,11 @@
 #include "ks_err.h"
 #include "ks_store_int.h"
 
-#define FACTOR 2
+/* the progression of pack sizes (object counts) roll-ups keep */
+#ifndef KS_REPACK_FACTOR
+#define KS_REPACK_FACTOR 2
+#endif
+#define FACTOR KS_REPACK_FACTOR
 
 struct pack_info {
 	char *base;		/* <objects>/pack/pack-<hex>, without suffix */
