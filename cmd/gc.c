@@ -66,8 +66,9 @@ int do_gc(int argc, char **argv)
 			printf("nothing to pack in %s\n", ks_store_path(store));
 		else
 			printf("packed %zu pack%s and %zu loose object%s into one pack of %zu "
-			       "objects\n", r.packs_merged, r.packs_merged == 1 ? "" : "s",
-			       r.loose_merged, r.loose_merged == 1 ? "" : "s", r.objects);
+			       "objects (%zu deltas)\n", r.packs_merged,
+			       r.packs_merged == 1 ? "" : "s", r.loose_merged,
+			       r.loose_merged == 1 ? "" : "s", r.objects, r.deltas);
 	}
 	ks_store_free(store);
 	return err ? fail(err) : EXIT_OK;

@@ -349,7 +349,7 @@ int ks_pack_probe(const char *objects_dir, const git_oid *ids, size_t stride, si
 	return 0;
 }
 
-static void be32(unsigned char *p, uint32_t v)
+void ks_pack__be32(unsigned char *p, uint32_t v)
 {
 	p[0] = (unsigned char)(v >> 24);
 	p[1] = (unsigned char)(v >> 16);
@@ -380,8 +380,23 @@ static void put_stored(struct ks_buf *out, const unsigned char *data, size_t len
 		ks_buf_add(out, data + at, n);
 		at += n;
 	} while (at < len);
-	be32(h, a);
+	ks_pack__be32(h, a);
 	ks_buf_add(out, h, 4);
+}
+
+size_t ks_pack__entry_header(unsigned char hdr[16], int type, size_t len)
+{
+	size_t h = 0;
+
+	/* type and size, 4 bits then 7 bits per byte */
+	hdr[h] = (unsigned char)((type << 4) | (len & 15));
+	len >>= 4;
+	while (len) {
+		hdr[h++] |= 0x80;
+		hdr[h] = len & 0x7f;
+		len >>= 7;
+	}
+	return h + 1;
 }
 
 /* Appends one pack entry (type and size header, zlib stream) to @out;
@@ -390,18 +405,9 @@ static int pack_entry(struct libdeflate_compressor *z, git_object_t type, const 
 		      size_t len, struct ks_buf *out, uint32_t *crc)
 {
 	unsigned char hdr[16];
-	size_t h = 0, start = out->len, sz = len, bound, n;
+	size_t start = out->len, bound, n;
 
-	/* Entry header: type and size, 4 bits then 7 bits per byte. */
-	hdr[h] = (unsigned char)((type << 4) | (sz & 15));
-	sz >>= 4;
-	while (sz) {
-		hdr[h++] |= 0x80;
-		hdr[h] = sz & 0x7f;
-		sz >>= 7;
-	}
-	h++;
-	ks_buf_add(out, hdr, h);
+	ks_buf_add(out, hdr, ks_pack__entry_header(hdr, type, len));
 	if (!z) {
 		put_stored(out, data, len);
 		goto done;
@@ -543,8 +549,8 @@ static int write_all(int fd, const void *p, size_t n)
 
 /* Writes @len bytes to a temporary file in @dir, then renames it to
  * @final so readers never see a partial file. */
-static int write_file_atomic(const char *dir, const char *final,
-			     const struct ks_buf *parts, size_t nparts)
+int ks_pack__write_file_atomic(const char *dir, const char *final,
+			       const struct ks_buf *parts, size_t nparts)
 {
 	size_t i;
 	/* the pid tells a later writer whether the file is a leftover */
@@ -576,15 +582,8 @@ out:
 	return err;
 }
 
-/* Where an index's fields sit in a caller's array of objects, so that
- * the index writer need not know the pack writer's object type. */
-struct idx_layout {
-	size_t stride, id, crc, offset;
-};
-
-/* Index v2 of @n objects sorted by id, for the pack whose checksum is @sum. */
-static void build_idx(struct ks_buf *idx, const void *objs, size_t n,
-		      const struct idx_layout *l, const unsigned char sum[20])
+void ks_pack__build_idx(struct ks_buf *idx, const void *objs, size_t n,
+			const struct ks_pack_idx_layout *l, const unsigned char sum[20])
 {
 	const char *base = objs;
 	uint32_t fan[256] = { 0 };
@@ -598,17 +597,17 @@ static void build_idx(struct ks_buf *idx, const void *objs, size_t n,
 	for (i = 0; i < 256; i++) {
 		if (i)
 			fan[i] += fan[i - 1];
-		be32(b, fan[i]);
+		ks_pack__be32(b, fan[i]);
 		ks_buf_add(idx, b, 4);
 	}
 	for (i = 0; i < n; i++)
 		ks_buf_add(idx, ((const git_oid *)(base + i * l->stride + l->id))->id, 20);
 	for (i = 0; i < n; i++) {
-		be32(b, *(const uint32_t *)(base + i * l->stride + l->crc));
+		ks_pack__be32(b, *(const uint32_t *)(base + i * l->stride + l->crc));
 		ks_buf_add(idx, b, 4);
 	}
 	for (i = 0; i < n; i++) {
-		be32(b, (uint32_t)*(const uint64_t *)(base + i * l->stride + l->offset));
+		ks_pack__be32(b, (uint32_t)*(const uint64_t *)(base + i * l->stride + l->offset));
 		ks_buf_add(idx, b, 4);
 	}
 	ks_buf_add(idx, sum, 20);
@@ -722,7 +721,7 @@ static int write_body(struct sink *k, struct ks_pack *pk, size_t nt, unsigned ch
 	size_t t;
 
 	memcpy(hdr, "PACK\0\0\0\2", 8);
-	be32(hdr + 8, (uint32_t)pk->n);
+	ks_pack__be32(hdr + 8, (uint32_t)pk->n);
 	k->base = sizeof(hdr);
 	ks_sha1_update(k->sha, hdr, sizeof(hdr));
 	if (write_all(k->fd, hdr, sizeof(hdr)))
@@ -747,7 +746,7 @@ static int write_body(struct sink *k, struct ks_pack *pk, size_t nt, unsigned ch
 
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 {
-	static const struct idx_layout l = {
+	static const struct ks_pack_idx_layout l = {
 		sizeof(struct pack_obj), offsetof(struct pack_obj, id),
 		offsetof(struct pack_obj, crc), offsetof(struct pack_obj, offset),
 	};
@@ -807,8 +806,8 @@ int ks_pack_write(struct ks_pack *pk, const char *objects_dir)
 		goto out;
 	}
 	sort_by_id(pk->objs, pk->n);
-	build_idx(&idx, pk->objs, pk->n, &l, sum);
-	err = write_file_atomic(dir, idxname, &idx, 1);
+	ks_pack__build_idx(&idx, pk->objs, pk->n, &l, sum);
+	err = ks_pack__write_file_atomic(dir, idxname, &idx, 1);
 	if (err)
 		unlink(packname);
 	if (!err && pk->written) {

@@ -4,14 +4,10 @@
  * blobs that changed. Packs are rolled up as git's geometric repack does
  * (`git repack --geometric=2`): sorted by object count, the smallest
  * packs that break a progression of factor 2 are written again as one
- * pack with deltas, by libgit2's packbuilder. Each object is rewritten
- * O(log releases) times over the store's life, and a roll-up costs what
- * it rolls up, never the whole store unless the store doubled since.
- *
- * The objects go in walked from their release commits with their paths
- * as names, so that the packbuilder's window (sorted by name and size)
- * puts each tree and blob beside its previous version: deltas against
- * the previous release of the same path, the design of the issue. */
+ * pack with deltas (ks_rollup.c: each version against the next newer one
+ * of its path). Each object is rewritten O(log releases) times over the
+ * store's life, and a roll-up costs what it rolls up, never the whole
+ * store unless the store doubled since. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -228,7 +224,6 @@ int ks_store_repack_wanted(struct ks_store *s)
 
 struct oidset {
 	git_oid *ids;		/* sorted, unique */
-	unsigned char *done;	/* inserted into the packbuilder */
 	size_t n, cap;
 };
 
@@ -256,32 +251,11 @@ static void oidset_finish(struct oidset *o)
 		if (!k || git_oid_cmp(&o->ids[k - 1], &o->ids[i]))
 			o->ids[k++] = o->ids[i];
 	o->n = k;
-	o->done = ks_xcalloc(o->n ? o->n : 1, 1);
-}
-
-/* The position of @id in the set, or -1. */
-static ptrdiff_t oidset_find(const struct oidset *o, const git_oid *id)
-{
-	size_t lo = 0, hi = o->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = git_oid_cmp(&o->ids[mid], id);
-
-		if (!c)
-			return (ptrdiff_t)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
 }
 
 static void oidset_free(struct oidset *o)
 {
 	free(o->ids);
-	free(o->done);
 }
 
 /* Every object id an index lists. */
@@ -345,85 +319,6 @@ static char **read_loose_ids(const char *objdir, struct oidset *o, size_t *n)
 	return paths;
 }
 
-/* ---- filling the packbuilder ---- */
-
-static int insert(git_packbuilder *pb, struct oidset *o, ptrdiff_t at, const char *name)
-{
-	if (o->done[at])
-		return 0;
-	o->done[at] = 1;
-	return git_packbuilder_insert(pb, &o->ids[at], name) ?
-	       ks_err_git("cannot pack an object") : 0;
-}
-
-/* The objects of @tree that are in the set, named by their paths; a
- * subtree not in the set holds nothing new (an import writes what a
- * tree needs with it), so it is not entered. */
-static int insert_tree(git_repository *repo, git_packbuilder *pb, struct oidset *o,
-		       const git_oid *id, struct ks_buf *path, int depth)
-{
-	ptrdiff_t at = oidset_find(o, id);
-	git_tree *t = NULL;
-	size_t i, n, len = path->len;
-	int err;
-
-	if (at < 0 || o->done[at])
-		return 0;
-	if ((err = insert(pb, o, at, path->p)))
-		return err;
-	if (depth > 8 || git_tree_lookup(&t, repo, id))
-		return 0;	/* left for the pass over the rest */
-	n = git_tree_entrycount(t);
-	for (i = 0; i < n && !err; i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(t, i);
-		git_object_t type = git_tree_entry_type(e);
-		ptrdiff_t eat;
-
-		ks_buf_truncate(path, len);
-		ks_buf_printf(path, "%s%s", len ? "/" : "", git_tree_entry_name(e));
-		if (type == GIT_OBJECT_TREE)
-			err = insert_tree(repo, pb, o, git_tree_entry_id(e), path, depth + 1);
-		else if (type == GIT_OBJECT_BLOB &&
-			 (eat = oidset_find(o, git_tree_entry_id(e))) >= 0)
-			err = insert(pb, o, eat, path->p);
-	}
-	ks_buf_truncate(path, len);
-	git_tree_free(t);
-	return err;
-}
-
-static int fill(git_repository *repo, git_odb *odb, git_packbuilder *pb, struct oidset *o)
-{
-	struct ks_buf path = KS_BUF_INIT;
-	size_t i;
-	int err = 0;
-
-	ks_buf_add(&path, "", 0);
-	for (i = 0; i < o->n && !err; i++) {
-		git_object_t type;
-		size_t size;
-		git_commit *c = NULL;
-
-		if (git_odb_read_header(&size, &type, odb, &o->ids[i]))
-			return ks_err_git("cannot read an object to repack");
-		if (type != GIT_OBJECT_COMMIT)
-			continue;
-		if ((err = insert(pb, o, (ptrdiff_t)i, NULL)))
-			break;
-		if (!git_commit_lookup(&c, repo, &o->ids[i])) {
-			ks_buf_truncate(&path, 0);
-			err = insert_tree(repo, pb, o, git_commit_tree_id(c), &path, 0);
-			git_commit_free(c);
-		}
-	}
-	/* what no release commit of these packs reaches: notes, and the
-	 * objects of releases whose commits are elsewhere */
-	for (i = 0; i < o->n && !err; i++)
-		err = insert(pb, o, (ptrdiff_t)i, NULL);
-	ks_buf_free(&path);
-	return err;
-}
-
 /* ---- writing ---- */
 
 static int fsync_path(const char *path)
@@ -458,13 +353,14 @@ static void remove_folder(const char *dir)
 }
 
 /* Writes the pack in a folder of its own (the writer lock's sweep
- * removes libgit2's temporary files it finds beside the packs), then
- * moves it in: the pack first, as an index is what makes git look. */
-static int write_rollup(struct ks_store *s, git_packbuilder *pb, char **base_out)
+ * removes the folders of roll-ups killed while writing), then moves it
+ * in: the pack first, as an index is what makes git look. */
+static int write_rollup(struct ks_store *s, const struct oidset *o, size_t *deltas,
+			char **base_out)
 {
 	char *tmp = ks_xasprintf("%s/pack/tmp_kstruct_%ld_repack", s->objdir, (long)getpid());
 	char *from = NULL, *to = NULL, *packdir = ks_xasprintf("%s/pack", s->objdir);
-	const char *name;
+	char name[GIT_OID_HEXSZ + 1];
 	int err = 0, k;
 	static const char *const sfx[] = { ".pack", ".idx" };
 
@@ -472,11 +368,8 @@ static int write_rollup(struct ks_store *s, git_packbuilder *pb, char **base_out
 		err = ks_err_set(KS_EIO, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (git_packbuilder_write(pb, tmp, 0444, NULL, NULL)) {
-		err = ks_err_git("cannot write the repacked objects of %s", s->path);
+	if ((err = ks_rollup_write(s->repo, s->odb, o->ids, o->n, tmp, name, deltas)))
 		goto out;
-	}
-	name = git_packbuilder_name(pb);
 	for (k = 0; k < 2 && !err; k++) {
 		free(from);
 		free(to);
@@ -490,7 +383,7 @@ static int write_rollup(struct ks_store *s, git_packbuilder *pb, char **base_out
 	if (!err)
 		*base_out = ks_xasprintf("%s/pack-%s", packdir, name);
 out:
-	remove_folder(tmp);	/* what the packbuilder may have left */
+	remove_folder(tmp);	/* what a failed write left */
 	free(from);
 	free(to);
 	free(tmp);
@@ -590,7 +483,6 @@ int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_res
 {
 	struct pack_info *p = NULL;
 	struct oidset o = { 0 };
-	git_packbuilder *pb = NULL;
 	char **loose = NULL, *newbase = NULL;
 	size_t n = 0, taken, nloose = 0, i;
 	int err, fd;
@@ -621,12 +513,7 @@ int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_res
 	if (err || taken + nloose < 2)
 		goto out;
 	oidset_finish(&o);
-	if (git_packbuilder_new(&pb, s->repo)) {
-		err = ks_err_git("cannot repack %s", s->path);
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, (flags & KS_REPACK_BACKGROUND) ? 1 : 0);
-	if ((err = fill(s->repo, s->odb, pb, &o)) || (err = write_rollup(s, pb, &newbase)))
+	if ((err = write_rollup(s, &o, &res->deltas, &newbase)))
 		goto out;
 	write_rolled(s, p, n, newbase);
 	/* the sources go once the new pack is in: an index first, so that
@@ -650,7 +537,6 @@ int ks_store_repack(struct ks_store *s, unsigned int flags, struct ks_repack_res
 	res->objects = o.n;
 	git_odb_refresh(s->odb);
 out:
-	git_packbuilder_free(pb);
 	ks_strv_free(loose, nloose);
 	oidset_free(&o);
 	packs_free(p, n);

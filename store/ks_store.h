@@ -379,6 +379,7 @@ struct ks_repack_result {
 	size_t packs_merged;	/* of them written again as one */
 	size_t loose_merged;
 	size_t objects;		/* in the new pack */
+	size_t deltas;		/* of them written as deltas */
 	int busy;		/* another roll-up was running: nothing done */
 };
 

@@ -4,6 +4,7 @@
 
 #include <git2.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ks_git_err.h"
 #include "ks_store.h"
@@ -89,6 +90,48 @@ size_t ks_pack_count(const struct ks_pack *pk);
 /* Writes the pack into @objects_dir/pack/; no-op without objects. */
 int ks_pack_write(struct ks_pack *pk, const char *objects_dir);
 void ks_pack_free(struct ks_pack *pk);
+
+/* Shared by the pack writers (ks_pack.c, ks_packw.c). */
+struct ks_buf;
+void ks_pack__be32(unsigned char *p, uint32_t v);
+/* An entry's type and size header; its length (at most 16). */
+size_t ks_pack__entry_header(unsigned char hdr[16], int type, size_t len);
+/* Writes @parts to a temporary file in @dir, then renames it to @final so
+ * that readers never see a partial file. */
+int ks_pack__write_file_atomic(const char *dir, const char *final,
+			       const struct ks_buf *parts, size_t nparts);
+/* Where an index's fields sit in a caller's array of objects, so that
+ * the index writer need not know the pack writer's object type. */
+struct ks_pack_idx_layout {
+	size_t stride, id, crc, offset;
+};
+/* Index v2 of @n objects sorted by id, for the pack whose checksum is
+ * @sum; offsets below 2^31. */
+void ks_pack__build_idx(struct ks_buf *idx, const void *objs, size_t n,
+			const struct ks_pack_idx_layout *l, const unsigned char sum[20]);
+
+/* A pack written object by object, in the caller's order, whole or as a
+ * delta against an object written before it (ks_packw.c): a roll-up's
+ * pack. @level is libdeflate's, 1 to 12. */
+struct ks_packw;
+int ks_packw_open(struct ks_packw **w, const char *dir, uint32_t count, int level);
+/* Appends an object whole; *offset (if not NULL) is where it starts. */
+int ks_packw_add(struct ks_packw *w, const git_oid *id, git_object_t type, const void *data,
+		 size_t len, uint64_t *offset);
+/* Appends an object as @delta (ks_delta_make) against the one written
+ * at @base. */
+int ks_packw_add_delta(struct ks_packw *w, const git_oid *id, uint64_t base,
+		       const void *delta, size_t len, uint64_t *offset);
+/* Completes the pack (exactly @count objects added) as
+ * @dir/pack-<hex>.pack and its index; @hex gets the name. Frees @w, as
+ * ks_packw_free does (which removes the unfinished file). */
+int ks_packw_finish(struct ks_packw *w, char hex[GIT_OID_HEXSZ + 1]);
+void ks_packw_free(struct ks_packw *w);
+
+/* Writes the objects @ids (sorted, unique) as one pack with deltas into
+ * @dir (ks_rollup.c); @hex gets its name, *deltas how many are deltas. */
+int ks_rollup_write(git_repository *repo, git_odb *odb, const git_oid *ids, size_t n,
+		    const char *dir, char hex[GIT_OID_HEXSZ + 1], size_t *deltas);
 
 /* The release a chain commit records (its message is "<lineage>
  * <release>"), or NULL when it is no release commit (ks_history.c). */

@@ -71,7 +71,7 @@ check "the store is within 1.2x of git gc --aggressive" py "import sys; sys.exit
 answers > "$T/before" 2>&1
 out=$(ks gc)
 echo "# kstruct gc: $out"
-check "kstruct gc says what it packed" grep -q '^packed [0-9]* packs\? and [0-9]* loose objects\? into one pack of [0-9]* objects$' <<<"$out"
+check "kstruct gc says what it packed" grep -q '^packed [0-9]* packs\? and [0-9]* loose objects\? into one pack of [0-9]* objects ([0-9]* deltas)$' <<<"$out"
 check "kstruct gc leaves one pack" test "$(packs "$S")" = 1
 check "kstruct gc leaves no loose object" test -z "$(find "$S/objects" -type f ! -path '*/pack/*')"
 gcb=$(bytes "$S")
