@@ -12,7 +12,8 @@
  * knows better which object resembles which. Chains stop at MAX_DEPTH,
  * as git's do (reading the oldest release of a path applies at most that
  * many deltas). What no walk reaches (release commits, notes, objects of
- * releases whose branch is elsewhere) is written whole after. */
+ * releases whose branch is elsewhere) is written whole after; the notes
+ * (where each release came from) are walked as the branches are. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@
 /* the "paths" of commits and of what no walk reaches: no tree has them */
 #define COMMITS "\001commits"
 #define REST "\001rest"
+#define NOTES "\001notes"
 
 /* The newest version met at a path: the next older one's base. */
 struct last {
@@ -195,8 +197,11 @@ static int put_tree(struct rollup *r, ptrdiff_t at, struct ks_buf *path, int dep
 	return err;
 }
 
-/* One lineage branch, newest release first. */
-static int walk_branch(struct rollup *r, const git_oid *tip, struct ks_buf *path)
+/* One chain of commits from @tip, newest first: a lineage branch (one
+ * release a commit) or the notes (one import a commit); @root is the
+ * path of their trees, so that notes trees meet notes trees only. */
+static int walk_chain(struct rollup *r, const git_oid *tip, const char *root,
+		      struct ks_buf *path)
 {
 	git_oid id = *tip;
 	int err = 0;
@@ -206,12 +211,12 @@ static int walk_branch(struct rollup *r, const git_oid *tip, struct ks_buf *path
 		ptrdiff_t at;
 
 		if (git_commit_lookup(&c, r->repo, &id))
-			return ks_err_git("cannot read a lineage branch to repack");
+			return ks_err_git("cannot read a commit to repack");
 		if ((at = find(r, &id)) >= 0 && !r->done[at])
 			err = put(r, at, COMMITS, NULL);
 		if (!err && (at = find(r, git_commit_tree_id(c))) >= 0 && !r->done[at]) {
 			ks_buf_truncate(path, 0);
-			ks_buf_add(path, "", 0);	/* a string, even empty */
+			ks_buf_add(path, root, strlen(root));	/* a string, even empty */
 			err = put_tree(r, at, path, 0);
 		}
 		if (err || !git_commit_parentcount(c)) {
@@ -223,18 +228,18 @@ static int walk_branch(struct rollup *r, const git_oid *tip, struct ks_buf *path
 	}
 }
 
-static int walk_branches(struct rollup *r)
+static int walk_refs(struct rollup *r, const char *glob, const char *root)
 {
 	git_reference_iterator *it;
 	git_reference *ref;
 	struct ks_buf path = KS_BUF_INIT;
 	int err = 0;
 
-	if (git_reference_iterator_glob_new(&it, r->repo, "refs/heads/*"))
-		return ks_err_git("cannot list the lineage branches");
+	if (git_reference_iterator_glob_new(&it, r->repo, glob))
+		return ks_err_git("cannot list %s", glob);
 	while (!err && !git_reference_next(&ref, it)) {
 		if (git_reference_type(ref) == GIT_REFERENCE_DIRECT)
-			err = walk_branch(r, git_reference_target(ref), &path);
+			err = walk_chain(r, git_reference_target(ref), root, &path);
 		git_reference_free(ref);
 	}
 	git_reference_iterator_free(it);
@@ -260,7 +265,9 @@ int ks_rollup_write(git_repository *repo, git_odb *odb, const git_oid *ids, size
 	grow(&r);
 	err = ks_packw_open(&r.w, dir, (uint32_t)n, LEVEL);
 	if (!err)
-		err = walk_branches(&r);
+		err = walk_refs(&r, "refs/heads/*", "");
+	if (!err)
+		err = walk_refs(&r, "refs/notes/*", NOTES);
 	for (i = 0; i < n && !err; i++)
 		if (!r.done[i])
 			err = put(&r, (ptrdiff_t)i, REST, NULL);
