@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ks_steps.h"
 #include "ks_err.h"
 
 extern char **environ;
@@ -32,7 +33,7 @@ int do_gc(int argc, char **argv)
 	int auto_only = 0, quiet = 0, n, err;
 	struct ks_store *store = NULL;
 	struct ks_repack_result r;
-	size_t indexed = 0;
+	size_t indexed = 0, steps = 0;
 	const struct ks_opt opts[] = {
 		KS_OPT_FLAG(0, "auto", &auto_only,
 			    "only roll up the newest packs, and only when they want it"),
@@ -53,12 +54,16 @@ int do_gc(int argc, char **argv)
 	/* the index first: it is what readers wait for, the packs are not */
 	err = ks_store_index_history(store, &indexed);
 	if (!err)
+		err = ks_steps_update(store, &steps);
+	if (!err)
 		err = ks_store_pack_refs(store);
 	if (!err)
 		err = ks_store_repack(store, auto_only ? KS_REPACK_BACKGROUND | KS_REPACK_QUEUE :
 				      KS_REPACK_ALL, &r);
 	if (!err && !quiet && indexed)
 		printf("indexed the history of %zu lineage%s\n", indexed, indexed == 1 ? "" : "s");
+	if (!err && !quiet && steps)
+		printf("kept %zu new step%s of long histories\n", steps, steps == 1 ? "" : "s");
 	if (!err && !quiet) {
 		if (r.busy)
 			printf("another kstruct gc is running on %s\n", ks_store_path(store));
@@ -96,7 +101,8 @@ void gc_auto(const char *path)
 		size_t n;
 
 		/* best effort: the write itself has succeeded */
-		if (ks_store_index_history(store, &n) || ks_store_pack_refs(store) ||
+		if (ks_store_index_history(store, &n) || ks_steps_update(store, &n) ||
+		    ks_store_pack_refs(store) ||
 		    ks_store_repack(store, KS_REPACK_QUEUE, &r))
 			p_err("%s", ks_err_msg());
 	}

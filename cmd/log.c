@@ -244,7 +244,8 @@ int do_log(int argc, char **argv)
 	if (!o.lineage)
 		o.lineage = ks_store_default_lineage(store);
 	err = ks_log_build(store, o.lineage, argv[1], o.since, o.until,
-			   o.no_renames ? KS_DIFF_NO_RENAMES : 0, &log);
+			   (o.no_renames ? KS_DIFF_NO_RENAMES : 0) | (o.patch ? KS_LOG_TEXTS : 0),
+			   &log);
 	if (!err) {
 		out_begin(o.fmt);
 		if (o.fmt == FMT_JSON)

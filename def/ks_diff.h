@@ -56,6 +56,11 @@ struct ks_diff {
  * and an added field that take each other's place are one rename. */
 struct ks_diff *ks_diff_defs(const struct ks_def *old, const struct ks_def *new);
 
+/* Raised whenever ks_diff_defs gives another answer for some pair of
+ * definitions: the steps kept for long histories (history/ks_steps.c)
+ * are its answers, and a file of another version is not read. */
+#define KS_DIFF_VERSION 1
+
 #define KS_DIFF_NO_RENAMES 1u	/* report renames as removed + added */
 struct ks_diff *ks_diff_defs_flags(const struct ks_def *old, const struct ks_def *new,
 				   unsigned int flags);

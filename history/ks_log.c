@@ -6,6 +6,7 @@
 #include "ks_buf.h"
 #include "ks_distro.h"
 #include "ks_err.h"
+#include "ks_steps.h"
 #include "ks_suggest.h"
 
 static const char *const status_names[] = {
@@ -29,15 +30,55 @@ void ks_log_free(struct ks_log *log)
 	}
 	free(log->steps);
 	ks_history_free(log->h);
+	ks_steps_close(log->kept);	/* after the diffs that borrow from it */
 	free(log);
 }
 
-/* Classifies every release against the previous one that defined NAME. */
-static int classify(const struct ks_history *h, unsigned int flags, struct ks_log_step *steps)
+/* Where classify finds definitions: in the history's texts, or (with a
+ * store) in the kept steps, reading a text only where a step is not
+ * kept or a definition itself is wanted. */
+struct source {
+	struct ks_store *store;		/* NULL: every text is loaded */
+	const struct ks_steps *steps;
+};
+
+/* Entry @i's definition, parsed into @slot unless it is there. */
+static int def_of(const struct source *src, struct ks_history *h, size_t i,
+		  struct ks_def **slot)
 {
-	const struct ks_def *last = NULL;
-	const char *last_text = NULL;
-	size_t last_len = 0, i;
+	const struct ks_hist_entry *e = &h->e[i];
+	int err;
+
+	if (*slot)
+		return 0;
+	if (src->store && (err = ks_history_load_text(src->store, h, i)))
+		return err;
+	return ks_canon_parse_named(slot, e->text, e->len, h->name, e->release);
+}
+
+/* The difference from release @from's definition to @i's: kept, or made
+ * from the two (parsing whichever is not yet). */
+static int diff_of(const struct source *src, struct ks_history *h, struct ks_log_step *steps,
+		   int from, size_t i, unsigned int flags, struct ks_diff **out)
+{
+	int err;
+
+	if (!flags && (*out = ks_steps_find(src->steps, h->e[from].blob, h->e[i].blob)))
+		return 0;
+	while (from > 0 && h->e[from].same_as_prev)
+		from--;		/* the step that parsed it */
+	if ((err = def_of(src, h, (size_t)from, &steps[from].def)) ||
+	    (err = def_of(src, h, i, &steps[i].def)))
+		return err;
+	*out = ks_diff_defs_flags(steps[from].def, steps[i].def, flags);
+	return 0;
+}
+
+/* Classifies every release against the previous one that defined NAME. */
+static int classify(const struct source *src, struct ks_history *h, unsigned int flags,
+		    struct ks_log_step *steps)
+{
+	size_t i;
 	/* the last release that recorded the kind had the name: releases
 	 * that did not record it do not break a run */
 	int last_idx = -1, err = 0, had = 0;
@@ -65,31 +106,30 @@ static int classify(const struct ks_history *h, unsigned int flags, struct ks_lo
 			last_idx = (int)i;
 			continue;
 		}
-		err = ks_canon_parse_named(&s->def, e->text, e->len, h->name, e->release);
-		if (err)
-			break;
-		if (!last) {
+		if (last_idx < 0) {
 			s->st = KS_LOG_ADDED;
+			err = def_of(src, h, i, &s->def);
 		} else if (!was) {
-			/* back after a gap: compared with the last definition */
+			/* back after a gap: compared with the last definition,
+			 * and summed up as a first appearance is */
 			s->st = KS_LOG_ADDED;
 			s->from = last_idx;
-			s->identical = last_len == e->len && !memcmp(last_text, e->text, e->len);
-			s->diff = ks_diff_defs_flags(last, s->def, flags);
+			s->identical = !strcmp(h->e[last_idx].blob, e->blob);
+			err = diff_of(src, h, steps, last_idx, i, flags, &s->diff);
+			if (!err)
+				err = def_of(src, h, i, &s->def);
 		} else {
 			s->st = KS_LOG_CHANGED;
 			s->from = last_idx;
-			s->diff = ks_diff_defs_flags(last, s->def, flags);
+			err = diff_of(src, h, steps, last_idx, i, flags, &s->diff);
 		}
-		last = s->def;
-		last_text = e->text;
-		last_len = e->len;
 		last_idx = (int)i;
 	}
 	return err;
 }
 
-int ks_log_compute(struct ks_history *h, unsigned int flags, struct ks_log **out)
+static int compute(const struct source *src, struct ks_history *h, unsigned int flags,
+		   struct ks_log **out)
 {
 	struct ks_log *log = ks_xcalloc(1, sizeof(*log));
 	int err;
@@ -98,13 +138,20 @@ int ks_log_compute(struct ks_history *h, unsigned int flags, struct ks_log **out
 	log->lo = 0;
 	log->hi = h->n;
 	log->steps = ks_xcalloc(h->n + 1, sizeof(*log->steps));
-	err = classify(h, flags, log->steps);
+	err = classify(src, h, flags, log->steps);
 	if (err) {
 		ks_log_free(log);
 		return err;
 	}
 	*out = log;
 	return 0;
+}
+
+int ks_log_compute(struct ks_history *h, unsigned int flags, struct ks_log **out)
+{
+	const struct source src = { NULL, NULL };
+
+	return compute(&src, h, flags, out);
 }
 
 /* As ks_log_check_release, with the release's index in *@at. */
@@ -146,8 +193,11 @@ int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		 const char *since, const char *until, unsigned int flags, struct ks_log **out)
 {
 	struct ks_history *h;
+	struct source src = { s, NULL };
+	struct ks_steps *kept;
 	size_t lo = 0, hi;
-	int err = ks_store_history(s, lineage, name, &h);
+	int err = (flags & KS_LOG_TEXTS) ? ks_store_history(s, lineage, name, &h) :
+		  ks_store_history_lazy(s, lineage, name, &h);
 
 	if (err)
 		return err;
@@ -158,8 +208,14 @@ int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		goto fail;
 	if (until)
 		hi++;
-	if ((err = ks_log_compute(h, flags, out)))
+	kept = ks_steps_open(s);
+	src.steps = kept;
+	err = compute(&src, h, flags & ~KS_LOG_TEXTS, out);
+	if (err) {
+		ks_steps_close(kept);
 		return err;
+	}
+	(*out)->kept = kept;
 	/* positions in the lineage, which is in its distro's version order */
 	(*out)->lo = lo;
 	(*out)->hi = hi > lo ? hi : lo;

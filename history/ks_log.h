@@ -23,7 +23,7 @@ enum ks_log_status {
 
 struct ks_log_step {
 	enum ks_log_status st;
-	struct ks_def *def;	/* parsed when the text differs from the last one */
+	struct ks_def *def;	/* parsed where needed: always when added */
 	struct ks_diff *diff;	/* against the previous definition: changed, or back */
 	int from;		/* index of the release compared with, or -1 */
 	int identical;		/* back after a gap exactly as it was */
@@ -33,6 +33,7 @@ struct ks_log {
 	struct ks_history *h;		/* owned */
 	struct ks_log_step *steps;	/* one per release of h */
 	size_t lo, hi;			/* the releases asked for: [lo, hi) */
+	struct ks_steps *kept;		/* what the kept diffs borrow from */
 };
 
 /* NAME's history in @lineage and its steps. @since and @until (NULL for
@@ -40,7 +41,12 @@ struct ks_log {
  * names, otherwise. They set the window (lo, hi), which is by position
  * in the lineage, so by its distro's version order; they do not narrow
  * the steps, printers do with ks_log_in_window(). @flags go to
- * ks_diff_defs_flags (KS_DIFF_NO_RENAMES). */
+ * ks_diff_defs_flags (KS_DIFF_NO_RENAMES), but for KS_LOG_TEXTS: without
+ * it the texts are read only where the steps need them (a definition
+ * parsed, a step not kept: ks_steps), so that a step's def may be NULL
+ * where a kept diff made it unnecessary (never for an added one), and
+ * ks_log_text() may give NULL. */
+#define KS_LOG_TEXTS 0x100u
 int ks_log_build(struct ks_store *s, const char *lineage, const char *name,
 		 const char *since, const char *until, unsigned int flags, struct ks_log **out);
 /* The steps of a history made elsewhere; @h belongs to the log from then

@@ -600,3 +600,51 @@ int ks_store_history_stale(struct ks_store *s)
 	ks_strv_free(lin, n);
 	return stale;
 }
+
+int ks_store_history_paths(struct ks_store *s, const char *lineage, size_t min,
+			   ks_path_history_fn fn, void *ctx)
+{
+	struct ks_hindex *x;
+	unsigned char *blobs = NULL;
+	git_oid head;
+	size_t cap = 0;
+	uint32_t i, k;
+	int err = 0;
+
+	if (ks_store__lineage_head(s, lineage, &head))
+		return 0;	/* no branch: nothing indexed, nothing behind */
+	x = map_index(s, lineage, 1);
+	if (!x || !describes(x, &head)) {
+		ks_hindex_close(x);
+		return 1;
+	}
+	for (i = 0; i < x->npath && !err; i++) {
+		const unsigned char *p = x->path + (size_t)i * PATH_SZ;
+		uint32_t first = le32(p + 4), count = le32(p + 8);
+
+		if (count < min)
+			continue;
+		if (count > cap) {
+			cap = count;
+			blobs = ks_xrealloc(blobs, cap * GIT_OID_RAWSZ);
+		}
+		for (k = 0; k < count; k++)
+			memcpy(blobs + (size_t)k * GIT_OID_RAWSZ,
+			       x->chg + (size_t)(first + k) * CHG_SZ + 4, GIT_OID_RAWSZ);
+		err = fn(x->str + le32(p), blobs, count, ctx);
+	}
+	free(blobs);
+	ks_hindex_close(x);
+	return err;
+}
+
+char *ks_store_derived_path(struct ks_store *s, const char *name, int create)
+{
+	char *dir = ks_xasprintf("%s/%s", git_repository_path(s->repo), DIR_NAME);
+	char *path = ks_xasprintf("%s/%s", dir, name);
+
+	if (create)
+		mkdir(dir, 0755);	/* a failure shows when the file is written */
+	free(dir);
+	return path;
+}

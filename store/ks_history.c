@@ -455,8 +455,34 @@ static int chain_records(git_repository *repo, const struct chain *c, size_t i,
 	return rec;
 }
 
-int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
-		     struct ks_history **out)
+static int read_text(struct ks_store *s, struct ks_hist_entry *e, const git_oid *blob,
+		     const char *name)
+{
+	git_blob *b = NULL;
+
+	if (git_blob_lookup(&b, s->repo, blob))
+		return ks_err_git("cannot read %s in %s", name, e->release);
+	e->len = (size_t)git_blob_rawsize(b);
+	e->text = ks_xstrndup(git_blob_rawcontent(b), e->len);
+	git_blob_free(b);
+	return 0;
+}
+
+int ks_history_load_text(struct ks_store *s, struct ks_history *h, size_t i)
+{
+	git_oid blob;
+
+	while (i > 0 && h->e[i].same_as_prev)
+		i--;
+	if (h->e[i].text || !h->e[i].present)
+		return 0;
+	if (git_oid_fromstr(&blob, h->e[i].blob))
+		return ks_err_set(KS_EINVAL, "bad blob id %s", h->e[i].blob);
+	return read_text(s, &h->e[i], &blob, h->name);
+}
+
+static int history(struct ks_store *s, const char *lineage, const char *arg, int lazy,
+		   struct ks_history **out)
 {
 	struct ks_history *h = NULL;
 	struct kind_path kp[KS_KIND_COUNT];
@@ -523,19 +549,10 @@ int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
 					&kp[k].bucket_step.id, kp[k].base_entry) : 1;
 			e->nvariants = nv;
 			git_oid_tostr(e->blob, sizeof(e->blob), &blob);
-			if (have_prev && !git_oid_cmp(&prev_blob, &blob)) {
+			if (have_prev && !git_oid_cmp(&prev_blob, &blob))
 				e->same_as_prev = 1;
-			} else {
-				git_blob *b = NULL;
-
-				if (git_blob_lookup(&b, s->repo, &blob)) {
-					err = ks_err_git("cannot read %s in %s", h->name, e->release);
-					break;
-				}
-				e->len = (size_t)git_blob_rawsize(b);
-				e->text = ks_xstrndup(git_blob_rawcontent(b), e->len);
-				git_blob_free(b);
-			}
+			else if (!lazy && (err = read_text(s, e, &blob, h->name)))
+				break;
 			prev_blob = blob;
 			have_prev = 1;
 			any = 1;
@@ -560,6 +577,18 @@ out:
 	}
 	*out = h;
 	return 0;
+}
+
+int ks_store_history(struct ks_store *s, const char *lineage, const char *arg,
+		     struct ks_history **out)
+{
+	return history(s, lineage, arg, 0, out);
+}
+
+int ks_store_history_lazy(struct ks_store *s, const char *lineage, const char *arg,
+			  struct ks_history **out)
+{
+	return history(s, lineage, arg, 1, out);
 }
 
 void ks_history_free(struct ks_history *h)

@@ -276,6 +276,14 @@ struct ks_history {
  * defines the name, or, when no release recorded its kind, saying so. */
 int ks_store_history(struct ks_store *store, const char *lineage, const char *spec,
 		     struct ks_history **out);
+/* The same without reading the texts (every entry's text NULL): a long
+ * history whose steps are known (ks_steps) needs few of them, which
+ * ks_history_load_text reads when asked. */
+int ks_store_history_lazy(struct ks_store *store, const char *lineage, const char *spec,
+			  struct ks_history **out);
+/* Loads entry @i's text (of the entry itself, or of the one it is the
+ * same as) unless it is there; 0 with a NULL text where absent. */
+int ks_history_load_text(struct ks_store *store, struct ks_history *h, size_t i);
 void ks_history_free(struct ks_history *h);
 
 /* The releases of a lineage, oldest first, from its branch. */
@@ -367,6 +375,19 @@ void ks_sync_result_free(struct ks_sync_result *res);
 int ks_store_index_history(struct ks_store *store, size_t *updated);
 /* Whether some lineage's index is missing or behind its branch. */
 int ks_store_history_stale(struct ks_store *store);
+/* Calls @fn for each path of @lineage's current history index (kind
+ * folder, bucket folders and entry: "struct/t/ta/task_struct") whose
+ * blob changes at least @min times, with the blob ids of those changes
+ * in release order, 20 bytes each, all zero where the path goes absent.
+ * 1 (and no call) when the index is missing or behind. */
+typedef int (*ks_path_history_fn)(const char *path, const unsigned char *blobs, size_t n,
+				  void *ctx);
+int ks_store_history_paths(struct ks_store *store, const char *lineage, size_t min,
+			   ks_path_history_fn fn, void *ctx);
+/* Where a derived file named @name of the store lives (beside the
+ * history index, in a folder git ignores); the folder is created when
+ * @create is set. To be freed. */
+char *ks_store_derived_path(struct ks_store *store, const char *name, int create);
 
 /* ---- keeping the store compact (ks_repack.c) ---- */
 
