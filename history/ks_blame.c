@@ -6,6 +6,7 @@
 #include "ks_buf.h"
 #include "ks_diff.h"
 #include "ks_err.h"
+#include "ks_steps.h"
 #include "ks_suggest.h"
 
 /* ---- blame NAME ---- */
@@ -61,8 +62,17 @@ int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 	struct ks_blame *b = ks_xcalloc(1, sizeof(*b));
 	struct ks_diff **cache;
 	size_t k;
-	int err = ks_defs_load(s, lineage, name, &b->d), i;
+	int err = ks_blame__type_kept(s, lineage, name, flags, b), i;
 
+	if (err <= 0) {
+		if (!err) {
+			*out = b;
+			return 0;
+		}
+		free(b);
+		return err;
+	}
+	err = ks_defs_load(s, lineage, name, &b->d);
 	if (err) {
 		free(b);
 		return err;
@@ -95,6 +105,7 @@ void ks_blame_free(struct ks_blame *b)
 		return;
 	free(b->members);
 	ks_defs_free(&b->d);
+	ks_blame__keep_free(&b->keep);
 	free(b);
 }
 
@@ -123,6 +134,7 @@ struct ks_blame_path {
 	struct ks_defs cache[MAX_TYPES];	/* the types the path passes through */
 	char *cache_names[MAX_TYPES];
 	size_t ncache;
+	struct ks_blame_keep keep;	/* a one-field path read from kept steps */
 };
 
 static void path_free(struct ks_blame_path *pc)
@@ -136,6 +148,7 @@ static void path_free(struct ks_blame_path *pc)
 		free(pc->cache_names[i]);
 	}
 	ks_defs_free(&pc->root);
+	ks_blame__keep_free(&pc->keep);
 	free(pc->copy);
 	free(pc);
 }
@@ -345,6 +358,21 @@ static int resolve_all(struct ks_blame_path *pc, struct hit *hits, size_t n, int
 	return err;
 }
 
+/* The hits of a one-field path from where the member is in each release. */
+static void hits_from(const struct ks_member *const *at, struct hit *hits, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!at[i])
+			continue;
+		hits[i].present = 1;
+		hits[i].decl = at[i]->decl;
+		hits[i].m = at[i];
+		hits[i].offset = at[i]->positional ? at[i]->index : at[i]->offset_bits;
+	}
+}
+
 /* The same field in the same form in two consecutive releases: the same
  * declaration, or a rename that kept the type. */
 static int same_form(const struct hit *a, const struct hit *b)
@@ -372,9 +400,10 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	struct ks_blame_path *pc;
 	struct ks_blame_story *st;
 	struct hit *hits = NULL;
+	const struct ks_member **at = NULL;
 	char *save = NULL, *tok;
 	size_t n;
-	int err;
+	int err, kept = 0;
 
 	if (path[0] == '.' || !strchr(path, '.') || path[strlen(path) - 1] == '.' ||
 	    strstr(path, ".."))
@@ -389,13 +418,25 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	st->field = path + strlen(st->name) + 1;
 	while ((tok = strtok_r(NULL, ".", &save)) && pc->nf < MAX_FIELDS)
 		pc->fields[pc->nf++] = tok;
-	err = ks_defs_load(s, lineage, st->name, &pc->root);
+	/* a member of the type itself: from the kept steps when there are */
+	err = pc->nf == 1 ? ks_blame__field_kept(s, lineage, st->name, pc->fields[0],
+						 !(flags & KS_DIFF_NO_RENAMES), &pc->root,
+						 &pc->keep, &at) : 1;
+	if (err == 1)
+		err = ks_defs_load(s, lineage, st->name, &pc->root);
+	else if (!err)
+		kept = 1;
 	if (err)
 		goto fail;
 	st->h = pc->root.h;
 	n = st->h->n;
 	hits = ks_xcalloc(n + 1, sizeof(*hits));
-	err = resolve_all(pc, hits, n, !(flags & KS_DIFF_NO_RENAMES));
+	if (kept)
+		hits_from(at, hits, n);
+	else
+		err = resolve_all(pc, hits, n, !(flags & KS_DIFF_NO_RENAMES));
+	free(at);
+	at = NULL;
 	if (err)
 		goto fail;
 	st->events = ks_xcalloc(n + 1, sizeof(*st->events));

@@ -17,12 +17,24 @@ struct ks_blame_member {
 	const char *first_name;	/* its name there, when renamed since; else NULL */
 };
 
+/* The kept steps (ks_steps) an answer was read from, and its diffs,
+ * which the answer's strings and members borrow from. */
+struct ks_blame_keep {
+	struct ks_steps *st;
+	struct ks_diff **diffs;
+	size_t ndiffs;
+};
+void ks_blame__keep_free(struct ks_blame_keep *k);
+
 struct ks_blame {
-	struct ks_defs d;		/* release names: d.h->e[i].release */
+	/* release names: d.h->e[i].release; d.def only where parsed (all
+	 * releases, or, from kept steps, the newest alone) */
+	struct ks_defs d;
 	int newest;			/* the newest release that defines it */
 	const struct ks_def *cur;	/* its definition there */
 	struct ks_blame_member *members;	/* one per member of cur */
 	size_t n;
+	struct ks_blame_keep keep;	/* what first_name may borrow from */
 };
 
 /* KS_ENOTFOUND (with suggestions) when no release of @lineage defines NAME.
@@ -31,6 +43,19 @@ struct ks_blame {
 int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 		  unsigned int flags, struct ks_blame **out);
 void ks_blame_free(struct ks_blame *b);
+/* ks_blame_type's answer from the kept steps of a long history
+ * (ks_blame_kept.c): 0 with @b filled, 1 when they cannot give it (a
+ * step not kept, a kind other than struct and union), or an error. */
+int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *name,
+			unsigned int flags, struct ks_blame *b);
+/* Where member @field of struct or union NAME is in each release of
+ * @lineage (*at[i], NULL where it is not), from the kept steps: @root
+ * gets the history and the newest definition, @keep what the members
+ * are. 0, 1 when the steps cannot tell (@root and @keep then empty), or
+ * an error. Renames are followed back when @follow is set. */
+int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *name,
+			 const char *field, int follow, struct ks_defs *root,
+			 struct ks_blame_keep *keep, const struct ks_member ***at);
 
 enum ks_blame_event_kind {
 	KS_BLAME_ADDED,		/* first release that has the field */

@@ -279,8 +279,13 @@ static void put_member(struct ks_buf *b, size_t start, size_t at, const struct k
 	set64(b, at + 32, m->size_bits);
 }
 
-/* Appends @d as a record. */
-static void encode(struct ks_buf *b, const struct ks_diff *d)
+/* Appends @d, the difference from @old to @new, as a record. Layout
+ * changes name their member without pointing to it (ks_diff_defs gives
+ * offsets only): the record has the members all the same, so that a
+ * field's place in the older version can be read from the step alone
+ * (ks_blame_kept.c). */
+static void encode(struct ks_buf *b, const struct ks_diff *d, const struct ks_def *old,
+		   const struct ks_def *new)
 {
 	size_t start = b->len, fixed = REC_HDR + d->n * CHG, k;
 
@@ -302,8 +307,15 @@ static void encode(struct ks_buf *b, const struct ks_diff *d)
 		set32(b, at + 20, add_str(b, start, c->new_decl));
 		set64(b, at + 24, c->old_value);
 		set64(b, at + 32, c->new_value);
-		put_member(b, start, at + 40, c->old_m);
-		put_member(b, start, at + 40 + MEM, c->new_m);
+		const struct ks_member *om = c->old_m, *nm = c->new_m;
+
+		if (c->field && c->field[0] && (c->kind == KS_FIELD_MOVED ||
+						c->kind == KS_FIELD_RESIZED)) {
+			om = om ? om : ks_def_member(old, c->field);
+			nm = nm ? nm : ks_def_member(new, c->field);
+		}
+		put_member(b, start, at + 40, om);
+		put_member(b, start, at + 40 + MEM, nm);
 	}
 	ks_buf_add(b, "", 1);	/* a record ends in a NUL, even without strings */
 	set32(b, start, (uint32_t)(b->len - start));
@@ -372,7 +384,7 @@ static int add_step(struct builder *b, const unsigned char *key, struct ks_def *
 		return 0;
 	d = ks_diff_defs(*pdef, *cur);
 	add_entry(b, key, (uint32_t)b->rec.len);
-	encode(&b->rec, d);
+	encode(&b->rec, d, *pdef, *cur);
 	ks_diff_free(d);
 	b->added++;
 	return 1;
