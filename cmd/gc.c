@@ -17,9 +17,11 @@ static const char *const gc_usage[] = { "kstruct gc [--auto] [--quiet]", NULL };
 
 static const char gc_desc[] =
 	"Brings the history index of every lineage up to date (what log and blame\n"
-	"read instead of a tree per release), packs the refs, then writes the\n"
-	"store's packs and loose objects again as one pack with deltas (each tree\n"
-	"and definition against its version in a previous release).\n"
+	"read instead of a tree per release) and the kept steps of names with long\n"
+	"histories (what they read instead of parsing every version), packs the\n"
+	"refs, then writes the store's packs and loose objects again as one pack\n"
+	"with deltas (each tree and definition against its version in the next\n"
+	"newer release).\n"
 	"Nobody needs to run it: after an import, fetch or pull, kstruct does the\n"
 	"same for the newest packs by itself, in the background (--auto). Readers\n"
 	"go on meanwhile; no object is ever lost.\n";
