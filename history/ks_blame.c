@@ -195,16 +195,18 @@ static struct ks_defs *type_defs(struct ks_blame_path *pc, const char *name, int
 /* Resolves the path, its fields named @names, from the root's
  * definition in release @i. */
 static int resolve(struct ks_blame_path *pc, size_t i, const char *const *names,
-		   struct hit *hit)
+		   const struct ks_member *const *at, struct hit *hit)
 {
-	const struct ks_def *def = pc->root.def[i];
+	/* with @at, the first field in each release comes from the kept
+	 * steps, and the root's definitions are not loaded */
+	const struct ks_def *def = at ? NULL : pc->root.def[i];
 	unsigned long long base = 0;
 	size_t k;
 	int err = 0;
 
 	memset(hit, 0, sizeof(*hit));
-	for (k = 0; k < pc->nf && def; k++) {
-		const struct ks_member *m = ks_def_member(def, names[k]);
+	for (k = 0; k < pc->nf && (def || (at && !k)); k++) {
+		const struct ks_member *m = at && !k ? at[i] : ks_def_member(def, names[k]);
 		char *tname;
 		struct ks_defs *td;
 
@@ -325,7 +327,8 @@ static void tell(struct ks_blame_story *st, const struct hit *hits, size_t n)
 /* Every release, newest first: where the path ends under its present
  * names, or, going back past a release that renamed a field of it, under
  * the names it had before. */
-static int resolve_all(struct ks_blame_path *pc, struct hit *hits, size_t n, int follow)
+static int resolve_all(struct ks_blame_path *pc, const struct ks_member *const *at,
+		       struct hit *hits, size_t n, int follow)
 {
 	const char *names[MAX_FIELDS];
 	size_t i, k;
@@ -334,10 +337,11 @@ static int resolve_all(struct ks_blame_path *pc, struct hit *hits, size_t n, int
 	for (k = 0; k < pc->nf; k++)
 		names[k] = pc->fields[k];
 	for (i = n; i-- > 0 && !err;) {
-		err = resolve(pc, i, names, &hits[i]);
+		err = resolve(pc, i, names, at, &hits[i]);
 		if (err || hits[i].present || !follow || i + 1 == n || !hits[i + 1].present)
 			continue;
-		for (k = 0; k < pc->nf && !err && !hits[i].present; k++) {
+		/* the kept steps followed the first field's renames already */
+		for (k = at ? 1 : 0; k < pc->nf && !err && !hits[i].present; k++) {
 			const struct ks_def *o = hits[i].level[k], *nw = hits[i + 1].level[k];
 			struct ks_diff *d;
 			const char *from;
@@ -352,25 +356,33 @@ static int resolve_all(struct ks_blame_path *pc, struct hit *hits, size_t n, int
 			if (!from)
 				break;
 			names[k] = from;	/* borrowed from o, which the path keeps */
-			err = resolve(pc, i, names, &hits[i]);
+			err = resolve(pc, i, names, at, &hits[i]);
 		}
 	}
 	return err;
 }
 
-/* The hits of a one-field path from where the member is in each release. */
-static void hits_from(const struct ks_member *const *at, struct hit *hits, size_t n)
+/* The kept steps follow a rename of the first field where that field
+ * is in the newer release; a walk of parsed definitions, where the whole
+ * path is. They agree unless a rename was followed into a release where
+ * the path does not resolve: then the answer is computed the plain way. */
+static int kept_agrees(const struct hit *hits, const unsigned char *renamed, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (!at[i])
-			continue;
-		hits[i].present = 1;
-		hits[i].decl = at[i]->decl;
-		hits[i].m = at[i];
-		hits[i].offset = at[i]->positional ? at[i]->index : at[i]->offset_bits;
-	}
+	for (i = 0; i < n; i++)
+		if (renamed[i] && !hits[i].present)
+			return 0;
+	return 1;
+}
+
+/* Back to nothing kept: the plain way loads the root's definitions. */
+static void unkeep(struct ks_blame_path *pc, struct hit **hits)
+{
+	free(*hits);
+	*hits = NULL;
+	ks_defs_free(&pc->root);
+	ks_blame__keep_free(&pc->keep);
 }
 
 /* The same field in the same form in two consecutive releases: the same
@@ -401,9 +413,10 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	struct ks_blame_story *st;
 	struct hit *hits = NULL;
 	const struct ks_member **at = NULL;
+	unsigned char *renamed = NULL;
 	char *save = NULL, *tok;
 	size_t n;
-	int err, kept = 0;
+	int err, follow = !(flags & KS_DIFF_NO_RENAMES);
 
 	if (path[0] == '.' || !strchr(path, '.') || path[strlen(path) - 1] == '.' ||
 	    strstr(path, ".."))
@@ -418,27 +431,33 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	st->field = path + strlen(st->name) + 1;
 	while ((tok = strtok_r(NULL, ".", &save)) && pc->nf < MAX_FIELDS)
 		pc->fields[pc->nf++] = tok;
-	/* a member of the type itself: from the kept steps when there are */
-	err = pc->nf == 1 ? ks_blame__field_kept(s, lineage, st->name, pc->fields[0],
-						 !(flags & KS_DIFF_NO_RENAMES), &pc->root,
-						 &pc->keep, &at) : 1;
-	if (err == 1)
+	/* the first field from the kept steps when there are; the rest, if
+	 * any, from the definitions of the types it leads to */
+	err = ks_blame__field_kept(s, lineage, st->name, pc->fields[0], follow, &pc->root,
+				   &pc->keep, &at, &renamed);
+	if (!err) {
+		n = pc->root.h->n;
+		hits = ks_xcalloc(n + 1, sizeof(*hits));
+		err = resolve_all(pc, at, hits, n, follow);
+		if (!err && !kept_agrees(hits, renamed, n))
+			err = 1;
+		if (err == 1)
+			unkeep(pc, &hits);
+	}
+	free(at);
+	free(renamed);
+	if (err == 1) {
+		n = 0;
 		err = ks_defs_load(s, lineage, st->name, &pc->root);
-	else if (!err)
-		kept = 1;
+		if (!err) {
+			n = pc->root.h->n;
+			hits = ks_xcalloc(n + 1, sizeof(*hits));
+			err = resolve_all(pc, NULL, hits, n, follow);
+		}
+	}
 	if (err)
 		goto fail;
 	st->h = pc->root.h;
-	n = st->h->n;
-	hits = ks_xcalloc(n + 1, sizeof(*hits));
-	if (kept)
-		hits_from(at, hits, n);
-	else
-		err = resolve_all(pc, hits, n, !(flags & KS_DIFF_NO_RENAMES));
-	free(at);
-	at = NULL;
-	if (err)
-		goto fail;
 	st->events = ks_xcalloc(n + 1, sizeof(*st->events));
 	tell(st, hits, n);
 	if (st->last < 0) {

@@ -52,10 +52,13 @@ int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *nam
  * @lineage (*at[i], NULL where it is not), from the kept steps: @root
  * gets the history and the newest definition, @keep what the members
  * are. 0, 1 when the steps cannot tell (@root and @keep then empty), or
- * an error. Renames are followed back when @follow is set. */
+ * an error. Renames are followed back when @follow is set, where the
+ * member is in the newer release; (*renamed)[i] marks the releases i
+ * whose member was renamed from what release i - 1 has. */
 int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *name,
 			 const char *field, int follow, struct ks_defs *root,
-			 struct ks_blame_keep *keep, const struct ks_member ***at);
+			 struct ks_blame_keep *keep, const struct ks_member ***at,
+			 unsigned char **renamed);
 
 enum ks_blame_event_kind {
 	KS_BLAME_ADDED,		/* first release that has the field */

@@ -292,9 +292,11 @@ int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *nam
 
 int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *name,
 			 const char *field, int follow, struct ks_defs *root,
-			 struct ks_blame_keep *keep, const struct ks_member ***atp)
+			 struct ks_blame_keep *keep, const struct ks_member ***atp,
+			 unsigned char **renamed)
 {
 	const struct ks_member *cur, **at;
+	unsigned char *ren;
 	const char *want = field;
 	struct kept k;
 	size_t v, i, c;
@@ -303,6 +305,7 @@ int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *na
 	if (err)
 		return err;
 	at = ks_xcalloc(root->h->n + 1, sizeof(*at));
+	ren = ks_xcalloc(root->h->n + 1, 1);
 	cur = ks_def_member(root->def[newest], field);
 	for (v = k.nv; v-- > 0;) {
 		const struct ks_diff *d = v ? keep->diffs[v - 1] : NULL;
@@ -324,7 +327,7 @@ int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *na
 					 * walk release by release does */
 					older = follow && cur && !k.gap[v] ? ch->old_m : NULL;
 					if (older)
-						older_name = ch->old_field;
+						older_name = ch->old_field, ren[k.head[v]] = 1;
 				} else if (ch->kind == KS_FIELD_REMOVED ||
 					   ch->kind == KS_FIELD_TYPE_CHANGED ||
 					   ch->kind == KS_BITFIELD_CHANGED ||
@@ -343,9 +346,11 @@ int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *na
 	}
 	kept_free(&k);
 	*atp = at;
+	*renamed = ren;
 	return 0;
 cannot:
 	free(at);
+	free(ren);
 	kept_free(&k);
 	ks_blame__keep_free(keep);
 	ks_defs_free(root);

@@ -69,7 +69,10 @@ for n in task_struct sk_buff bpf_mem_alloc sock; do
 		queries+=("blame $n.$m" "blame $n.$m --format json" "blame $n.$m --no-renames")
 	done
 done
-queries+=("blame task_struct.pid" "blame bpf_mem_alloc.objcg" "blame sk_buff.nosuch")
+queries+=("blame task_struct.pid" "blame bpf_mem_alloc.objcg" "blame sk_buff.nosuch"
+	  "blame task_struct.se.vruntime" "blame task_struct.se.sum_exec_runtime --format json"
+	  "blame sock.__sk_common.skc_daddr" "blame sock.__sk_common.skc_family --no-renames"
+	  "blame task_struct.se.nosuch" "blame task_struct.pid.deeper")
 differ=0
 for q in "${queries[@]}"; do
 	# shellcheck disable=SC2086 # a query is words
