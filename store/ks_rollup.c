@@ -23,6 +23,14 @@
 #include "ks_store_int.h"
 
 #define MAX_DEPTH 50
+/* Every HEAD_EVERY-th version of a path is a head, a delta against an
+ * earlier head by skip-deltas (Subversion's): head h against head h with
+ * its lowest set bit cleared, so that a head is at most popcount(h) deltas
+ * from a whole object and the versions between heads chain from theirs.
+ * A plain chain cut at MAX_DEPTH wrote one version in 51 whole, which for
+ * an object that grows a little each release (the notes tree: one entry
+ * an import, 60 KB at 1,000 releases) was most of what it cost. */
+#define HEAD_EVERY 32
 #define LEVEL 9			/* libdeflate: a roll-up runs detached */
 #define MAX_TREE_DEPTH 8	/* kind/letter/bucket/entry: 4 */
 /* the "paths" of commits and of what no walk reaches: no tree has them */
@@ -30,12 +38,22 @@
 #define REST "\001rest"
 #define NOTES "\001notes"
 
-/* The newest version met at a path: the next older one's base. */
-struct last {
-	char *path;
-	git_odb_object *obj;
+/* A version written, as a possible base. */
+struct version {
+	git_odb_object *obj;	/* NULL: none */
 	uint64_t offset;
 	int depth;
+	uint32_t head;		/* for a head: its number */
+};
+
+/* What a path's next older version may be a delta against: the version
+ * met before it, and the heads that later heads will want. */
+struct last {
+	char *path;
+	struct version prev;
+	uint32_t met;		/* versions met at this path */
+	struct version *heads;	/* O(log heads) of them, by number */
+	size_t nheads;
 };
 
 struct rollup {
@@ -100,47 +118,86 @@ static void grow(struct rollup *r)
 	free(old);
 }
 
-/* Writes object @at, reached at @path: a delta against the path's last
- * version when that is shorter than half the object. */
+static void version_free(struct version *v)
+{
+	git_odb_object_free(v->obj);
+	v->obj = NULL;
+}
+
+/* The base head of head @h, and forgetting the heads no later head
+ * wants: head g serves the heads in (g, g + lowbit(g)), head 0 all. */
+static struct version *head_base(struct last *l, uint32_t h)
+{
+	uint32_t want = h & (h - 1);
+	struct version *base = NULL;
+	size_t i, k = 0;
+
+	for (i = 0; i < l->nheads; i++) {
+		struct version *g = &l->heads[i];
+
+		if (g->head && g->head + (g->head & -g->head) <= h) {
+			version_free(g);
+			continue;
+		}
+		l->heads[k++] = *g;
+	}
+	l->nheads = k;
+	for (i = 0; i < l->nheads; i++)
+		if (l->heads[i].head == want)
+			base = &l->heads[i];
+	return base;
+}
+
+/* Appends @obj as a delta against @base when that is shorter than half
+ * of it, else whole; its offset and depth into @v. */
+static int write_version(struct rollup *r, ptrdiff_t at, git_odb_object *obj,
+			 const struct version *base, struct version *v)
+{
+	const unsigned char *data = git_odb_object_data(obj);
+	size_t len = git_odb_object_size(obj), clen;
+	unsigned char *check = NULL;
+
+	ks_buf_truncate(&r->delta, 0);
+	v->depth = 0;
+	if (base && base->obj && base->depth < MAX_DEPTH &&
+	    git_odb_object_type(base->obj) == git_odb_object_type(obj) &&
+	    !ks_delta_make(git_odb_object_data(base->obj), git_odb_object_size(base->obj), data,
+			   len, len / 2, &r->delta)) {
+		/* a wrong delta would lose the object for good: check it */
+		if (ks_delta_apply(git_odb_object_data(base->obj), git_odb_object_size(base->obj),
+				   (const unsigned char *)r->delta.p, r->delta.len, &check, &clen) ||
+		    clen != len || memcmp(check, data, len)) {
+			free(check);
+			return ks_err_set(KS_EINVAL, "a delta did not give its object back");
+		}
+		free(check);
+		v->depth = base->depth + 1;
+		r->deltas++;
+		return ks_packw_add_delta(r->w, &r->ids[at], base->offset, r->delta.p,
+					  r->delta.len, &v->offset);
+	}
+	return ks_packw_add(r->w, &r->ids[at], git_odb_object_type(obj), data, len, &v->offset);
+}
+
+/* Writes object @at, reached at @path: a head against its base head, any
+ * other version against the one met before it at the path. */
 static int put(struct rollup *r, ptrdiff_t at, const char *path, git_odb_object **objp)
 {
 	git_odb_object *obj;
 	struct last *l;
-	const unsigned char *data;
-	unsigned char *check = NULL;
-	size_t len, clen;
-	uint64_t off;
-	int err, depth = 0;
+	struct version v = { NULL, 0, 0, 0 };
+	int err, is_head;
 
 	r->done[at] = 1;
 	if (git_odb_read(&obj, r->odb, &r->ids[at]))
 		return ks_err_git("cannot read an object to repack");
-	data = git_odb_object_data(obj);
-	len = git_odb_object_size(obj);
 	if (r->npaths * 2 >= r->nslots)
 		grow(r);
 	l = slot_of(r, path);
-	ks_buf_truncate(&r->delta, 0);
-	if (l->path && l->depth < MAX_DEPTH &&
-	    git_odb_object_type(l->obj) == git_odb_object_type(obj) &&
-	    !ks_delta_make(git_odb_object_data(l->obj), git_odb_object_size(l->obj), data, len,
-			   len / 2, &r->delta)) {
-		/* a wrong delta would lose the object for good: check it */
-		if (ks_delta_apply(git_odb_object_data(l->obj), git_odb_object_size(l->obj),
-				   (const unsigned char *)r->delta.p, r->delta.len, &check, &clen) ||
-		    clen != len || memcmp(check, data, len)) {
-			free(check);
-			git_odb_object_free(obj);
-			return ks_err_set(KS_EINVAL, "a delta did not give its object back");
-		}
-		free(check);
-		depth = l->depth + 1;
-		err = ks_packw_add_delta(r->w, &r->ids[at], l->offset, r->delta.p, r->delta.len,
-					 &off);
-		r->deltas++;
-	} else {
-		err = ks_packw_add(r->w, &r->ids[at], git_odb_object_type(obj), data, len, &off);
-	}
+	is_head = l->met % HEAD_EVERY == 0;
+	v.head = l->met / HEAD_EVERY;
+	err = write_version(r, at, obj, is_head ? (v.head ? head_base(l, v.head) : NULL) : &l->prev,
+			    &v);
 	if (err) {
 		git_odb_object_free(obj);
 		return err;
@@ -149,10 +206,15 @@ static int put(struct rollup *r, ptrdiff_t at, const char *path, git_odb_object 
 		l->path = ks_xstrdup(path);
 		r->npaths++;
 	}
-	git_odb_object_free(l->obj);
-	l->obj = obj;
-	l->offset = off;
-	l->depth = depth;
+	l->met++;
+	if (is_head) {
+		l->heads = ks_xrealloc(l->heads, (l->nheads + 1) * sizeof(*l->heads));
+		l->heads[l->nheads] = v;
+		git_odb_object_dup(&l->heads[l->nheads++].obj, obj);
+	}
+	version_free(&l->prev);
+	l->prev = v;
+	l->prev.obj = obj;
 	if (objp)
 		*objp = obj;
 	return 0;
@@ -277,8 +339,13 @@ int ks_rollup_write(git_repository *repo, git_odb *odb, const git_oid *ids, size
 	}
 	ks_packw_free(r.w);
 	for (i = 0; i < r.nslots; i++) {
-		free(r.paths[i].path);
-		git_odb_object_free(r.paths[i].obj);
+		struct last *l = &r.paths[i];
+
+		free(l->path);
+		version_free(&l->prev);
+		while (l->nheads)
+			version_free(&l->heads[--l->nheads]);
+		free(l->heads);
 	}
 	free(r.paths);
 	free(r.done);
