@@ -946,6 +946,76 @@ static void test_store_packs_are_rolled_up(void **state)
 	free(dir);
 }
 
+/* struct grow with @n members: one more a release, as the notes tree
+ * (one entry an import) grows. */
+static char *grow_text(int n)
+{
+	struct ks_buf b = KS_BUF_INIT;
+	int i;
+
+	ks_buf_puts(&b, "struct grow {\n");
+	for (i = 0; i < n; i++)
+		ks_buf_printf(&b, "\tint member_%04d;\t/* %d 4 */\n", i, 4 * i);
+	ks_buf_printf(&b, "};\t/* size %d */\n", 4 * n);
+	return ks_buf_detach(&b, NULL);
+}
+
+/* A path with hundreds of versions stays deltas: a plain chain cut at
+ * depth 50 wrote every 51st version whole (six of 300 here); skip-deltas
+ * between every 32nd keep them deltas, within git's depth of 50, and
+ * every version reads back. */
+static void test_store_long_path_deltas(void **state)
+{
+	enum ks_add_status st;
+	struct ks_repack_result r;
+	struct ks_type_text *t = NULL;
+	char *dir, rel[32], *cmd;
+	struct ks_store *s = new_store(&dir);
+	int i, wholes = -1, depth = -1;
+	FILE *f;
+
+	(void)state;
+	for (i = 1; i <= 300; i++) {
+		struct ks_snapshot *set = ks_snapshot_new();
+		const char *sums[] = { "aa" };
+		struct ks_release_meta meta = { rel, "x86_64", "generic", sums, 1, NULL };
+		struct ks_add_opts opts = KS_ADD_OPTS_INIT;
+		char hex[41], *text = grow_text(200 + i);
+
+		snprintf(rel, sizeof(rel), "5.%d", i);
+		assert_int_equal(ks_snapshot_add(set, "struct", "grow", text, strlen(text)), 0);
+		ks_snapshot_finish(set);
+		assert_int_equal(ks_store_add_release(s, &meta, set, &opts, &st, hex), 0);
+		ks_snapshot_free(set);
+	}
+	assert_int_equal(ks_store_repack(s, KS_REPACK_ALL, &r), 0);
+	assert_true(r.deltas > 0);
+	for (i = 1; i <= 300; i += 37) {
+		char *want = grow_text(200 + i);
+
+		snprintf(rel, sizeof(rel), "5.%d", i);
+		assert_int_equal(ks_store_read_type(s, "unknown/x86_64/generic", rel, "grow", &t), 0);
+		assert_string_equal(t->text, want);
+		ks_type_text_free(t);
+		free(want);
+	}
+	ks_store_free(s);
+	/* the versions of grow are the only blobs over 5,000 bytes */
+	cmd = ks_xasprintf("git --git-dir='%s' fsck --strict --no-dangling >/dev/null 2>&1 && "
+			   "git --git-dir='%s' verify-pack -v '%s'/objects/pack/*.idx | awk "
+			   "'$2 == \"blob\" && $3 > 5000 && NF <= 5 { w++ } "
+			   "NF > 6 && $6 > d { d = $6 } END { print w + 0, d + 0 }'",
+			   dir, dir, dir);
+	assert_non_null(f = popen(cmd, "r"));
+	assert_int_equal(fscanf(f, "%d %d", &wholes, &depth), 2);
+	assert_int_equal(pclose(f), 0);
+	free(cmd);
+	assert_true(wholes >= 1 && wholes <= 3);
+	assert_true(depth >= 2 && depth <= 50);
+	ks_test_rm_rf(dir);
+	free(dir);
+}
+
 /* A roll-up writes its pack in a folder of its own while imports go on:
  * the writer lock's sweep for leftovers must not take libgit2's files
  * there (it once did, and no roll-up beside imports ever finished); the
@@ -1315,6 +1385,7 @@ int main(void)
 		cmocka_unit_test(test_store_upgrade_half_done),
 		cmocka_unit_test(test_store_git_fsck_clean),
 		cmocka_unit_test(test_store_packs_are_rolled_up),
+		cmocka_unit_test(test_store_long_path_deltas),
 		cmocka_unit_test(test_store_rollup_folder_kept),
 		cmocka_unit_test(test_store_loose_objects_known),
 		cmocka_unit_test(test_store_plan_matches),
