@@ -918,8 +918,9 @@ static void test_store_packs_are_rolled_up(void **state)
 		}
 		assert_true(count_packs(dir) <= 9);
 	}
-	/* geometric: far fewer roll-ups than imports */
-	assert_true(rolled >= 2 && rolled <= 20);
+	/* geometric: fewer roll-ups than imports, even in a store this
+	 * small, where each import's pack is a twentieth of the store */
+	assert_true(rolled >= 2 && rolled <= 30);
 	/* a loose object (as libgit2 writes notes) goes into the pack too */
 	assert_int_equal(git_repository_open(&repo, dir), 0);
 	assert_int_equal(git_blob_create_from_buffer(&loose, repo, "loose\n", 6), 0);
