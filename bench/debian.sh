@@ -37,7 +37,8 @@
 #    release's layout: comparing them is still left to the reader, so the
 #    ratio flatters pahole. Also `pahole -C task_struct` over every cached
 #    kernel (all lineages), once.
-# 5. For comparison, the store's size after `git repack -a -d -f`.
+# 5. For comparison, the store's size after `kstruct gc` (one pack), after
+#    `git repack -a -d -f` and after `git gc --aggressive`.
 #
 # Environment:
 #   KSTRUCT          kstruct binary (default: build/kstruct in the repository)
@@ -335,6 +336,10 @@ while read -r rel arch; do
 		die "import of $rel failed: $(head -2 "$tmp/import.err")"
 done <"$tmp/cached"
 t1=$(now_ns)
+# the roll-ups the imports started run detached: waited for (and timed
+# apart), so that the size is that of a settled store
+ks gc --auto --quiet
+t2=$(now_ns)
 store_kb=$(du -sk "$store" | cut -f1)
 nrel=$(git --git-dir="$store" for-each-ref refs/tags | wc -l)
 ((nrel == n)) || die "the store has $nrel releases, not $n"
@@ -345,6 +350,7 @@ c = collections.Counter(r["lineage"] for r in json.load(sys.stdin))
 for l, k in sorted(c.items()):
     print("     %-28s %d" % (l, k))'
 echo "   wall time:         $(ms "$t0" "$t1") ms ($((($(ms "$t0" "$t1")) / n)) ms per release)"
+echo "   roll-ups after:    $(ms "$t1" "$t2") ms (waited for; the imports did not)"
 echo "   store size (du):   $((store_kb / 1024)) MiB ($store_kb KiB)"
 echo "   cached BTF (.xz):  $((xz_bytes / 1048576)) MiB ($((xz_bytes / 1024)) KiB)," \
 	"store / cache = $(python3 -c "print('%.2f' % ($store_kb * 1024 / $xz_bytes))")"
@@ -430,8 +436,27 @@ blame sk_buff
 EOF
 echo "   (pahole prints each release's layout; kstruct log/blame also compare them)"
 
-# for comparison: the same store as git packs it best (time not counted)
-t0=$(now_ns)
-git --git-dir="$store" -c pack.threads=2 repack -a -d -f -q
-t1=$(now_ns)
-echo "== after 'git repack -a -d -f' ($(ms "$t0" "$t1") ms): store $(($(du -sk "$store" | cut -f1) / 1024)) MiB"
+# for comparison: the same store after kstruct's own full gc, and as git
+# packs it (the derived files in kstruct-history/ are in all of them)
+sizes() { # FOLDER: KiB and the ratio to the settled store
+	local kb
+	kb=$(du -sk "$1" | cut -f1)
+	echo "$((kb / 1024)) MiB ($kb KiB; the settled store is $(python3 -c "print('%.2f' % ($store_kb / $kb))")x this)"
+}
+for how in kstruct-gc repack aggressive; do
+	cp -a "$store" "$tmp/$how"
+	t0=$(now_ns)
+	case $how in
+	kstruct-gc) "$kstruct" --store "$tmp/$how" gc --quiet ;;
+	repack) git --git-dir="$tmp/$how" -c pack.threads=2 repack -a -d -f -q ;;
+	aggressive) git --git-dir="$tmp/$how" gc --aggressive --prune=now -q ;;
+	esac
+	t1=$(now_ns)
+	case $how in
+	kstruct-gc) label="'kstruct gc'" ;;
+	repack) label="'git repack -a -d -f'" ;;
+	aggressive) label="'git gc --aggressive'" ;;
+	esac
+	echo "== after $label ($(ms "$t0" "$t1") ms): store $(sizes "$tmp/$how")"
+	rm -rf "${tmp:?}/$how"
+done
