@@ -60,19 +60,24 @@ int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 		  unsigned int flags, struct ks_blame **out)
 {
 	struct ks_blame *b = ks_xcalloc(1, sizeof(*b));
+	struct ks_history *h = NULL;
 	struct ks_diff **cache;
 	size_t k;
-	int err = ks_blame__type_kept(s, lineage, name, flags, b), i;
+	int err = ks_store_history_lazy(s, lineage, name, &h), i;
 
+	if (!err)
+		err = ks_blame__type_kept(s, &h, flags, b);
 	if (err <= 0) {
 		if (!err) {
 			*out = b;
 			return 0;
 		}
+		ks_history_free(h);
 		free(b);
 		return err;
 	}
-	err = ks_defs_load(s, lineage, name, &b->d);
+	/* the plain way, from the history read once */
+	err = h ? ks_defs_complete(s, &b->d, h) : ks_defs_load(s, lineage, name, &b->d);
 	if (err) {
 		free(b);
 		return err;
@@ -413,6 +418,7 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	struct ks_blame_story *st;
 	struct hit *hits = NULL;
 	const struct ks_member **at = NULL;
+	struct ks_history *h = NULL;
 	unsigned char *renamed = NULL;
 	char *save = NULL, *tok;
 	size_t n;
@@ -433,8 +439,10 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 		pc->fields[pc->nf++] = tok;
 	/* the first field from the kept steps when there are; the rest, if
 	 * any, from the definitions of the types it leads to */
-	err = ks_blame__field_kept(s, lineage, st->name, pc->fields[0], follow, &pc->root,
-				   &pc->keep, &at, &renamed);
+	err = ks_store_history_lazy(s, lineage, st->name, &h);
+	if (!err)
+		err = ks_blame__field_kept(s, &h, pc->fields[0], follow, &pc->root, &pc->keep,
+					   &at, &renamed);
 	if (!err) {
 		n = pc->root.h->n;
 		hits = ks_xcalloc(n + 1, sizeof(*hits));
@@ -448,7 +456,11 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	free(renamed);
 	if (err == 1) {
 		n = 0;
-		err = ks_defs_load(s, lineage, st->name, &pc->root);
+		/* the plain way, from the history read once unless the kept
+		 * answer was tried to the end */
+		err = h ? ks_defs_complete(s, &pc->root, h) : ks_defs_load(s, lineage, st->name,
+									   &pc->root);
+		h = NULL;
 		if (!err) {
 			n = pc->root.h->n;
 			hits = ks_xcalloc(n + 1, sizeof(*hits));
@@ -475,6 +487,7 @@ int ks_blame_field(struct ks_store *s, const char *lineage, const char *path,
 	return 0;
 fail:
 	free(hits);
+	ks_history_free(h);	/* NULL unless nothing took it */
 	ks_blame_story_free(st);
 	return err;
 }

@@ -44,19 +44,23 @@ int ks_blame_type(struct ks_store *s, const char *lineage, const char *name,
 		  unsigned int flags, struct ks_blame **out);
 void ks_blame_free(struct ks_blame *b);
 /* ks_blame_type's answer from the kept steps of a long history
- * (ks_blame_kept.c): 0 with @b filled, 1 when they cannot give it (a
- * step not kept, a kind other than struct and union), or an error. */
-int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *name,
-			unsigned int flags, struct ks_blame *b);
-/* Where member @field of struct or union NAME is in each release of
- * @lineage (*at[i], NULL where it is not), from the kept steps: @root
- * gets the history and the newest definition, @keep what the members
+ * (ks_blame_kept.c), for the history *@hp read without its texts: 0 with
+ * @b filled, 1 when they cannot give it (a step not kept, a kind other
+ * than struct and union), or an error. *@hp is set to NULL when @b took
+ * the history (always on 0); otherwise it is still the caller's, for
+ * the plain way (ks_defs_complete). */
+int ks_blame__type_kept(struct ks_store *s, struct ks_history **hp, unsigned int flags,
+			struct ks_blame *b);
+/* Where member @field of the struct or union of the history *@hp (read
+ * without its texts) is in each release (*at[i], NULL where it is not),
+ * from the kept steps: @root gets the history (*@hp set to NULL, as for
+ * ks_blame__type_kept) and the newest definition, @keep what the members
  * are. 0, 1 when the steps cannot tell (@root and @keep then empty), or
  * an error. Renames are followed back when @follow is set, where the
  * member is in the newer release; (*renamed)[i] marks the releases i
  * whose member was renamed from what release i - 1 has. */
-int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *name,
-			 const char *field, int follow, struct ks_defs *root,
+int ks_blame__field_kept(struct ks_store *s, struct ks_history **hp, const char *field,
+			 int follow, struct ks_defs *root,
 			 struct ks_blame_keep *keep, const struct ks_member ***at,
 			 unsigned char **renamed);
 

@@ -208,13 +208,13 @@ static int load_steps(struct kept *k, struct ks_blame_keep *keep)
 	return k->nv < 2;	/* nothing to follow: the plain way is as quick */
 }
 
-/* The history of NAME, its versions and steps, and its newest definition
- * parsed into @root; 1 when the steps cannot answer. On any non-zero
- * return everything is freed. */
-static int load(struct ks_store *s, const char *lineage, const char *name, struct kept *k,
+/* The versions and steps of the (lazy) history *@hp, and its newest
+ * definition parsed into @root; 1 when the steps cannot answer. @root
+ * takes the history (*@hp set to NULL) once the steps are all there; on
+ * any non-zero return what was loaded here is freed. */
+static int load(struct ks_store *s, struct ks_history **hp, struct kept *k,
 		struct ks_defs *root, struct ks_blame_keep *keep, int *newest)
 {
-	struct ks_history *h = NULL;
 	size_t v;
 	int err;
 
@@ -222,15 +222,13 @@ static int load(struct ks_store *s, const char *lineage, const char *name, struc
 	memset(keep, 0, sizeof(*keep));
 	if (!(keep->st = ks_steps_open(s)))
 		return 1;
-	if ((err = ks_store_history_lazy(s, lineage, name, &h)))
-		goto fail;
-	k->h = h;
+	k->h = *hp;
 	if ((err = load_steps(k, keep)))
 		goto fail;
 	*newest = (int)k->end[k->nv - 1];
 	v = k->head[k->nv - 1];
-	root->h = h;
-	h = NULL;	/* root's */
+	root->h = *hp;
+	*hp = NULL;
 	root->def = ks_xcalloc(root->h->n + 1, sizeof(*root->def));
 	root->owned = ks_xcalloc(root->h->n + 1, sizeof(int));
 	if ((err = ks_history_load_text(s, root->h, v)) ||
@@ -244,16 +242,15 @@ fail:
 	kept_free(k);
 	ks_blame__keep_free(keep);
 	ks_defs_free(root);
-	ks_history_free(h);
 	return err;
 }
 
-int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *name,
-			unsigned int flags, struct ks_blame *b)
+int ks_blame__type_kept(struct ks_store *s, struct ks_history **hp, unsigned int flags,
+			struct ks_blame *b)
 {
 	struct kept k;
 	size_t j, c, m;
-	int err = load(s, lineage, name, &k, &b->d, &b->keep, &b->newest);
+	int err = load(s, hp, &k, &b->d, &b->keep, &b->newest);
 
 	if (err)
 		return err;
@@ -290,8 +287,8 @@ int ks_blame__type_kept(struct ks_store *s, const char *lineage, const char *nam
 	return 0;
 }
 
-int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *name,
-			 const char *field, int follow, struct ks_defs *root,
+int ks_blame__field_kept(struct ks_store *s, struct ks_history **hp, const char *field,
+			 int follow, struct ks_defs *root,
 			 struct ks_blame_keep *keep, const struct ks_member ***atp,
 			 unsigned char **renamed)
 {
@@ -300,7 +297,7 @@ int ks_blame__field_kept(struct ks_store *s, const char *lineage, const char *na
 	const char *want = field;
 	struct kept k;
 	size_t v, i, c;
-	int newest, err = load(s, lineage, name, &k, root, keep, &newest);
+	int newest, err = load(s, hp, &k, root, keep, &newest);
 
 	if (err)
 		return err;

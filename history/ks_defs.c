@@ -30,6 +30,21 @@ int ks_defs_load(struct ks_store *s, const char *lineage, const char *name,
 	return err ? err : ks_defs_parse(d, h);
 }
 
+int ks_defs_complete(struct ks_store *s, struct ks_defs *d, struct ks_history *h)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < h->n && !err; i++)
+		if (h->e[i].present && !h->e[i].same_as_prev)
+			err = ks_history_load_text(s, h, i);
+	if (err) {
+		ks_history_free(h);
+		return err;
+	}
+	return ks_defs_parse(d, h);
+}
+
 int ks_defs_parse(struct ks_defs *d, struct ks_history *h)
 {
 	size_t i;

@@ -20,6 +20,10 @@ int ks_defs_load(struct ks_store *s, const char *lineage, const char *name,
 /* The same from a history made elsewhere: @h belongs to @d from then on,
  * also on failure. */
 int ks_defs_parse(struct ks_defs *d, struct ks_history *h);
+/* The same from a history read without its texts
+ * (ks_store_history_lazy): the texts are read, then parsed. @h belongs
+ * to @d from then on, also on failure. */
+int ks_defs_complete(struct ks_store *s, struct ks_defs *d, struct ks_history *h);
 /* Frees what @d holds and leaves it empty; NULL-safe. */
 void ks_defs_free(struct ks_defs *d);
 

@@ -26,6 +26,7 @@
 
 #include "ks_buf.h"
 #include "ks_err.h"
+#include "ks_hash.h"
 #include "ks_strmap.h"
 
 #define MAGIC "KSSTEP1\n"
@@ -339,10 +340,9 @@ static struct ks_def *parse(struct builder *b, const unsigned char *blob)
 {
 	char hex[41], *text = NULL;
 	struct ks_def *def = NULL;
-	size_t len, i;
+	size_t len;
 
-	for (i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", blob[i]);
+	ks_hex(hex, blob, 20);
 	/* a text that cannot be read or parsed has no step: log and blame
 	 * will say what is wrong with it */
 	if (ks_store_read_blob(b->s, hex, &text, &len) || ks_canon_parse(&def, text, len))
@@ -417,13 +417,11 @@ static int path_steps(const char *path, const unsigned char *blobs, size_t n, vo
 		if (prev) {
 			unsigned char key[KEY];
 			char hex[2 * KEY + 1];
-			size_t i;
 			int found;
 
 			memcpy(key, prev, 20);
 			memcpy(key + 20, cur, 20);
-			for (i = 0; i < KEY; i++)
-				snprintf(hex + 2 * i, 3, "%02x", key[i]);
+			ks_hex(hex, key, KEY);
 			ks_strmap_slot(&b->seen, hex, &found);
 			if (!found)
 				add_step(b, key, &pdef, &cdef);

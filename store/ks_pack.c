@@ -530,7 +530,7 @@ static void sort_by_id(struct pack_obj *objs, size_t n)
 	free(at);
 }
 
-static int write_all(int fd, const void *p, size_t n)
+int ks_pack__write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
 
@@ -563,7 +563,7 @@ int ks_pack__write_file_atomic(const char *dir, const char *final,
 		goto out;
 	}
 	for (i = 0; i < nparts && !err; i++)
-		if (write_all(fd, parts[i].p, parts[i].len))
+		if (ks_pack__write_all(fd, parts[i].p, parts[i].len))
 			err = -1;
 	if (err || fsync(fd)) {
 		err = ks_err_set(KS_EIO, "writing %s: %s", tmp, strerror(errno));
@@ -651,7 +651,7 @@ static int append_slice(struct sink *k, struct slice *sl)
 		sl->objs[i].offset += k->base;
 	k->base += sl->out.len;
 	ks_sha1_update(k->sha, sl->out.p, sl->out.len);
-	if (write_all(k->fd, sl->out.p, sl->out.len))
+	if (ks_pack__write_all(k->fd, sl->out.p, sl->out.len))
 		return ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno));
 	ks_buf_free(&sl->out);	/* the next slices reuse the memory */
 	return 0;
@@ -724,7 +724,7 @@ static int write_body(struct sink *k, struct ks_pack *pk, size_t nt, unsigned ch
 	ks_pack__be32(hdr + 8, (uint32_t)pk->n);
 	k->base = sizeof(hdr);
 	ks_sha1_update(k->sha, hdr, sizeof(hdr));
-	if (write_all(k->fd, hdr, sizeof(hdr)))
+	if (ks_pack__write_all(k->fd, hdr, sizeof(hdr)))
 		fail(k, ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno)));
 	for (t = 1; t < nt && !k->err; t++)
 		started[t] = !pthread_create(&tids[t], NULL, sink_worker, k);
@@ -739,7 +739,7 @@ static int write_body(struct sink *k, struct ks_pack *pk, size_t nt, unsigned ch
 		return ks_err_set(k->err, "%s", k->msg);
 	ks_sha1_final(k->sha, sum);
 	k->sha = NULL;
-	if (write_all(k->fd, sum, 20))
+	if (ks_pack__write_all(k->fd, sum, 20))
 		return ks_err_set(KS_EIO, "writing %s: %s", k->tmp, strerror(errno));
 	return 0;
 }

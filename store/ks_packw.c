@@ -38,20 +38,9 @@ struct ks_packw {
 
 static int flush(struct ks_packw *w)
 {
-	const char *p = w->out.p;
-	size_t n = w->out.len;
-
-	ks_sha1_update(w->sha, p, n);
-	while (n) {
-		ssize_t k = write(w->fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return ks_err_set(KS_EIO, "writing %s: %s", w->tmp, strerror(errno));
-		p += k;
-		n -= (size_t)k;
-	}
+	ks_sha1_update(w->sha, w->out.p, w->out.len);
+	if (ks_pack__write_all(w->fd, w->out.p, w->out.len))
+		return ks_err_set(KS_EIO, "writing %s: %s", w->tmp, strerror(errno));
 	ks_buf_truncate(&w->out, 0);
 	return 0;
 }
@@ -170,7 +159,7 @@ int ks_packw_finish(struct ks_packw *w, char hex[GIT_OID_HEXSZ + 1])
 		goto out;
 	ks_sha1_final(w->sha, sum);
 	w->sha = NULL;
-	if (write(w->fd, sum, 20) != 20 || fsync(w->fd)) {
+	if (ks_pack__write_all(w->fd, sum, 20) || fsync(w->fd)) {
 		err = ks_err_set(KS_EIO, "writing %s: %s", w->tmp, strerror(errno));
 		goto out;
 	}

@@ -94,6 +94,8 @@ void ks_pack_free(struct ks_pack *pk);
 /* Shared by the pack writers (ks_pack.c, ks_packw.c). */
 struct ks_buf;
 void ks_pack__be32(unsigned char *p, uint32_t v);
+/* write(2) of all @n bytes, through short writes and EINTR; -1 on error. */
+int ks_pack__write_all(int fd, const void *p, size_t n);
 /* An entry's type and size header; its length (at most 16). */
 size_t ks_pack__entry_header(unsigned char hdr[16], int type, size_t len);
 /* Writes @parts to a temporary file in @dir, then renames it to @final so
